@@ -1,0 +1,31 @@
+/**
+ * What a reload may change (CONFIG.md "Reload scope"): everything but `listen`, `tls`, `admin.listen`,
+ * `voice_proxy`, `limits` and `log.pretty`, which need a restart and keep their running values.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Config } from './types.js';
+
+export interface ReloadPlan {
+  /** The configuration to run with: the new one, with restart-only keys as they are running. */
+  readonly config: Config;
+  /** Restart-only keys whose new value differs (logged: "needs a restart"). */
+  readonly restartKeys: readonly string[];
+}
+
+export function planReload(running: Config, next: Config): ReloadPlan {
+  const restartKeys: string[] = [];
+  const keep = <T>(key: string, a: T, b: T): T => {
+    if (!isDeepStrictEqual(a, b)) restartKeys.push(key);
+    return a;
+  };
+  const config: Config = {
+    ...next,
+    listen: keep('listen', running.listen, next.listen),
+    tls: keep('tls', running.tls, next.tls),
+    voiceProxy: keep('voice_proxy', running.voiceProxy, next.voiceProxy),
+    limits: keep('limits', running.limits, next.limits),
+    admin: { ...next.admin, listen: keep('admin.listen', running.admin.listen, next.admin.listen) },
+    log: { ...next.log, pretty: keep('log.pretty', running.log.pretty, next.log.pretty) },
+  };
+  return { config, restartKeys };
+}

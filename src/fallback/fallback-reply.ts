@@ -1,0 +1,66 @@
+/**
+ * The reply a device gets when the upstream cannot answer (CONFIG.md "Fallback reply"): the proxy's clock,
+ * the device's remembered transport run through `rewrite` and `websocket` again, the catalog's offer,
+ * never `activation`. The caller passes the result through the device guard like any other reply.
+ */
+import { firstMatching } from '../match/when.js';
+import { renderTemplate } from '../device/template.js';
+import { localOffsetMinutes } from '../device/time-zone.js';
+import { matchInputOf } from '../rewrite/match-input.js';
+import { rewriteUrls } from '../rewrite/rules/rewrite-urls.js';
+import { websocketUrl } from '../rewrite/rules/websocket-url.js';
+import { stripMqtt } from '../rewrite/rules/strip-mqtt.js';
+import { serverTime } from '../rewrite/rules/server-time.js';
+import { firmwareOffer } from '../rewrite/rules/firmware-offer.js';
+import type { JsonObject, Rule, RuleContext } from '../rewrite/types.js';
+import type { RememberedDevice } from './device-memory.js';
+
+export type FallbackBody =
+  | { readonly kind: 'reply'; readonly body: JsonObject; readonly applied: readonly string[] }
+  /** No transport can be named: a reply without one would push the device onto stale MQTT settings. */
+  | { readonly kind: 'no-transport' };
+
+const fallbackRules: readonly Rule[] = [rewriteUrls, websocketUrl, stripMqtt, serverTime, firmwareOffer];
+
+/**
+ * Builds the fallback body for one check. `lastUpstreamOffset` is the last `timezone_offset` the upstream
+ * sent (used with `timezone: upstream`), else the process's local zone applies.
+ */
+export function buildFallbackBody(
+  ctx: RuleContext,
+  remembered: RememberedDevice | null,
+  lastUpstreamOffset: number | null,
+): FallbackBody {
+  const input = matchInputOf(ctx);
+  const body: JsonObject = {
+    server_time: { timestamp: ctx.now, timezone_offset: lastUpstreamOffset ?? localOffsetMinutes(ctx.now) },
+  };
+  if (remembered?.websocket) {
+    body.websocket = remembered.websocket;
+  } else if (ctx.config.websocket) {
+    const item = firstMatching(ctx.config.websocket, input);
+    if (item) body.websocket = { url: renderTemplate(item.url, ctx.request.origin, 'ws') };
+  }
+  const mqttMode = firstMatching(ctx.config.mqtt, input)?.mode ?? 'keep';
+  if (remembered?.mqtt && mqttMode === 'keep') body.mqtt = remembered.mqtt;
+
+  const applied: string[] = ['fallback'];
+  let current = body;
+  for (const rule of fallbackRules) {
+    const outcome = rule.apply(current, ctx);
+    current = outcome.body;
+    if (outcome.applied) applied.push(rule.name);
+  }
+  if (!hasTransport(current)) return { kind: 'no-transport' };
+  return { kind: 'reply', body: current, applied };
+}
+
+function hasTransport(body: JsonObject): boolean {
+  const ws = body.websocket;
+  const wsPresent = isObject(ws) && typeof ws.url === 'string' && /^wss?:\/\//i.test(ws.url);
+  return wsPresent || isObject(body.mqtt);
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,63 @@
+/**
+ * Low-level upstream failures mapped to gateway outcomes, in one table (STYLE.md §8).
+ * The original error stays the `cause`: logged, never sent to a device.
+ */
+
+/** Why an OTA exchange with the upstream did not yield a usable reply (CONFIG.md "Which reply a device gets"). */
+export type UpstreamFailure =
+  | 'refused'
+  | 'timeout'
+  | 'reset'
+  | 'unreachable'
+  | 'bad-status'
+  | 'empty-body'
+  | 'not-json'
+  | 'not-object'
+  | 'truncated'
+  | 'too-large'
+  | 'reply-too-large'
+  | 'bad-encoding'
+  | 'protocol'
+  | 'breaker-open';
+
+const byErrorCode: Readonly<Record<string, UpstreamFailure>> = {
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ECONNABORTED: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  ETIMEDOUT: 'timeout',
+  ESOCKETTIMEDOUT: 'timeout',
+  UPSTREAM_TIMEOUT: 'timeout',
+  ENOTFOUND: 'unreachable',
+  EAI_AGAIN: 'unreachable',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  EADDRNOTAVAIL: 'unreachable',
+  HPE_INVALID_CONSTANT: 'protocol',
+  HPE_INVALID_HEADER_TOKEN: 'protocol',
+  HPE_INVALID_CONTENT_LENGTH: 'protocol',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'protocol',
+  HPE_INVALID_CHUNK_SIZE: 'protocol',
+  HPE_INVALID_TRANSFER_ENCODING: 'protocol',
+  HPE_INVALID_STATUS: 'protocol',
+  HPE_INVALID_VERSION: 'protocol',
+  HPE_HEADER_OVERFLOW: 'protocol',
+  HPE_LF_EXPECTED: 'protocol',
+  HPE_CR_EXPECTED: 'protocol',
+  Z_DATA_ERROR: 'bad-encoding',
+  Z_BUF_ERROR: 'truncated',
+  ERR_PADDING_1: 'bad-encoding',
+  ERR__ERROR_FORMAT_PADDING_1: 'bad-encoding',
+};
+
+/** Maps a Node/libuv/llhttp/zlib error to a failure kind; anything unknown counts as a reset. */
+export function classifyUpstreamError(error: unknown): UpstreamFailure {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  return byErrorCode[code] ?? (code.startsWith('HPE_') ? 'protocol' : code.startsWith('Z_') ? 'bad-encoding' : 'reset');
+}
+
+/** The status a device gets when no fallback can answer: 504 for a timeout, 502 for everything else. */
+export function failureStatus(failure: UpstreamFailure): 502 | 504 {
+  return failure === 'timeout' ? 504 : 502;
+}

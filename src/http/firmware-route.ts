@@ -1,0 +1,255 @@
+/**
+ * `GET`/`HEAD /firmware/<file>`: serves catalog images from disk (CONFIG.md "Catalog", "Framing and
+ * paths"; device-contract.md §5). A file is found by its name in the catalog only, never by joining the
+ * URL to a folder, and is streamed from a descriptor opened when the request arrives.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import type { Catalog, CatalogEntry } from '../firmware/types.js';
+import { contentRange, ifRangeHolds, parseRange } from '../firmware/byte-range.js';
+import type { RawHeaders } from './framing.js';
+import { deviceHeaders, writeDeviceReply, TEXT_TYPE } from './framing.js';
+
+/** The path prefix this route answers. */
+export const FIRMWARE_PREFIX = '/firmware/';
+
+/** A catalog file name (CONFIG.md "Catalog": `[A-Za-z0-9._-]+`); `.` and `..` never are. */
+const FILE_NAME = /^[A-Za-z0-9._-]+$/;
+
+export interface FirmwareRouteOptions {
+  /** The catalog of this moment; `null` = no catalog, everything is 404. */
+  readonly catalog: Catalog | null;
+  readonly logger: Logger;
+  /** The device's address as the proxy reads it (CONFIG.md `when.source`), for the log line. */
+  readonly clientAddress: string;
+  /** A download that makes no progress this long is cut (CONFIG.md "Framing and paths": 30 s). */
+  readonly stallTimeoutMs?: number;
+}
+
+/**
+ * The catalog file a raw request target names, or `null`. Checked on the raw bytes, before and without
+ * any decoding: `%2e%2e`, `..`, `\`, a further `/` or an absolute-form target never name a file.
+ */
+export function catalogEntryForTarget(rawUrl: string, catalog: Catalog | null): CatalogEntry | null {
+  if (catalog === null) return null;
+  const queryAt = rawUrl.indexOf('?');
+  const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
+  if (!path.startsWith(FIRMWARE_PREFIX)) return null;
+  const name = path.slice(FIRMWARE_PREFIX.length);
+  if (!FILE_NAME.test(name) || name === '.' || name === '..') return null;
+  return catalog.byFile.get(name) ?? null;
+}
+
+/**
+ * Answers one request for `/firmware/…`: 200/206/416 for a catalog file, 404 for anything else, 405 for
+ * methods other than GET and HEAD, 503 while a file on disk no longer is what the catalog validated.
+ */
+export function serveFirmware(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { catalog, logger, clientAddress, stallTimeoutMs = 30_000 }: FirmwareRouteOptions,
+): void {
+  const entry = catalogEntryForTarget(req.url ?? '', catalog);
+  if (entry === null) {
+    logger.debug({ client: clientAddress, target: req.url, status: 404 }, 'firmware request refused: not a catalog file');
+    writeDeviceReply(req, res, 404, { contentType: TEXT_TYPE, body: 'not found\n' });
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    const body = Buffer.from('method not allowed\n', 'utf8');
+    res.writeHead(405, deviceHeaders(req, { contentType: TEXT_TYPE, contentLength: body.length, extra: [['Allow', 'GET, HEAD']] }));
+    res.end(body);
+    return;
+  }
+  const log = logger.child({ client: clientAddress, file: entry.file });
+  serveEntry(req, res, entry, log, stallTimeoutMs).catch((err: unknown) => {
+    // Only reached through a bug: every expected failure is handled inside.
+    log.error({ err }, 'firmware download failed');
+    if (!res.headersSent) writeDeviceReply(req, res, 500, { contentType: TEXT_TYPE, body: 'internal error\n' });
+    else res.destroy();
+  });
+}
+
+async function serveEntry(req: IncomingMessage, res: ServerResponse, entry: CatalogEntry, log: Logger, stallTimeoutMs: number): Promise<void> {
+  let fd: FileHandle;
+  try {
+    // Opened now: a file renamed over this one later does not change what this request streams.
+    fd = await open(entry.path, 'r');
+  } catch (err) {
+    log.warn({ err, status: 503 }, 'firmware file cannot be opened; waiting for the catalog to reload');
+    writeDeviceReply(req, res, 503, { contentType: TEXT_TYPE, body: 'firmware file changed, try again later\n' });
+    return;
+  }
+  try {
+    const stat = await fd.stat();
+    // A file changed since the catalog validated it would be served under the old ETag, version and
+    // size: refuse until the store reloads and validates it again (it polls every few seconds).
+    if (!stat.isFile() || stat.size !== entry.size || stat.mtimeMs !== entry.mtimeMs) {
+      log.warn({ status: 503, size: stat.size, expectedSize: entry.size }, 'firmware file changed since the catalog was loaded');
+      writeDeviceReply(req, res, 503, { contentType: TEXT_TYPE, body: 'firmware file changed, try again later\n' });
+      return;
+    }
+    if (res.destroyed) {
+      log.warn({ bytes: 0, status: 200 }, 'firmware download aborted');
+      return;
+    }
+    await respond(req, res, fd, entry, log, stallTimeoutMs);
+  } finally {
+    await fd.close().catch(() => undefined);
+  }
+}
+
+async function respond(req: IncomingMessage, res: ServerResponse, fd: FileHandle, entry: CatalogEntry, log: Logger, stallTimeoutMs: number): Promise<void> {
+  const size = entry.size;
+  const validators = { etag: `"${entry.sha256}"`, lastModified: new Date(entry.mtimeMs).toUTCString() };
+  const common: RawHeaders = [
+    ['ETag', validators.etag],
+    ['Last-Modified', validators.lastModified],
+    ['Accept-Ranges', 'bytes'],
+  ];
+  // Range is defined for GET only (RFC 9110 §14.2); If-Range failing means "send it whole" (§13.1.5).
+  const range =
+    req.method === 'GET' && ifRangeHolds(header(req, 'if-range'), validators) ? parseRange(header(req, 'range'), size) : ({ kind: 'none' } as const);
+
+  let status: 200 | 206;
+  let start = 0;
+  let end = size - 1;
+  switch (range.kind) {
+    case 'none':
+    case 'ignored':
+      status = 200;
+      break;
+    case 'single':
+      status = 206;
+      start = range.start;
+      end = range.end;
+      common.push(['Content-Range', contentRange(range, size)]);
+      break;
+    case 'unsatisfiable': {
+      const body = Buffer.from('range not satisfiable\n', 'utf8');
+      res.writeHead(416, deviceHeaders(req, { contentType: TEXT_TYPE, contentLength: body.length, extra: [['Content-Range', contentRange(null, size)]] }));
+      res.end(body);
+      log.info({ status: 416, range: header(req, 'range') }, 'firmware range not satisfiable');
+      return;
+    }
+    default: {
+      const never: never = range;
+      throw new Error(`unhandled range ${String(never)}`);
+    }
+  }
+
+  const length = end - start + 1;
+  res.writeHead(status, deviceHeaders(req, { contentType: 'application/octet-stream', contentLength: length, extra: common }));
+  if (req.method === 'HEAD') {
+    res.end();
+    log.debug({ status, bytes: 0 }, 'firmware head');
+    return;
+  }
+
+  const guard = createDownloadGuard({ fd, entry, expected: length, stallTimeoutMs, onStall: () => res.destroy() });
+  const began = performance.now();
+  try {
+    await pipeline(fd.createReadStream({ start, end, autoClose: false }), guard.stream, res);
+    log.info({ status, bytes: guard.sent(), ms: Math.round(performance.now() - began) }, 'firmware download complete');
+  } catch (err) {
+    // The client went away (or stalled), or the file changed under the stream: the connection is cut
+    // before Content-Length is reached, so nobody takes a partial or mixed image for a whole one.
+    res.destroy();
+    log.warn({ status, bytes: guard.sent(), expected: length, reason: guard.reason() ?? errorCode(err) }, 'firmware download aborted');
+  } finally {
+    guard.dispose();
+  }
+}
+
+interface DownloadGuard {
+  readonly stream: Transform;
+  /** Bytes handed to the response so far. */
+  sent(): number;
+  /** Why the guard failed the stream, if it did. */
+  reason(): string | null;
+  dispose(): void;
+}
+
+/**
+ * Counts bytes, cuts a download that stalls, and holds back the last chunk until an fstat at the end
+ * shows the file still is the one validated — so an image rewritten in place mid-download is never
+ * delivered complete.
+ */
+function createDownloadGuard({
+  fd,
+  entry,
+  expected,
+  stallTimeoutMs,
+  onStall,
+}: {
+  fd: FileHandle;
+  entry: CatalogEntry;
+  expected: number;
+  stallTimeoutMs: number;
+  onStall: () => void;
+}): DownloadGuard {
+  let read = 0;
+  let sent = 0;
+  let held: Buffer | null = null;
+  let failure: string | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      failure = 'stalled';
+      onStall();
+    }, stallTimeoutMs);
+    timer.unref();
+  };
+  arm();
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      arm();
+      read += chunk.length;
+      const previous = held;
+      held = chunk;
+      if (previous !== null) {
+        sent += previous.length;
+        callback(null, previous);
+      } else callback();
+    },
+    flush(callback) {
+      arm();
+      fd.stat().then(
+        (stat) => {
+          if (read !== expected || stat.size !== entry.size || stat.mtimeMs !== entry.mtimeMs) {
+            failure = 'file changed during the download';
+            callback(new Error(failure));
+            return;
+          }
+          if (held !== null) sent += held.length;
+          callback(null, held ?? undefined);
+        },
+        (err: unknown) => {
+          failure = 'file unreadable during the download';
+          callback(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    },
+  });
+  return {
+    stream,
+    sent: () => sent,
+    reason: () => failure,
+    dispose: () => clearTimeout(timer),
+  };
+}
+
+function header(req: IncomingMessage, name: 'range' | 'if-range'): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function errorCode(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return 'error';
+}

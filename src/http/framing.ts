@@ -1,0 +1,71 @@
+/**
+ * Device-facing replies, written with exact header casing (device-contract.md §2).
+ *
+ * Node keeps the casing of names given to `writeHead` as a raw array; a web `Headers` object would
+ * lowercase them (`content-length: 5`), which the 4G modem client and esp-ml307 ≤ 3.2.4 do not find.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type RawHeaders = [name: string, value: string][];
+
+/** Whether the client asked to close (devices always send `Connection: close`; HTTP/1.0 without keep-alive too). */
+export function wantsClose(req: IncomingMessage): boolean {
+  const connection = req.headers.connection?.toLowerCase() ?? '';
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) return !connection.includes('keep-alive');
+  return connection.split(',').some((token) => token.trim() === 'close');
+}
+
+/**
+ * The only headers a device-facing reply carries: Content-Type (with a body), Content-Length spelled so,
+ * Date, and Connection: close when asked (CONFIG.md "Framing and paths"). `extra` is for /firmware/.
+ */
+export function deviceHeaders(
+  req: IncomingMessage,
+  {
+    contentType,
+    contentLength,
+    extra = [],
+    close = false,
+  }: { contentType?: string | undefined; contentLength: number; extra?: RawHeaders; close?: boolean },
+): RawHeaders {
+  const headers: RawHeaders = [];
+  if (contentType !== undefined && contentLength > 0) headers.push(['Content-Type', contentType]);
+  headers.push(['Content-Length', String(contentLength)]);
+  headers.push(...extra);
+  headers.push(['Date', new Date().toUTCString()]);
+  if (close || wantsClose(req)) headers.push(['Connection', 'close']);
+  return headers;
+}
+
+/** Writes a whole buffered reply: never chunked, never compressed. */
+export function writeDeviceReply(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  {
+    contentType,
+    body = Buffer.alloc(0),
+    close = false,
+  }: { contentType?: string | undefined; body?: Buffer | string; close?: boolean } = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  // `close`: the request body was not read (413), so the connection cannot carry another request.
+  if (close) res.shouldKeepAlive = false;
+  res.writeHead(status, deviceHeaders(req, { contentType, contentLength: bytes.length, close }));
+  res.end(req.method === 'HEAD' ? undefined : bytes);
+}
+
+export const JSON_TYPE = 'application/json';
+export const TEXT_TYPE = 'text/plain; charset=utf-8';
+
+/** A short plain-text error the proxy writes itself (413, 502, 504 …), framed like any device reply. */
+export function writeError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  text: string,
+  { close = false }: { close?: boolean } = {},
+): void {
+  writeDeviceReply(req, res, status, { contentType: TEXT_TYPE, body: `${text}\n`, close });
+}

@@ -1,0 +1,270 @@
+/**
+ * `POST <ota_path>`: forward the device's check upstream, rewrite the reply by the rules, pass it through
+ * the device guard, and answer with exact framing — or answer from the fallback when the upstream fails
+ * (CONFIG.md "Which reply a device gets").
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config/types.js';
+import type { DeviceFacts, RequestFacts } from '../device/types.js';
+import { buildFallbackBody } from '../fallback/fallback-reply.js';
+import { decideOffer } from '../firmware/select.js';
+import type { FirmwareDecision } from '../firmware/types.js';
+import { forwardedHeaders } from '../gateway/forwarded-headers.js';
+import { failureStatus, type UpstreamFailure } from '../gateway/upstream-failure.js';
+import { classifyUpstreamBody } from '../rewrite/folded-json.js';
+import { runRules } from '../rewrite/pipeline.js';
+import { finishReply, sizeRuleOnly } from '../rewrite/serialize.js';
+import type { JsonObject, RuleContext } from '../rewrite/types.js';
+import { readDeviceFacts, readRequest } from './device-request.js';
+import { JSON_TYPE, writeDeviceReply, writeError } from './framing.js';
+import { readDeviceBody } from './read-body.js';
+import type { ExchangeRecord, Runtime } from './runtime.js';
+import { exchange, type UpstreamExchange } from './upstream-client.js';
+
+/** What the upstream's answer means for the device (the reply table, row by row). */
+type Verdict =
+  | { readonly kind: 'sections'; readonly body: JsonObject; readonly text: string }
+  | { readonly kind: 'other-object'; readonly body: JsonObject; readonly text: string }
+  | { readonly kind: 'client-error'; readonly status: number; readonly contentType: string | undefined; readonly body: Buffer }
+  | { readonly kind: 'failure'; readonly failure: UpstreamFailure; readonly cause: unknown };
+
+/** Reads one upstream exchange against the reply table. */
+export function judgeUpstream(result: UpstreamExchange): Verdict {
+  if (result.kind === 'failure') return { kind: 'failure', failure: result.failure, cause: result.cause };
+  const { status } = result;
+  if (status >= 400 && status <= 499) {
+    return { kind: 'client-error', status, contentType: result.headers['content-type'], body: result.body };
+  }
+  if (status < 200 || status > 299) return { kind: 'failure', failure: 'bad-status', cause: `upstream status ${status}` };
+  if (result.body.length === 0) return { kind: 'failure', failure: 'empty-body', cause: 'upstream 2xx without a body' };
+  const text = result.body.toString('utf8');
+  const parsed = classifyUpstreamBody(text);
+  switch (parsed.kind) {
+    case 'sections':
+      return { kind: 'sections', body: parsed.body, text };
+    case 'other-object':
+      return { kind: 'other-object', body: parsed.body, text };
+    case 'not-object':
+      return { kind: 'failure', failure: 'not-object', cause: 'upstream JSON is not an object' };
+    case 'invalid':
+      return { kind: 'failure', failure: 'not-json', cause: parsed.reason };
+    default:
+      return assertNever(parsed);
+  }
+}
+
+export async function handleOtaCheck(req: IncomingMessage, res: ServerResponse, rt: Runtime): Promise<void> {
+  const config = rt.config();
+  const body = await readDeviceBody(req, config.limits.deviceBodyBytes);
+  if (body.kind === 'aborted') return;
+  const request = readRequest(req, config, rt.tls);
+  if (body.kind === 'too-large') {
+    writeError(req, res, 413, `request body over ${config.limits.deviceBodyBytes} bytes`, { close: true });
+    rt.record(baseRecord(req, rt.now(), request, null, { outcome: 'rejected', status: 413 }));
+    return;
+  }
+  const device = readDeviceFacts(req, body.bytes);
+  const permit = rt.breaker.permit();
+  let result: UpstreamExchange | null = null;
+  let verdict: Verdict;
+  if (permit === 'reject') {
+    verdict = { kind: 'failure', failure: 'breaker-open', cause: 'circuit breaker open' };
+  } else {
+    result = await exchange({
+      target: config.upstream.target,
+      method: 'POST',
+      path: config.otaPath,
+      headers: forwardedHeaders(req.rawHeaders, forwardingFacts(request, config, rt.tls)),
+      body: body.bytes,
+      timeoutMs: config.upstream.timeoutMs,
+      maxBodyBytes: config.upstream.maxBodyBytes,
+      agents: rt.agents,
+    });
+    verdict = judgeUpstream(result);
+  }
+  const ctx: RuleContext = {
+    config,
+    device,
+    request,
+    now: rt.now(),
+    offer: decideOffer({ catalog: rt.catalog(), device, origin: request.origin, publicUrl: config.publicUrl }),
+  };
+  const upstream = result && {
+    status: result.kind === 'response' ? result.status : (result.status ?? null),
+    ms: result.ms,
+    failure: verdict.kind === 'failure' ? verdict.failure : null,
+  };
+  const base = { req, at: ctx.now, request, device, upstream, firmware: describeOffer(ctx.offer) };
+
+  if (verdict.kind === 'sections') {
+    const outcome = answerSections(verdict.body, ctx, rt);
+    if (outcome.kind === 'ok') {
+      rt.breaker.record('success', permit);
+      writeDeviceReply(req, res, 200, { contentType: JSON_TYPE, body: outcome.json });
+      rt.record(checkRecord(base, { outcome: 'rewritten', status: 200, rules: outcome.rules, notes: outcome.notes, repairs: outcome.repairs, upstreamBody: verdict.text, replyBody: outcome.json }));
+      return;
+    }
+    verdict = { kind: 'failure', failure: 'reply-too-large', cause: `reply ${outcome.bytes} bytes after the guard` };
+  }
+  if (verdict.kind === 'other-object') {
+    // The upstream's error shapes ({"success":false,…}, {"error":…}) reach the device untouched but re-framed.
+    const sized = sizeRuleOnly(verdict.body, verdict.text);
+    if (sized.kind === 'ok') {
+      rt.breaker.record('success', permit);
+      writeDeviceReply(req, res, 200, { contentType: JSON_TYPE, body: sized.json });
+      rt.record(checkRecord(base, { outcome: 'passthrough', status: 200, repairs: sized.repairs, upstreamBody: verdict.text, replyBody: sized.json }));
+      return;
+    }
+    verdict = { kind: 'failure', failure: 'reply-too-large', cause: `reply ${sized.bytes} bytes after the size rule` };
+  }
+  if (verdict.kind === 'client-error') {
+    rt.breaker.record('success', permit);
+    writeDeviceReply(req, res, verdict.status, { contentType: verdict.contentType, body: verdict.body });
+    rt.record(checkRecord(base, { outcome: 'passthrough', status: verdict.status, upstreamBody: verdict.body.toString('utf8'), replyBody: verdict.body.toString('utf8') }));
+    return;
+  }
+  rt.breaker.record('failure', permit);
+  answerFailure(verdict.failure, verdict.cause, ctx, { res, rt, base, upstreamText: result?.kind === 'response' ? result.body.toString('utf8') : null });
+}
+
+type SectionsOutcome =
+  | { kind: 'ok'; json: string; rules: string[]; notes: string[]; repairs: string[] }
+  | { kind: 'too-large'; bytes: number };
+
+function answerSections(upstreamBody: JsonObject, ctx: RuleContext, rt: Runtime): SectionsOutcome {
+  const { body, applied, notes } = runRules(upstreamBody, ctx);
+  const finished = finishReply(body, ctx.device);
+  if (finished.kind === 'too-large') return { kind: 'too-large', bytes: finished.bytes };
+  rememberGoodReply(upstreamBody, finished.json, ctx.device, rt);
+  return { kind: 'ok', json: finished.json, rules: applied, notes, repairs: finished.repairs };
+}
+
+/** Keeps the upstream's own transport sections (raw) and its zone, for the fallback. */
+function rememberGoodReply(upstreamBody: JsonObject, replyJson: string, device: DeviceFacts, rt: Runtime): void {
+  const time = upstreamBody.server_time;
+  if (isObject(time) && typeof time.timezone_offset === 'number' && Number.isFinite(time.timezone_offset)) {
+    rt.lastUpstreamOffset = Math.round(time.timezone_offset);
+  }
+  if (device.id === null) return;
+  const ws = upstreamBody.websocket;
+  const websocket = isObject(ws) && typeof ws.url === 'string' && /^wss?:\/\//i.test(ws.url) ? ws : null;
+  // The device used MQTT only if the reply it got carried an `mqtt` object (device-contract.md §3).
+  const usedMqtt = /"mqtt":\{/.test(replyJson);
+  const mqtt = usedMqtt && isObject(upstreamBody.mqtt) ? upstreamBody.mqtt : null;
+  if (websocket || mqtt) rt.memory.remember(device.id, { websocket, mqtt });
+}
+
+interface BaseFacts {
+  readonly req: IncomingMessage;
+  readonly at: number;
+  readonly request: RequestFacts;
+  readonly device: DeviceFacts;
+  readonly upstream: ExchangeRecord['upstream'];
+  readonly firmware: ExchangeRecord['firmware'];
+}
+
+function answerFailure(
+  failure: UpstreamFailure,
+  cause: unknown,
+  ctx: RuleContext,
+  { res, rt, base, upstreamText }: { res: ServerResponse; rt: Runtime; base: BaseFacts; upstreamText: string | null },
+): void {
+  const { req } = base;
+  const notes = [`upstream ${failure}`];
+  if (ctx.config.fallback.enabled) {
+    const fallback = buildFallbackBody(ctx, rt.memory.recall(ctx.device.id), rt.lastUpstreamOffset);
+    if (fallback.kind === 'reply') {
+      const finished = finishReply(fallback.body, ctx.device);
+      if (finished.kind === 'ok') {
+        writeDeviceReply(req, res, 200, { contentType: JSON_TYPE, body: finished.json });
+        rt.record(checkRecord(base, { outcome: 'fallback', status: 200, rules: [...fallback.applied], notes, repairs: finished.repairs, upstreamBody: upstreamText, replyBody: finished.json, cause }));
+        return;
+      }
+      notes.push('fallback reply over 4 KiB');
+    } else {
+      notes.push('fallback: no transport known for this device');
+    }
+  }
+  const status = failureStatus(failure);
+  writeError(req, res, status, status === 504 ? 'upstream OTA server timed out' : 'upstream OTA server failed');
+  rt.record(checkRecord(base, { outcome: 'failed', status, notes, upstreamBody: upstreamText, cause }));
+}
+
+export function forwardingFacts(request: RequestFacts, config: Config, tls: boolean) {
+  const { target } = config.upstream;
+  const defaultPort = target.scheme === 'https' ? 443 : 80;
+  return {
+    peer: request.peer,
+    trustedPeer: request.trustedPeer,
+    address: request.address,
+    tls,
+    upstreamHost: target.port === defaultPort ? target.host : `${target.host}:${target.port}`,
+  };
+}
+
+function describeOffer(offer: FirmwareDecision): ExchangeRecord['firmware'] {
+  switch (offer.kind) {
+    case 'offer':
+      return { offered: `${offer.entry.board} ${offer.version} (${offer.entry.file})${offer.force ? ' forced' : ''}`, reason: null };
+    case 'none':
+      return { offered: null, reason: `${offer.reason}: ${offer.detail}` };
+    default:
+      return assertNever(offer);
+  }
+}
+
+function baseRecord(
+  req: IncomingMessage,
+  at: number,
+  request: RequestFacts,
+  device: DeviceFacts | null,
+  { outcome, status }: { outcome: ExchangeRecord['outcome']; status: number },
+): ExchangeRecord {
+  return {
+    kind: 'check',
+    at,
+    method: req.method ?? 'POST',
+    path: req.url ?? '',
+    address: request.address,
+    device: { id: device?.id ?? headerValue(req, 'device-id'), board: device?.build ?? null, version: device?.version ?? null },
+    upstream: null,
+    outcome,
+    status,
+    rules: [],
+    notes: [],
+    repairs: [],
+    firmware: null,
+    upstreamBody: null,
+    replyBody: null,
+  };
+}
+
+function checkRecord(
+  base: BaseFacts,
+  fields: Pick<ExchangeRecord, 'outcome' | 'status'> & Partial<Pick<ExchangeRecord, 'rules' | 'notes' | 'repairs' | 'upstreamBody' | 'replyBody'>> & { cause?: unknown },
+): ExchangeRecord {
+  const record = {
+    ...baseRecord(base.req, base.at, base.request, base.device, fields),
+    upstream: base.upstream,
+    firmware: base.firmware,
+    rules: fields.rules ?? [],
+    notes: fields.notes ?? [],
+    repairs: fields.repairs ?? [],
+    upstreamBody: fields.upstreamBody ?? null,
+    replyBody: fields.replyBody ?? null,
+  };
+  return fields.cause === undefined ? record : { ...record, cause: fields.cause };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  return typeof value === 'string' && value !== '' ? value.toLowerCase() : null;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled case ${JSON.stringify(value)}`);
+}

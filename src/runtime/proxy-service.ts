@@ -1,0 +1,225 @@
+/**
+ * The whole proxy as one service: load and validate everything, then listen; reload on demand; shut down
+ * gracefully. `cli.ts` wires it to the process (argv, signals, exit codes); tests start it directly.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Hono } from 'hono';
+import { planReload } from '../config/reload-scope.js';
+import type { Config } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import { createApp, type App } from '../http/app.js';
+import type { Runtime } from '../http/runtime.js';
+import { startServer, type RunningServer } from '../http/server.js';
+import { createVoiceProxy, type VoiceProxy } from '../voice/voice-proxy.js';
+import { createCatalogStore, type CatalogStore } from './catalog-store.js';
+import { loadConfigFile } from './config-file.js';
+import { createLogger } from './logger.js';
+
+export interface ProxyServiceOptions {
+  readonly configPath: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Defaults to a logger made from the config's `log` section. */
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  /** How often the config file is stat'ed for changes (file events are unreliable on bind mounts). */
+  readonly watchIntervalMs?: number;
+  /** Extra routes for the operator surface (/metrics, /admin). */
+  readonly mountOps?: (app: Hono, runtime: Runtime, service: { readonly app: () => App }) => void;
+}
+
+export interface ProxyService {
+  /** The main listener's URL, e.g. `http://127.0.0.1:8003`. */
+  readonly url: string;
+  readonly adminUrl: string | null;
+  readonly app: App;
+  readonly voice: VoiceProxy;
+  readonly logger: Logger;
+  config(): Config;
+  catalogStore(): CatalogStore | null;
+  /** Re-reads the config file (and the catalog); a file that fails validation keeps the running config. */
+  reload(reason: string): Promise<{ ok: boolean; restartKeys: readonly string[] }>;
+  /** Stops accepting, finishes in-flight work within `shutdown_grace_ms`, then closes everything. */
+  shutdown(): Promise<void>;
+}
+
+export async function startProxy({
+  configPath,
+  env = {},
+  logger: givenLogger,
+  now = Date.now,
+  watchIntervalMs = 2000,
+  mountOps,
+}: ProxyServiceOptions): Promise<ProxyService> {
+  let config = await loadConfigFile(configPath, { env });
+  const logger = givenLogger ?? createLogger(config.log);
+  let store = config.firmware.dir ? await openCatalog(config.firmware.dir, env, logger) : null;
+  const tls = config.tls ? await readTls(config.tls, config.file) : null;
+  const voice = createVoiceProxy({ logger: logger.child({ component: 'voice' }) });
+
+  let appRef: App | null = null;
+  const app = createApp({
+    config,
+    catalog: () => store?.current() ?? null,
+    catalogLoaded: () => config.firmware.dir === null || store?.current() != null,
+    logger,
+    now,
+    tls: tls !== null,
+    voice,
+    ...(mountOps ? { mountOps: (ops: Hono, runtime: Runtime) => mountOps(ops, runtime, { app: () => appRef as App }) } : {}),
+  });
+  appRef = app;
+
+  const servers: RunningServer[] = [];
+  try {
+    servers.push(
+      await startServer({
+        listen: config.listen,
+        handle: app.handle,
+        upgrade: app.upgrade,
+        tls,
+        headersTimeoutMs: config.limits.headersTimeoutMs,
+        requestTimeoutMs: config.limits.requestTimeoutMs,
+      }),
+    );
+    if (config.admin.listen) servers.push(await startServer({ listen: config.admin.listen, handle: app.handleAdmin }));
+  } catch (error) {
+    await Promise.all(servers.map((s) => s.close(0)));
+    app.close();
+    store?.close();
+    throw error;
+  }
+  const [main, admin] = servers as [RunningServer, RunningServer | undefined];
+  logger.info({ url: main.url, admin: admin?.url ?? null, upstream: config.upstream.target.href, config: config.file }, 'listening');
+
+  let reloading: Promise<{ ok: boolean; restartKeys: readonly string[] }> | null = null;
+  const reload = async (reason: string): Promise<{ ok: boolean; restartKeys: readonly string[] }> => {
+    let next: Config;
+    try {
+      next = await loadConfigFile(configPath, { env });
+    } catch (error) {
+      const issues = error instanceof ConfigError ? error.issues.map((i) => i.message) : [String(error)];
+      logger.error({ reason, issues }, 'config reload failed: keeping the running configuration');
+      return { ok: false, restartKeys: [] };
+    }
+    if (next.hash === config.hash) {
+      await store?.reload();
+      return { ok: true, restartKeys: [] };
+    }
+    const plan = planReload(config, next);
+    if (plan.config.firmware.dir !== config.firmware.dir) {
+      try {
+        const fresh = plan.config.firmware.dir ? await openCatalog(plan.config.firmware.dir, env, logger) : null;
+        store?.close();
+        store = fresh;
+      } catch (error) {
+        const issues = error instanceof ConfigError ? error.issues.map((i) => i.message) : [String(error)];
+        logger.error({ reason, issues }, 'config reload failed: the new firmware catalog does not load; keeping the running configuration');
+        return { ok: false, restartKeys: [] };
+      }
+    } else {
+      await store?.reload();
+    }
+    config = plan.config;
+    app.setConfig(config);
+    logger.level = config.log.level;
+    if (plan.restartKeys.length > 0) logger.warn({ keys: plan.restartKeys }, 'config changed keys that need a restart: running with their old values');
+    logger.info({ reason, hash: config.hash }, 'config reloaded');
+    return { ok: true, restartKeys: plan.restartKeys };
+  };
+  const serialisedReload = (reason: string): Promise<{ ok: boolean; restartKeys: readonly string[] }> => {
+    const run = (reloading ?? Promise.resolve()).then(() => reload(reason));
+    reloading = run.finally(() => {
+      if (reloading === run) reloading = null;
+    });
+    return run;
+  };
+  const stopWatching = watchFile(configPath, watchIntervalMs, () => void serialisedReload('config file changed'));
+
+  let shuttingDown: Promise<void> | null = null;
+  return {
+    url: main.url,
+    adminUrl: admin?.url ?? null,
+    app,
+    voice,
+    logger,
+    config: () => config,
+    catalogStore: () => store,
+    reload: serialisedReload,
+    shutdown() {
+      shuttingDown ??= (async () => {
+        const grace = config.shutdownGraceMs;
+        logger.info({ graceMs: grace, inFlight: app.inFlight(), voiceSessions: voice.stats().open }, 'shutting down');
+        stopWatching();
+        await Promise.all([...servers.map((s) => s.close(grace)), voice.shutdown(grace)]);
+        app.close();
+        store?.close();
+        logger.info('stopped');
+      })();
+      return shuttingDown;
+    },
+  };
+}
+
+async function openCatalog(dir: string, env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<CatalogStore> {
+  const store = createCatalogStore({ dir, env, logger: logger.child({ component: 'catalog' }) });
+  const loaded = await store.load();
+  if (!loaded.ok) {
+    store.close();
+    throw new ConfigError(loaded.issues, { code: 'CATALOG_INVALID' });
+  }
+  store.watch();
+  return store;
+}
+
+async function readTls(paths: { cert: string; key: string }, file: string): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (path: string, key: string): Promise<Buffer> => {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new ConfigError([{ path: key, message: `\`${key}\` cannot be read: ${(error as Error).message} (${file})`, file, line: 0, col: 0 }], { code: 'CONFIG_UNREADABLE', cause: error });
+    }
+  };
+  return { cert: await read(paths.cert, 'tls.cert'), key: await read(paths.key, 'tls.key') };
+}
+
+/** Calls `onChange` when the file's size, mtime or inode changes: fs.watch plus a periodic stat, debounced. */
+function watchFile(path: string, intervalMs: number, onChange: () => void): () => void {
+  let last = '';
+  let timer: NodeJS.Timeout | undefined;
+  const signature = async (): Promise<string> => {
+    try {
+      const s = await stat(path);
+      return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  void signature().then((s) => (last = s));
+  const check = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      void signature().then((s) => {
+        if (s !== last && last !== '') {
+          last = s;
+          onChange();
+        }
+      });
+    }, 100);
+  };
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(path, { persistent: false }, check);
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    watcher = null;
+  }
+  const poll = setInterval(check, intervalMs);
+  poll.unref();
+  return () => {
+    clearInterval(poll);
+    clearTimeout(timer);
+    watcher?.close();
+  };
+}

@@ -1,0 +1,80 @@
+/** The command line: --help, --version, a bad config exits non-zero naming file:line:col before listening, a port in use is one clear line. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+function runCli(args: string[], { timeoutMs = 20_000 } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`cli did not exit: ${stdout}${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('cli', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ota-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('--help prints usage and exits 0', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    assert.equal(code, 0);
+    assert.match(stdout, /--config/);
+  });
+
+  test('--version prints the package version', async () => {
+    const { code, stdout } = await runCli(['--version']);
+    assert.equal(code, 0);
+    assert.match(stdout.trim(), /^\d+\.\d+\.\d+/);
+  });
+
+  test('an unknown flag exits 2 with usage', async () => {
+    const { code, stderr } = await runCli(['--nope']);
+    assert.equal(code, 2);
+    assert.match(stderr, /Usage/);
+  });
+
+  test('a bad config exits 2 naming the key and file:line:col, before anything listens', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'listen: 127.0.0.1:0\nupstream:\n  url: localhost:8002\n');
+    const { code, stderr } = await runCli(['--config', file]);
+    assert.equal(code, 2);
+    assert.match(stderr, /upstream\.url/);
+    assert.match(stderr, /bad\.yaml:3:8/);
+    assert.doesNotMatch(stderr, /listening/);
+  });
+
+  test('a port in use is one clear line and a non-zero exit', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const file = join(dir, 'busy.yaml');
+      writeFileSync(file, `listen: 127.0.0.1:${port}\nupstream:\n  url: http://127.0.0.1:1\n`);
+      const { code, stderr } = await runCli(['--config', file]);
+      assert.equal(code, 1);
+      assert.match(stderr, /already in use/);
+      assert.equal(stderr.trim().split('\n').length, 1);
+    } finally {
+      blocker.close();
+    }
+  });
+});
