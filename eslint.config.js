@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/match/**', 'src/config/**', 'src/device/**', 'src/rewrite/**', 'src/firmware/**', 'src/fallback/**'],
+    files: ['src/match/**', 'src/gateway/**', 'src/config/**', 'src/device/**', 'src/rewrite/**', 'src/firmware/**', 'src/fallback/**'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: ioModules.map((name) => ({ name, message: 'The pure core does no I/O: take it as a parameter (STYLE.md §2).' })),
