@@ -1,0 +1,210 @@
+/**
+ * The catalog's decision for one OTA check: which entry to offer, or why none (CONFIG.md "Catalog":
+ * Eligibility, Choice, Offered URL). Pure; the device guard still has the last word on the reply.
+ */
+import type { Origin } from '../config/types.js';
+import type { DeviceFacts } from '../device/types.js';
+import { renderTemplate } from '../device/template.js';
+import { matchesGlob } from '../match/glob.js';
+import { normalizeMac } from '../match/mac.js';
+import type { VersionNumbers } from '../match/types.js';
+import { compareVersions, parseVersionNumbers } from '../match/version.js';
+import { inRollout, rolloutBucket } from './rollout.js';
+import type { Catalog, CatalogEntry, FirmwareDecision, NoOfferReason } from './types.js';
+
+export interface OfferInput {
+  readonly catalog: Catalog | null;
+  readonly device: DeviceFacts;
+  /** The request's effective origin (CONFIG.md "Templates"). */
+  readonly origin: Origin;
+  /** `public_url`: a fixed origin wins over the request's. */
+  readonly publicUrl: 'auto' | Origin;
+}
+
+/**
+ * The reasons an entry can fail, in the order the checks run. When nothing is offered, the reason
+ * reported is that of the closest candidate: the entry that got furthest down this list (ties: the
+ * higher version, then the earlier entry). "Not newer" comes right after the identity checks (board,
+ * chip) so that a newer image held back by policy (rollout, exclude …) explains the outcome rather than
+ * an older image that was never going to be offered. Pins (`force`) skip the "not newer" check.
+ */
+export const CHECK_ORDER = [
+  'no-entry-for-board',
+  'wrong-chip',
+  'not-newer',
+  'excluded',
+  'not-in-devices',
+  'outside-rollout',
+  'below-min-version',
+  'too-large-for-slot',
+] as const satisfies readonly NoOfferReason[];
+
+type EntryFailure = (typeof CHECK_ORDER)[number];
+
+type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: EntryFailure; readonly detail: string };
+
+const OK: Verdict = { ok: true };
+
+/** Decides what the catalog offers this device (CONFIG.md "Catalog"). */
+export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput): FirmwareDecision {
+  if (catalog === null) return none('no-catalog', 'no firmware catalog');
+  const running = device.version === null ? null : parseVersionNumbers(device.version);
+  if (running === null) {
+    // The device compares versions itself; without ours we cannot know what is newer (CONFIG.md).
+    return none('unknown-version', device.version === null ? 'running version unknown' : `running version "${device.version}" is not readable`);
+  }
+  const runningText = device.version ?? '';
+  const facts = readFacts(device);
+
+  let pin: CatalogEntry | null = null;
+  let best: { entry: CatalogEntry; version: VersionNumbers } | null = null;
+  let closest: { entry: CatalogEntry; version: VersionNumbers; reason: EntryFailure; detail: string } | null = null;
+
+  for (const entry of catalog.entries) {
+    const version = parseVersionNumbers(entry.version) ?? [];
+    const verdict = checkEntry(entry, version, running, runningText, facts);
+    if (verdict.ok) {
+      if (entry.force) {
+        // The first eligible pin in the file decides, whatever comes after it.
+        pin = entry;
+        break;
+      }
+      if (best === null || compareVersions(version, best.version) > 0) best = { entry, version };
+      continue;
+    }
+    if (closest === null || isCloser(verdict.reason, version, closest)) closest = { entry, version, reason: verdict.reason, detail: verdict.detail };
+  }
+
+  if (pin !== null) {
+    const pinVersion = parseVersionNumbers(pin.version) ?? [];
+    if (compareVersions(pinVersion, running) === 0) {
+      // force: 1 with the running version re-flashes every boot (device-contract.md §3): the pin holds.
+      return none('pinned-current', `${label(pin)}: pinned, and the device already runs ${runningText}`);
+    }
+    return { kind: 'offer', entry: pin, version: pin.version, url: offeredUrl(pin, origin, publicUrl), force: true };
+  }
+  if (best !== null) {
+    return { kind: 'offer', entry: best.entry, version: best.entry.version, url: offeredUrl(best.entry, origin, publicUrl), force: false };
+  }
+  if (closest === null) {
+    return none('no-entry-for-board', 'the catalog has no entries');
+  }
+  if (closest.reason === 'no-entry-for-board') {
+    return none('no-entry-for-board', facts.build === null ? 'build name unknown' : `no entry for build "${facts.build}"`);
+  }
+  return none(closest.reason, closest.detail);
+}
+
+interface Facts {
+  readonly build: string | null;
+  readonly chip: string | null;
+  /** Normalised MAC, else the id as sent (lowercase), else null. */
+  readonly mac: string | null;
+  readonly id: string | null;
+  /** Bytes the image may take, or `null` when the partition sizes are unknown. */
+  readonly slotLimit: { readonly slot: string; readonly bytes: number } | null;
+}
+
+function readFacts(device: DeviceFacts): Facts {
+  const id = device.id === null || device.id === '' ? null : device.id;
+  return {
+    build: device.build,
+    chip: device.chip === null || device.chip.trim() === '' ? null : device.chip.trim().toLowerCase(),
+    mac: id === null ? null : (normalizeMac(id) ?? id),
+    id,
+    slotLimit: slotLimit(device),
+  };
+}
+
+/**
+ * The size of the slot the device will write: the ota_0/ota_1 not named in `ota.label` (`factory`
+ * writes ota_0); the smaller of the two when the running slot is unknown (CONFIG.md "Catalog").
+ */
+function slotLimit(device: DeviceFacts): { readonly slot: string; readonly bytes: number } | null {
+  const { ota0, ota1 } = device.slotSizes;
+  const label = device.runningSlot?.trim().toLowerCase() ?? null;
+  const target = label === 'ota_0' ? 'ota_1' : label === 'ota_1' || label === 'factory' ? 'ota_0' : null;
+  const targetSize = target === 'ota_0' ? ota0 : target === 'ota_1' ? ota1 : null;
+  if (target !== null && targetSize !== null) return { slot: target, bytes: targetSize };
+  const known = [ota0 === null ? null : { slot: 'ota_0', bytes: ota0 }, ota1 === null ? null : { slot: 'ota_1', bytes: ota1 }].filter(
+    (s): s is { slot: string; bytes: number } => s !== null,
+  );
+  if (known.length === 0) return null;
+  return known.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+}
+
+function checkEntry(entry: CatalogEntry, version: VersionNumbers, running: VersionNumbers, runningText: string, facts: Facts): Verdict {
+  // Images belong to builds: the board glob is matched against the build name only (CONFIG.md "Catalog").
+  if (facts.build === null || !matchesGlob(entry.boardGlob, facts.build)) {
+    return fail('no-entry-for-board', `${label(entry)}: board does not match build ${facts.build === null ? '(unknown)' : `"${facts.build}"`}`);
+  }
+  // Skipped when the device does not say; a chip name we do not know never matches an image.
+  if (facts.chip !== null && entry.image.chip !== facts.chip) {
+    return fail('wrong-chip', `${label(entry)}: image is for ${entry.image.chip ?? `chip id ${entry.image.chipId}`}, device is ${facts.chip}`);
+  }
+  if (!entry.force && compareVersions(version, running) <= 0) {
+    return fail('not-newer', `${label(entry)}: not newer than the running ${runningText}`);
+  }
+  if (facts.mac !== null && entry.exclude.includes(facts.mac)) {
+    return fail('excluded', `${label(entry)}: device ${facts.mac} is excluded`);
+  }
+  if (entry.devices !== null && (facts.mac === null || !entry.devices.includes(facts.mac))) {
+    return fail('not-in-devices', `${label(entry)}: device ${facts.mac ?? '(no id)'} is not in devices`);
+  }
+  const rollout = checkRollout(entry, facts);
+  if (!rollout.ok) return rollout;
+  if (entry.minVersion !== null) {
+    const min = parseVersionNumbers(entry.minVersion);
+    if (min !== null && compareVersions(running, min) < 0) {
+      return fail('below-min-version', `${label(entry)}: running ${runningText} is below min_version ${entry.minVersion}`);
+    }
+  }
+  if (facts.slotLimit !== null && entry.size > facts.slotLimit.bytes) {
+    return fail('too-large-for-slot', `${label(entry)}: image of ${entry.size} bytes does not fit ${facts.slotLimit.slot} (${facts.slotLimit.bytes} bytes)`);
+  }
+  return OK;
+}
+
+function checkRollout(entry: CatalogEntry, facts: Facts): Verdict {
+  if (entry.rollout >= 100) return OK;
+  if (facts.id === null) {
+    // Without an id a device has no stable bucket: only full rollouts reach it (CONFIG.md "Catalog").
+    return fail('outside-rollout', `${label(entry)}: outside rollout (no device id, rollout ${entry.rollout} %)`);
+  }
+  const bucket = rolloutBucket(facts.id, entry.board, entry.version);
+  if (inRollout(bucket, entry.rollout)) return OK;
+  return fail('outside-rollout', `${label(entry)}: outside rollout (bucket ${bucket} ≥ ${Math.round(entry.rollout * 100)})`);
+}
+
+function isCloser(reason: EntryFailure, version: VersionNumbers, than: { readonly reason: EntryFailure; readonly version: VersionNumbers }): boolean {
+  const a = CHECK_ORDER.indexOf(reason);
+  const b = CHECK_ORDER.indexOf(than.reason);
+  if (a !== b) return a > b;
+  return compareVersions(version, than.version) > 0;
+}
+
+/** The entry's `url` rendered for this request, else `<public_url or origin>/firmware/<file>`. */
+function offeredUrl(entry: CatalogEntry, origin: Origin, publicUrl: 'auto' | Origin): string {
+  const base = publicUrl === 'auto' ? origin : publicUrl;
+  if (entry.url !== null) return renderTemplate(entry.url, base, 'http');
+  return `${originText(base)}/firmware/${entry.file}`;
+}
+
+function originText({ scheme, host, port }: Origin): string {
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  // Origin.host has IPv6 in brackets already (config/types.ts); bracket a bare one defensively.
+  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return port === defaultPort ? `${scheme}://${h}` : `${scheme}://${h}:${port}`;
+}
+
+function label(entry: CatalogEntry): string {
+  return `${entry.board} ${entry.version} (catalog[${entry.index}], ${entry.file})`;
+}
+
+function fail(reason: EntryFailure, detail: string): Verdict {
+  return { ok: false, reason, detail };
+}
+
+function none(reason: NoOfferReason, detail: string): FirmwareDecision {
+  return { kind: 'none', reason, detail };
+}
