@@ -135,12 +135,12 @@ function answerSections(upstreamBody: JsonObject, ctx: RuleContext, rt: Runtime)
   const { body, applied, notes } = runRules(upstreamBody, ctx);
   const finished = finishReply(body, ctx.device);
   if (finished.kind === 'too-large') return { kind: 'too-large', bytes: finished.bytes };
-  rememberGoodReply(upstreamBody, finished.json, ctx.device, rt);
+  rememberGoodReply(upstreamBody, finished.body, ctx.device, rt);
   return { kind: 'ok', json: finished.json, rules: applied, notes, repairs: finished.repairs };
 }
 
 /** Keeps the upstream's own transport sections (raw) and its zone, for the fallback. */
-function rememberGoodReply(upstreamBody: JsonObject, replyJson: string, device: DeviceFacts, rt: Runtime): void {
+function rememberGoodReply(upstreamBody: JsonObject, reply: JsonObject, device: DeviceFacts, rt: Runtime): void {
   const time = upstreamBody.server_time;
   if (isObject(time) && typeof time.timezone_offset === 'number' && Number.isFinite(time.timezone_offset)) {
     rt.lastUpstreamOffset = Math.round(time.timezone_offset);
@@ -149,8 +149,7 @@ function rememberGoodReply(upstreamBody: JsonObject, replyJson: string, device: 
   const ws = upstreamBody.websocket;
   const websocket = isObject(ws) && typeof ws.url === 'string' && /^wss?:\/\//i.test(ws.url) ? ws : null;
   // The device used MQTT only if the reply it got carried an `mqtt` object (device-contract.md §3).
-  const usedMqtt = /"mqtt":\{/.test(replyJson);
-  const mqtt = usedMqtt && isObject(upstreamBody.mqtt) ? upstreamBody.mqtt : null;
+  const mqtt = isObject(reply.mqtt) && isObject(upstreamBody.mqtt) ? upstreamBody.mqtt : null;
   if (websocket || mqtt) rt.memory.remember(device.id, { websocket, mqtt });
 }
 

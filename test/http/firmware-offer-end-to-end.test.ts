@@ -37,8 +37,8 @@ describe('catalog offers end to end', () => {
     assertDeviceFraming(res, { maxBytes: 4096 });
     const body = JSON.parse(res.body.toString()) as Reply;
     assert.deepEqual(body.firmware, { version: '1.7.2', url: 'http://192.168.1.10:8003/firmware/bread-1.7.2.bin' });
-    const line = h.exchanges().at(-1) as { firmware: { offered: string | null } };
-    assert.match(String(line.firmware.offered), /bread-compact-wifi 1\.7\.2 \(bread-1\.7\.2\.bin\)/);
+    const offered = (h.exchanges().at(-1)?.firmware as { offered: string | null }).offered;
+    assert.match(String(offered), /bread-compact-wifi 1\.7\.2 \(bread-1\.7\.2\.bin\)/);
 
     // What the device sends for a download: only Host and Connection: close (device-contract.md §5).
     const download = await rawRequest(h.port, 'GET /firmware/bread-1.7.2.bin HTTP/1.1\r\nHost: 192.168.1.10:8003\r\nConnection: close\r\n\r\n');
@@ -61,8 +61,8 @@ describe('catalog offers end to end', () => {
     const res = await rawRequest(h.port, Buffer.from(request, 'latin1'));
     const body = JSON.parse(res.body.toString()) as Reply;
     assert.equal(body.firmware?.url ?? '', '', 'no download offered');
-    const line = h.exchanges().at(-1) as { firmware: { reason: string | null } };
-    assert.match(String(line.firmware.reason), /^not-newer/);
+    const reason = (h.exchanges().at(-1)?.firmware as { reason: string | null }).reason;
+    assert.match(String(reason), /^not-newer/);
   });
 
   test('a reload swaps the catalog: a newer entry is offered at once', async () => {

@@ -61,8 +61,9 @@ describe('finishReply', () => {
 describe('sizeRuleOnly (the upstream error shapes)', () => {
   test('the original text, as sent, when under 4 KiB', () => {
     const text = upstreamText('python-no-device-id');
-    const out = sizeRuleOnly(JSON.parse(text) as JsonObject, text);
-    assert.deepEqual(out, { kind: 'ok', json: text, bytes: Buffer.byteLength(text), repairs: [] });
+    const parsed = JSON.parse(text) as JsonObject;
+    const out = sizeRuleOnly(parsed, text);
+    assert.deepEqual(out, { kind: 'ok', json: text, bytes: Buffer.byteLength(text), repairs: [], body: parsed });
     const spaced = '{ "error" : "Device ID is required" }';
     const kept = sizeRuleOnly({ error: 'Device ID is required' }, spaced);
     assert.equal(kept.kind === 'ok' ? kept.json : null, spaced);
@@ -71,6 +72,6 @@ describe('sizeRuleOnly (the upstream error shapes)', () => {
   test('over 4 KiB: only the keys the device reads remain', () => {
     const body: JsonObject = { success: false, message: 'm'.repeat(5000) };
     const out = sizeRuleOnly(body, JSON.stringify(body));
-    assert.deepEqual(out, { kind: 'ok', json: '{}', bytes: 2, repairs: ['size:unread-keys-dropped'] });
+    assert.deepEqual(out, { kind: 'ok', json: '{}', bytes: 2, repairs: ['size:unread-keys-dropped'], body: {} });
   });
 });
