@@ -17,6 +17,7 @@ import { unmapAddress } from '../match/cidr.js';
 import type { VoiceProxy } from '../voice/voice-proxy.js';
 import { serveFirmware } from './firmware-route.js';
 import { writeError } from './framing.js';
+import { writeRawReply } from './raw-reply.js';
 import { handleOtaCheck } from './ota-check.js';
 import { handleOtaGet } from './ota-get.js';
 import { createPassthrough } from './passthrough.js';
@@ -153,8 +154,7 @@ export function createApp({
       });
       return;
     }
-    const body = 'no WebSocket here\n';
-    socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nDate: ${new Date().toUTCString()}\r\nConnection: close\r\n\r\n${body}`);
+    writeRawReply(socket, 404, { contentType: 'text/plain; charset=utf-8', body: 'no WebSocket here\n' });
     logger.debug({ path, client: unmapAddress(req.socket.remoteAddress ?? '') }, 'upgrade refused: not the voice path');
   };
 

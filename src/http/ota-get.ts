@@ -4,7 +4,6 @@
  * upstream is down (CONFIG.md "Which reply a device gets").
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decideOffer } from '../firmware/select.js';
 import { forwardedHeaders } from '../gateway/forwarded-headers.js';
 import { rewriteGetText } from '../rewrite/get-text.js';
 import type { RuleContext } from '../rewrite/types.js';
@@ -50,7 +49,8 @@ export async function handleOtaGet(req: IncomingMessage, res: ServerResponse, rt
       device,
       request,
       now: rt.now(),
-      offer: decideOffer({ catalog: null, device, origin: request.origin, publicUrl: config.publicUrl }),
+      // The status sentence carries no firmware: no catalog decision to make.
+      offer: { kind: 'none', reason: 'no-catalog', detail: 'GET on the OTA path' },
     };
     const ok = result.status <= 299;
     const text = ok ? rewriteGetText(upstreamText, ctx) : upstreamText;

@@ -2,12 +2,13 @@
  * `startServer()` listens and returns `{ url, close }` (STYLE.md §5): timeouts against slow clients,
  * TLS when configured, clean replies to malformed requests, and a graceful close.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HostPort } from '../config/types.js';
 import { ProxyError } from '../errors.js';
+import { writeRawReply } from './raw-reply.js';
 
 export interface ServerOptions {
   readonly listen: HostPort;
@@ -92,15 +93,6 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  const [status, reason] =
-    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? [408, 'Request Timeout']
-      : error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'Request Header Fields Too Large']
-        : [400, 'Bad Request'];
-  const body = `${reason.toLowerCase()}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n` +
-      `Date: ${new Date().toUTCString()}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  writeRawReply(socket, status, { contentType: 'text/plain; charset=utf-8', body: `${(STATUS_CODES[status] ?? 'error').toLowerCase()}\n` });
 }

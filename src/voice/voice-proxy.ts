@@ -10,8 +10,7 @@ import type { Duplex } from 'node:stream';
 import HttpProxy from 'http-proxy';
 import type { Logger } from 'pino';
 import { FrameScanner } from './frame-scanner.js';
-import { writeUpgradeFailure } from './upgrade-reply.js';
-import type { UpgradeFailureOptions } from './upgrade-reply.js';
+import { writeRawReply, type RawReplyOptions } from '../http/raw-reply.js';
 
 /** Counters for /metrics. Every handled upgrade ends in exactly one of `opened` or `upgradeFailures`. */
 export interface VoiceStats {
@@ -155,8 +154,8 @@ export function createVoiceProxy({
    * Answers on the raw socket and lets the device read it: the socket keeps draining what the device
    * sends, since closing with unread input would reset the connection and lose the reply.
    */
-  function answer(socket: Duplex, status: number, reply: UpgradeFailureOptions): void {
-    writeUpgradeFailure(socket, status, reply);
+  function answer(socket: Duplex, status: number, reply: RawReplyOptions): void {
+    writeRawReply(socket, status, reply);
     socket.resume();
     destroyLater(socket);
   }
@@ -389,7 +388,7 @@ export function createVoiceProxy({
   function fail(
     session: Session,
     status: number | null,
-    reply: UpgradeFailureOptions,
+    reply: RawReplyOptions,
     message: string,
     fields: Record<string, unknown>,
   ): void {

@@ -1,11 +1,11 @@
 /**
- * The HTTP replies the voice proxy writes itself on a raw upgrade socket (no ServerResponse exists
- * there): the 502/503/504 it makes and the upstream's non-101 answers it re-frames.
+ * Whole HTTP replies written on a raw socket, where no ServerResponse exists: upgrade requests (the voice
+ * proxy's 502/503/504 and re-framed non-101 answers, refused upgrades) and malformed requests (400/408/431).
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-export interface UpgradeFailureOptions {
+export interface RawReplyOptions {
   /** Sent only with a non-empty body; `text/plain` when not given. */
   readonly contentType?: string | undefined;
   readonly body?: Uint8Array | string | undefined;
@@ -17,9 +17,9 @@ export interface UpgradeFailureOptions {
  * The bytes of a complete reply: status line, `Content-Type` (with a body), `Content-Length`, `Date`,
  * `Connection: close`, and nothing else (CONFIG.md "Framing and paths").
  */
-export function formatUpgradeFailure(
+export function formatRawReply(
   status: number,
-  { contentType, body, date = new Date() }: UpgradeFailureOptions = {},
+  { contentType, body, date = new Date() }: RawReplyOptions = {},
 ): Buffer {
   const payload =
     body === undefined
@@ -38,13 +38,13 @@ export function formatUpgradeFailure(
  * Writes that reply and ends the socket's writable side. Returns false (and writes nothing) when the
  * socket can no longer be written.
  */
-export function writeUpgradeFailure(
+export function writeRawReply(
   socket: Duplex,
   status: number,
-  options: UpgradeFailureOptions = {},
+  options: RawReplyOptions = {},
 ): boolean {
   if (socket.destroyed || !socket.writable) return false;
-  socket.end(formatUpgradeFailure(status, options));
+  socket.end(formatRawReply(status, options));
   return true;
 }
 

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
-import { formatUpgradeFailure, writeUpgradeFailure } from '../../src/voice/upgrade-reply.js';
+import { formatRawReply, writeRawReply } from '../../src/http/raw-reply.js';
 
 // The bytes devices see when an upgrade fails: only status, Content-Type (with a body),
 // Content-Length spelled so, Date and Connection: close (CONFIG.md "Framing and paths").
 const date = new Date('2025-03-01T08:09:10Z');
 
-describe('formatUpgradeFailure', () => {
+describe('formatRawReply', () => {
   test('a 502 with a text body, byte for byte', () => {
-    const bytes = formatUpgradeFailure(502, { body: 'voice upstream unreachable\n', date });
+    const bytes = formatRawReply(502, { body: 'voice upstream unreachable\n', date });
     assert.equal(
       bytes.toString('latin1'),
       'HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 27\r\n' +
@@ -19,18 +19,18 @@ describe('formatUpgradeFailure', () => {
 
   test('no body: no Content-Type, Content-Length 0', () => {
     assert.equal(
-      formatUpgradeFailure(503, { date }).toString('latin1'),
+      formatRawReply(503, { date }).toString('latin1'),
       'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nDate: Sat, 01 Mar 2025 08:09:10 GMT\r\nConnection: close\r\n\r\n',
     );
     assert.ok(
-      !formatUpgradeFailure(404, { contentType: 'application/json', body: '', date }).includes(
+      !formatRawReply(404, { contentType: 'application/json', body: '', date }).includes(
         'Content-Type',
       ),
     );
   });
 
   test('Content-Length counts bytes, not characters', () => {
-    const bytes = formatUpgradeFailure(401, {
+    const bytes = formatRawReply(401, {
       contentType: 'application/json; charset=utf-8',
       body: '{"msg":"未授权"}',
       date,
@@ -43,12 +43,12 @@ describe('formatUpgradeFailure', () => {
 
   test('a binary body passes as is', () => {
     const body = new Uint8Array([0, 1, 2, 255]);
-    const bytes = formatUpgradeFailure(500, { contentType: 'application/octet-stream', body, date });
+    const bytes = formatRawReply(500, { contentType: 'application/octet-stream', body, date });
     assert.deepEqual(bytes.subarray(bytes.length - 4), Buffer.from(body));
   });
 
   test('an upstream Content-Type cannot inject header lines', () => {
-    const text = formatUpgradeFailure(401, {
+    const text = formatRawReply(401, {
       contentType: 'text/html\r\nSet-Cookie: a=b',
       body: 'x',
       date,
@@ -56,28 +56,28 @@ describe('formatUpgradeFailure', () => {
     assert.ok(text.includes('Content-Type: text/htmlSet-Cookie: a=b\r\n'));
     assert.equal(text.split('\r\n').filter((line) => line.startsWith('Set-Cookie')).length, 0);
     assert.match(
-      formatUpgradeFailure(401, { contentType: '\u0001', body: 'x', date }).toString('latin1'),
+      formatRawReply(401, { contentType: '\u0001', body: 'x', date }).toString('latin1'),
       /\r\nContent-Type: text\/plain\r\n/,
     );
   });
 
   test('an unknown status keeps its code', () => {
-    assert.ok(formatUpgradeFailure(599, { date }).toString('latin1').startsWith('HTTP/1.1 599 Unknown\r\n'));
+    assert.ok(formatRawReply(599, { date }).toString('latin1').startsWith('HTTP/1.1 599 Unknown\r\n'));
   });
 });
 
-describe('writeUpgradeFailure', () => {
+describe('writeRawReply', () => {
   test('writes the reply and ends the socket', async () => {
     const socket = new PassThrough();
-    assert.equal(writeUpgradeFailure(socket, 504, { body: 'late\n', date }), true);
+    assert.equal(writeRawReply(socket, 504, { body: 'late\n', date }), true);
     const chunks: Buffer[] = [];
     for await (const chunk of socket) chunks.push(chunk as Buffer);
-    assert.deepEqual(Buffer.concat(chunks), formatUpgradeFailure(504, { body: 'late\n', date }));
+    assert.deepEqual(Buffer.concat(chunks), formatRawReply(504, { body: 'late\n', date }));
   });
 
   test('does nothing on a socket that can no longer be written', () => {
     const socket = new PassThrough();
     socket.destroy();
-    assert.equal(writeUpgradeFailure(socket, 502), false);
+    assert.equal(writeRawReply(socket, 502), false);
   });
 });
