@@ -1,8 +1,11 @@
-/** The real upstream captures (../shared/reference/upstream-captures), read as exact bytes. */
+/**
+ * The real upstream captures, read as exact bytes. Committed under test/fixtures/upstream-captures (copied
+ * from the project's shared reference; its README says how each was made) so a fresh clone tests alone.
+ */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const CAPTURES_DIR = fileURLToPath(new URL('../../../shared/reference/upstream-captures/', import.meta.url));
+export const CAPTURES_DIR = fileURLToPath(new URL('../fixtures/upstream-captures/', import.meta.url));
 
 export interface HttpMessage {
   /** `HTTP/1.1 200 OK` or `POST /xiaozhi/ota/ HTTP/1.1`. */
