@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, ProxyError } from './errors.js';
 import { loadConfigFile } from './runtime/config-file.js';
-import { startProxy } from './runtime/proxy-service.js';
+import { startProxy, type ProxyService } from './runtime/proxy-service.js';
 
 const USAGE = `xiaozhi-ota-proxy — an OTA endpoint that works, in front of an unmodified xiaozhi-esp32-server
 
@@ -58,20 +58,31 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const service = await startProxy({ configPath: values.config ?? 'config/proxy.yaml', env: process.env });
+  // Signals are taken from the start: during start-up Node's defaults would kill the process on SIGHUP
+  // (a supervisor's reload) and end it with a signal rather than exit 0 on SIGTERM.
+  let service: ProxyService | null = null;
+  let pendingStop: string | null = null;
   const stop = (signal: string): void => {
-    service.logger.info({ signal }, 'signal received');
-    service.shutdown().then(
+    if (service === null) {
+      pendingStop = signal;
+      return;
+    }
+    const running = service;
+    running.logger.info({ signal }, 'signal received');
+    running.shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
-        service.logger.error({ err: error }, 'shutdown failed');
+        running.logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => void service.reload('SIGHUP'));
+  // A SIGHUP during start-up needs no reload: the file is being read right now.
+  process.on('SIGHUP', () => void service?.reload('SIGHUP'));
+  service = await startProxy({ configPath: values.config ?? 'config/proxy.yaml', env: process.env });
+  if (pendingStop !== null) stop(pendingStop);
   return -1;
 }
 

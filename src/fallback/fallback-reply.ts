@@ -8,7 +8,7 @@ import { renderTemplate } from '../device/template.js';
 import { localOffsetMinutes } from '../device/time-zone.js';
 import { matchInputOf } from '../rewrite/match-input.js';
 import { rewriteUrls } from '../rewrite/rules/rewrite-urls.js';
-import { websocketUrl } from '../rewrite/rules/websocket-url.js';
+import { isWebsocketPresent, websocketUrl } from '../rewrite/rules/websocket-url.js';
 import { stripMqtt } from '../rewrite/rules/strip-mqtt.js';
 import { serverTime } from '../rewrite/rules/server-time.js';
 import { firmwareOffer } from '../rewrite/rules/firmware-offer.js';
@@ -41,8 +41,10 @@ export function buildFallbackBody(
     const item = firstMatching(ctx.config.websocket, input);
     if (item) body.websocket = { url: renderTemplate(item.url, ctx.request.origin, 'ws') };
   }
-  const mqttMode = firstMatching(ctx.config.mqtt, input)?.mode ?? 'keep';
-  if (remembered?.mqtt && mqttMode === 'keep') body.mqtt = remembered.mqtt;
+  // The remembered mqtt is only there when the device's last good reply used MQTT; rule 3 below then
+  // decides as it did for that reply: with `strip` it goes once a websocket section is present, and it
+  // stays when there is none — the device keeps the transport it has rather than get a 502.
+  if (remembered?.mqtt) body.mqtt = remembered.mqtt;
 
   const applied: string[] = ['fallback'];
   let current = body;
@@ -51,14 +53,16 @@ export function buildFallbackBody(
     current = outcome.body;
     if (outcome.applied) applied.push(rule.name);
   }
-  if (!hasTransport(current)) return { kind: 'no-transport' };
+  if (!namesTransport(current)) return { kind: 'no-transport' };
   return { kind: 'reply', body: current, applied };
 }
 
-function hasTransport(body: JsonObject): boolean {
-  const ws = body.websocket;
-  const wsPresent = isObject(ws) && typeof ws.url === 'string' && /^wss?:\/\//i.test(ws.url);
-  return wsPresent || isObject(body.mqtt);
+/**
+ * Whether a reply names a transport: a `websocket` with a `ws(s)://` url, or an `mqtt` object. The caller
+ * asks again after the guard, which may drop an unusable remembered section (CONFIG.md "Fallback reply").
+ */
+export function namesTransport(body: JsonObject): boolean {
+  return isWebsocketPresent(body.websocket) || isObject(body.mqtt);
 }
 
 function isObject(value: unknown): value is JsonObject {

@@ -14,13 +14,15 @@ export function flatHeaders(req: IncomingMessage): Record<string, string | undef
 }
 
 export function readRequest(req: IncomingMessage, config: Config, tls: boolean): RequestFacts {
+  // Node sets `req.socket` to null once a request is destroyed (its client went away): never throw on it.
+  const socket = req.socket as IncomingMessage['socket'] | null;
   return readRequestFacts({
-    peer: unmapAddress(req.socket.remoteAddress ?? '0.0.0.0'),
+    peer: unmapAddress(socket?.remoteAddress ?? '0.0.0.0'),
     headers: flatHeaders(req),
     tls,
     config,
-    localAddress: unmapAddress(req.socket.localAddress ?? '127.0.0.1'),
-    ...(req.socket.localPort === undefined ? {} : { localPort: req.socket.localPort }),
+    localAddress: unmapAddress(socket?.localAddress ?? '127.0.0.1'),
+    ...(socket?.localPort === undefined ? {} : { localPort: socket.localPort }),
   });
 }
 

@@ -29,7 +29,8 @@ export function deviceHeaders(
   }: { contentType?: string | undefined; contentLength: number; extra?: RawHeaders; close?: boolean },
 ): RawHeaders {
   const headers: RawHeaders = [];
-  if (contentType !== undefined && contentLength > 0) headers.push(['Content-Type', contentType]);
+  const type = headerText(contentType);
+  if (type !== undefined && contentLength > 0) headers.push(['Content-Type', type]);
   headers.push(['Content-Length', String(contentLength)]);
   headers.push(...extra);
   headers.push(['Date', new Date().toUTCString()]);
@@ -68,4 +69,14 @@ export function writeError(
   { close = false }: { close?: boolean } = {},
 ): void {
   writeDeviceReply(req, res, status, { contentType: TEXT_TYPE, body: `${text}\n`, close });
+}
+
+/**
+ * An upstream's header value made writable: Node's parser accepts bytes (DEL, some controls) that its
+ * writer refuses with a throw, so they are removed; `undefined` when nothing is left.
+ */
+function headerText(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const clean = value.replace(/[^\t\x20-\x7e\x80-\xff]/g, '').trim();
+  return clean === '' ? undefined : clean;
 }

@@ -5,15 +5,17 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/types.js';
+import type { BreakerPermit } from '../fallback/breaker.js';
 import type { DeviceFacts, RequestFacts } from '../device/types.js';
-import { buildFallbackBody } from '../fallback/fallback-reply.js';
+import { buildFallbackBody, namesTransport } from '../fallback/fallback-reply.js';
 import { decideOffer } from '../firmware/select.js';
 import type { FirmwareDecision } from '../firmware/types.js';
 import { forwardedHeaders } from '../gateway/forwarded-headers.js';
 import { failureStatus, type UpstreamFailure } from '../gateway/upstream-failure.js';
 import { classifyUpstreamBody } from '../rewrite/folded-json.js';
 import { runRules } from '../rewrite/pipeline.js';
-import { finishReply, sizeRuleOnly } from '../rewrite/serialize.js';
+import { isWebsocketPresent } from '../rewrite/rules/websocket-url.js';
+import { finishReply, sizeRuleOnly, type FinishedReply } from '../rewrite/serialize.js';
 import type { JsonObject, RuleContext } from '../rewrite/types.js';
 import { readDeviceFacts, readRequest } from './device-request.js';
 import { JSON_TYPE, writeDeviceReply, writeError } from './framing.js';
@@ -55,9 +57,10 @@ export function judgeUpstream(result: UpstreamExchange): Verdict {
 
 export async function handleOtaCheck(req: IncomingMessage, res: ServerResponse, rt: Runtime): Promise<void> {
   const config = rt.config();
+  // Read before the body: the socket's addresses are gone once a client that went away is cleaned up.
+  const request = readRequest(req, config, rt.tls);
   const body = await readDeviceBody(req, config.limits.deviceBodyBytes);
   if (body.kind === 'aborted') return;
-  const request = readRequest(req, config, rt.tls);
   if (body.kind === 'too-large') {
     writeError(req, res, 413, `request body over ${config.limits.deviceBodyBytes} bytes`, { close: true });
     rt.record(baseRecord(req, rt.now(), request, null, { outcome: 'rejected', status: 413 }));
@@ -65,6 +68,30 @@ export async function handleOtaCheck(req: IncomingMessage, res: ServerResponse, 
   }
   const device = readDeviceFacts(req, body.bytes);
   const permit = rt.breaker.permit();
+  let settled = false;
+  const settle = (outcome: 'success' | 'failure'): void => {
+    settled = true;
+    rt.breaker.record(outcome, permit);
+  };
+  try {
+    await answerCheck(req, res, rt, { config, request, device, body: body.bytes, permit, settle });
+  } finally {
+    // A probe that never reports would keep the breaker half-open for good: every later check would get
+    // the fallback without the upstream ever being asked again. An exception counts as a failure.
+    if (!settled) rt.breaker.record('failure', permit);
+  }
+}
+
+interface CheckInput {
+  readonly config: Config;
+  readonly request: RequestFacts;
+  readonly device: DeviceFacts;
+  readonly body: Buffer;
+  readonly permit: BreakerPermit;
+  readonly settle: (outcome: 'success' | 'failure') => void;
+}
+
+async function answerCheck(req: IncomingMessage, res: ServerResponse, rt: Runtime, { config, request, device, body, permit, settle }: CheckInput): Promise<void> {
   let result: UpstreamExchange | null = null;
   let verdict: Verdict;
   if (permit === 'reject') {
@@ -75,7 +102,7 @@ export async function handleOtaCheck(req: IncomingMessage, res: ServerResponse, 
       method: 'POST',
       path: config.otaPath,
       headers: forwardedHeaders(req.rawHeaders, forwardingFacts(request, config, rt.tls)),
-      body: body.bytes,
+      body,
       timeoutMs: config.upstream.timeoutMs,
       maxBodyBytes: config.upstream.maxBodyBytes,
       agents: rt.agents,
@@ -99,7 +126,7 @@ export async function handleOtaCheck(req: IncomingMessage, res: ServerResponse, 
   if (verdict.kind === 'sections') {
     const outcome = answerSections(verdict.body, ctx, rt);
     if (outcome.kind === 'ok') {
-      rt.breaker.record('success', permit);
+      settle('success');
       writeDeviceReply(req, res, 200, { contentType: JSON_TYPE, body: outcome.json });
       rt.record(checkRecord(base, { outcome: 'rewritten', status: 200, rules: outcome.rules, notes: outcome.notes, repairs: outcome.repairs, upstreamBody: verdict.text, replyBody: outcome.json }));
       return;
@@ -108,9 +135,9 @@ export async function handleOtaCheck(req: IncomingMessage, res: ServerResponse, 
   }
   if (verdict.kind === 'other-object') {
     // The upstream's error shapes ({"success":false,…}, {"error":…}) reach the device untouched but re-framed.
-    const sized = sizeRuleOnly(verdict.body, verdict.text);
+    const sized = replyWithoutSections(verdict.body, verdict.text, ctx.device);
     if (sized.kind === 'ok') {
-      rt.breaker.record('success', permit);
+      settle('success');
       writeDeviceReply(req, res, 200, { contentType: JSON_TYPE, body: sized.json });
       rt.record(checkRecord(base, { outcome: 'passthrough', status: 200, repairs: sized.repairs, upstreamBody: verdict.text, replyBody: sized.json }));
       return;
@@ -118,13 +145,24 @@ export async function handleOtaCheck(req: IncomingMessage, res: ServerResponse, 
     verdict = { kind: 'failure', failure: 'reply-too-large', cause: `reply ${sized.bytes} bytes after the size rule` };
   }
   if (verdict.kind === 'client-error') {
-    rt.breaker.record('success', permit);
+    settle('success');
     writeDeviceReply(req, res, verdict.status, { contentType: verdict.contentType, body: verdict.body });
     rt.record(checkRecord(base, { outcome: 'passthrough', status: verdict.status, upstreamBody: verdict.body.toString('utf8'), replyBody: verdict.body.toString('utf8') }));
     return;
   }
-  rt.breaker.record('failure', permit);
-  answerFailure(verdict.failure, verdict.cause, ctx, { res, rt, base, upstreamText: result?.kind === 'response' ? result.body.toString('utf8') : null });
+  settle('failure');
+  // A reply that failed only after the exchange (over 4 KiB) is logged with that failure kind too.
+  const failedBase = base.upstream ? { ...base, upstream: { ...base.upstream, failure: verdict.failure } } : base;
+  answerFailure(verdict.failure, verdict.cause, ctx, { res, rt, base: failedBase, upstreamText: result?.kind === 'response' ? result.body.toString('utf8') : null });
+}
+
+/**
+ * An object without any of the four sections gets only the size rule — unless it carries `activation`: that
+ * is no error shape, devices act on it (≤ v1.5.9 on any `activation` key, v1.6.0 crashes on a non-string
+ * `code`), so it passes the device guard like every OTA reply (device-contract.md §3, §7).
+ */
+export function replyWithoutSections(body: JsonObject, text: string, device: DeviceFacts): FinishedReply {
+  return Object.hasOwn(body, 'activation') ? finishReply(body, device) : sizeRuleOnly(body, text);
 }
 
 type SectionsOutcome =
@@ -142,12 +180,15 @@ function answerSections(upstreamBody: JsonObject, ctx: RuleContext, rt: Runtime)
 /** Keeps the upstream's own transport sections (raw) and its zone, for the fallback. */
 function rememberGoodReply(upstreamBody: JsonObject, reply: JsonObject, device: DeviceFacts, rt: Runtime): void {
   const time = upstreamBody.server_time;
-  if (isObject(time) && typeof time.timezone_offset === 'number' && Number.isFinite(time.timezone_offset)) {
+  // Only a plausible offset in minutes (UTC−12…+14, with room): the fallback must not repeat a unit mistake.
+  if (isObject(time) && typeof time.timezone_offset === 'number' && Math.abs(time.timezone_offset) <= 1440) {
     rt.lastUpstreamOffset = Math.round(time.timezone_offset);
   }
   if (device.id === null) return;
   const ws = upstreamBody.websocket;
-  const websocket = isObject(ws) && typeof ws.url === 'string' && /^wss?:\/\//i.test(ws.url) ? ws : null;
+  // Present as rule 2 and the guard read it (a case-sensitive ws:// or wss://): a section the device could
+  // not use is not worth remembering.
+  const websocket = isWebsocketPresent(ws) ? ws : null;
   // The device used MQTT only if the reply it got carried an `mqtt` object (device-contract.md §3).
   const mqtt = isObject(reply.mqtt) && isObject(upstreamBody.mqtt) ? upstreamBody.mqtt : null;
   if (websocket || mqtt) rt.memory.remember(device.id, { websocket, mqtt });
@@ -174,12 +215,14 @@ function answerFailure(
     const fallback = buildFallbackBody(ctx, rt.memory.recall(ctx.device.id), rt.lastUpstreamOffset);
     if (fallback.kind === 'reply') {
       const finished = finishReply(fallback.body, ctx.device);
-      if (finished.kind === 'ok') {
+      if (finished.kind === 'ok' && namesTransport(finished.body)) {
         writeDeviceReply(req, res, 200, { contentType: JSON_TYPE, body: finished.json });
         rt.record(checkRecord(base, { outcome: 'fallback', status: 200, rules: [...fallback.applied], notes, repairs: finished.repairs, upstreamBody: upstreamText, replyBody: finished.json, cause }));
         return;
       }
-      notes.push('fallback reply over 4 KiB');
+      // The guard may drop a remembered section the device cannot use; a reply left without a transport
+      // would push the device onto stale MQTT settings, so it is not sent (CONFIG.md "Fallback reply").
+      notes.push(finished.kind === 'ok' ? 'fallback: no usable transport after the guard' : 'fallback reply over 4 KiB');
     } else {
       notes.push('fallback: no transport known for this device');
     }

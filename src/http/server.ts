@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HostPort } from '../config/types.js';
 import { ProxyError } from '../errors.js';
-import { writeRawReply } from './raw-reply.js';
+import { formatRawReply } from './raw-reply.js';
 
 export interface ServerOptions {
   readonly listen: HostPort;
@@ -45,8 +45,25 @@ export async function startServer({
     keepAliveTimeout: keepAliveTimeoutMs,
     // Check the timeouts about once a second (CONFIG.md "Framing and paths").
     connectionsCheckingInterval: 1000,
+    // Node answers an HTTP/1.1 request without Host with its own chunked 400, outside device framing; the
+    // proxy reads such a request like an HTTP/1.0 one instead (the origin is the address it reached).
+    requireHostHeader: false,
   };
-  const server = tls ? https.createServer({ ...options, cert: tls.cert, key: tls.key }, handle) : http.createServer(options, handle);
+  // Responses being written, so that a shutdown can tell their keep-alive connections to close.
+  const open = new Set<ServerResponse>();
+  let stopping = false;
+  const tracked = (req: IncomingMessage, res: ServerResponse): void => {
+    open.add(res);
+    if (stopping) res.shouldKeepAlive = false;
+    res.once('close', () => open.delete(res));
+    // Once shutting down, a keep-alive connection whose response just finished is idle: close it now
+    // rather than let it hold the shutdown for `keepAliveTimeout` or the whole grace period.
+    res.once('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+    handle(req, res);
+  };
+  const server = tls ? https.createServer({ ...options, cert: tls.cert, key: tls.key }, tracked) : http.createServer(options, tracked);
   if (upgrade) server.on('upgrade', upgrade);
   server.on('clientError', answerClientError);
   if (tls) server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
@@ -75,6 +92,9 @@ export async function startServer({
     server,
     close(graceMs = 0) {
       closing ??= new Promise<void>((resolve) => {
+        stopping = true;
+        // Replies not yet begun announce `Connection: close`; their connections end with them.
+        for (const res of open) if (!res.headersSent) res.shouldKeepAlive = false;
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         server.close(() => {
           clearTimeout(timer);
@@ -87,12 +107,33 @@ export async function startServer({
   };
 }
 
-/** Malformed requests get a framed reply (never Node's bare one) and the connection closed. */
+/**
+ * Malformed requests get a framed reply (never Node's bare one) and the connection closed — also when the
+ * body turns out broken after the handler started (a bad chunk, an unknown Transfer-Encoding), as long as
+ * that handler has not begun its own reply (Node's rule for its default reply, `socketOnError`).
+ */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage ?? null;
+  if (!socket.writable || inFlight?.headersSent === true) {
     socket.destroy();
     return;
   }
   const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  writeRawReply(socket, status, { contentType: 'text/plain; charset=utf-8', body: `${(STATUS_CODES[status] ?? 'error').toLowerCase()}\n` });
+  const reply = formatRawReply(status, { contentType: 'text/plain; charset=utf-8', body: `${(STATUS_CODES[status] ?? 'error').toLowerCase()}\n` });
+  if (inFlight !== null) {
+    // The handler still holds a response for this socket: destroyed right after the reply, the socket takes
+    // no later write from it (ending it instead would make such a write an unhandled error).
+    socket.write(reply);
+    socket.destroy();
+    return;
+  }
+  socket.end(reply);
+  // The listener allows half-open sockets, so ending our side does not close a client that keeps its own
+  // open (a slow-loris that keeps dripping): give it a moment to read the reply, then drop the socket.
+  const linger = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
 }
+
+/** How long a client that got a 400/408/431 may keep its socket open to read it. */
+const CLIENT_ERROR_LINGER_MS = 1000;

@@ -99,9 +99,24 @@ function send(request: UpstreamRequest): Promise<{ res: IncomingMessage; body: B
       request.timeoutMs,
     );
     req.on('error', (error) => finish(error));
+    // A 101 nobody asked for: Node has no handler for it and drops the socket without an error; a socket
+    // that closes before any response ends the exchange too — neither waits for the timeout.
+    req.on('upgrade', (_res, socket) => {
+      socket.destroy();
+      finish(Object.assign(new Error('the upstream switched protocols unasked'), { code: 'HPE_UNEXPECTED_UPGRADE' }));
+    });
+    let responded = false;
+    req.on('close', () => {
+      if (!responded) finish(Object.assign(new Error('the upstream closed without a reply'), { code: 'ECONNRESET' }));
+    });
     req.on('response', (res) => {
-      res.on('error', (error) => finish(new ExchangeFailure('truncated', 'upstream reply ended early', { cause: error })));
-      res.on('aborted', () => finish(new ExchangeFailure('truncated', 'upstream reply ended early')));
+      responded = true;
+      // A safety net only: readBody reports the precise failure first. Destroying the reply on purpose (over
+      // the limit) also emits these synchronously, so they wait a turn rather than mislabel it "truncated".
+      const truncated = (cause?: unknown): void =>
+        void setImmediate(() => finish(new ExchangeFailure('truncated', 'upstream reply ended early', cause === undefined ? {} : { cause })));
+      res.on('error', truncated);
+      res.on('aborted', () => truncated());
       readBody(res, request.maxBodyBytes).then(
         (body) => finish(null, { res, body }),
         (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))),
@@ -121,14 +136,20 @@ async function readBody(res: IncomingMessage, limit: number): Promise<Buffer> {
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    // A compressed body may expand; the raw bytes are bounded too so a bomb never gets buffered.
-    if (size > limit) {
-      res.destroy();
-      throw new ExchangeFailure('too-large', `upstream reply over ${limit} bytes`);
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      // A compressed body may expand; the raw bytes are bounded too so a bomb never gets buffered.
+      if (size > limit) {
+        res.destroy();
+        throw new ExchangeFailure('too-large', `upstream reply over ${limit} bytes`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    if (error instanceof ExchangeFailure) throw error;
+    // The headers arrived, then the connection broke (reset, closed early): the body is cut short.
+    throw new ExchangeFailure('truncated', 'upstream reply ended early', { cause: error });
   }
   if (!res.complete) throw new ExchangeFailure('truncated', 'upstream reply ended early');
   const raw = Buffer.concat(chunks, size);

@@ -28,9 +28,10 @@ const IDLE_TIMEOUT_MS = 30_000;
  */
 export async function relayBuffered(req: IncomingMessage, res: ServerResponse, rt: Runtime, { upstreamPath }: { upstreamPath: string }): Promise<void> {
   const config = rt.config();
+  // Read before the body: the socket's addresses are gone once a client that went away is cleaned up.
+  const request = readRequest(req, config, rt.tls);
   const body = await readDeviceBody(req, config.limits.deviceBodyBytes);
   if (body.kind === 'aborted') return;
-  const request = readRequest(req, config, rt.tls);
   const device = readDevice(flatHeaders(req), body.kind === 'ok' ? body.bytes : Buffer.alloc(0));
   const base = {
     kind: 'activate' as const,
@@ -86,7 +87,17 @@ export function relayDownload(req: IncomingMessage, res: ServerResponse, rt: Run
     headers: forwardedHeaders(req.rawHeaders, forwardingFacts(request, config, rt.tls)),
     agent: target.scheme === 'https' ? rt.agents.https : rt.agents.http,
   });
+  let failed = false;
+  let clientGone = false;
+  // Once only: an error is often followed by a close, and a second call must not cut the first 502 short.
   const fail = (error: unknown): void => {
+    if (failed) return;
+    failed = true;
+    upstreamReq.destroy();
+    if (clientGone) {
+      log.info({ bytes: sent }, 'upstream download abandoned: the client went away');
+      return;
+    }
     const failure = classifyUpstreamError(error);
     if (!res.headersSent) writeError(req, res, failureStatus(failure), 'upstream download failed');
     else res.destroy();
@@ -94,10 +105,22 @@ export function relayDownload(req: IncomingMessage, res: ServerResponse, rt: Run
   };
   upstreamReq.setTimeout(IDLE_TIMEOUT_MS, () => upstreamReq.destroy(Object.assign(new Error('no progress for 30 s'), { code: 'ETIMEDOUT' })));
   upstreamReq.on('error', fail);
+  // A 101 nobody asked for, or a close before any response: Node emits no error for either.
+  let responded = false;
+  upstreamReq.on('upgrade', (_res, socket) => {
+    socket.destroy();
+    fail(Object.assign(new Error('the upstream switched protocols unasked'), { code: 'HPE_UNEXPECTED_UPGRADE' }));
+  });
+  upstreamReq.on('close', () => {
+    if (!responded) fail(Object.assign(new Error('the upstream closed without a reply'), { code: 'ECONNRESET' }));
+  });
   res.on('close', () => {
-    if (!res.writableFinished) upstreamReq.destroy();
+    if (res.writableFinished) return;
+    clientGone = true;
+    upstreamReq.destroy();
   });
   upstreamReq.on('response', (upstreamRes) => {
+    responded = true;
     const status = upstreamRes.statusCode ?? 502;
     const contentType = upstreamRes.headers['content-type'];
     const declared = upstreamRes.headers['content-length'];

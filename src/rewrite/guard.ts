@@ -19,7 +19,12 @@ const MAX_KEY_BYTES = 15;
 const MAX_STRING_BYTES = 4000;
 /** Below this a `timestamp` is in seconds: 1e11 ms is 1973, 1e11 s is the year 5138. */
 const SECONDS_LIMIT = 1e11;
+/** Plausible clocks in milliseconds: after 2001-09-09 (1e12) and up to 9999-12-31. */
+const EARLIEST_MS = 1e12;
+const LATEST_MS = 253402300799999;
 const INT32_MAX = 2147483647;
+/** A `ws://` or `wss://` URL with a host; the device's client compares the scheme case-sensitively. */
+const WEBSOCKET_URL = /^wss?:\/\/[^/?#\s]/;
 
 /** The known members per transport section; any other member is named `member` in a repair. */
 const KNOWN_MEMBERS: Readonly<Record<'websocket' | 'mqtt' | 'activation', readonly string[]>> = {
@@ -121,10 +126,20 @@ function guardWebsocket(section: JsonObject, repairs: string[]): JsonObject {
   if (versionNumber !== null) {
     out = withMember(out, 'version', versionNumber);
     repairs.push('websocket.version-number');
+  } else if (version !== undefined && typeof version !== 'number') {
+    // Any other string would be stored and read back as no number at all (protocol 1); other types are
+    // not a version either. Dropped, the device keeps the version it has stored (device-contract.md §3).
+    out = withoutMember(out, 'version');
+    repairs.push('websocket.version-dropped:not-number');
   }
 
   const url = ownMember(out, 'url');
-  if (typeof url === 'string') {
+  if (url !== undefined && !(typeof url === 'string' && WEBSOCKET_URL.test(url))) {
+    // The device stores `url` in flash and connects only to `ws://`/`wss://` (device-contract.md §3); anything
+    // else (an upstream or `rewrite` mistake) would overwrite a stored URL that works. Dropped, the old one stays.
+    out = withoutMember(out, 'url');
+    repairs.push('websocket.url-dropped:not-ws');
+  } else if (typeof url === 'string') {
     const checked = checkWebsocketUrl(url);
     switch (checked.kind) {
       case 'ok':
@@ -202,7 +217,11 @@ function guardMqtt(section: JsonObject, repairs: string[]): JsonObject | null {
     return null;
   }
   const keepalive = ownMember(out, 'keepalive');
-  if (typeof keepalive === 'string') {
+  if (keepalive !== undefined && typeof keepalive !== 'number' && typeof keepalive !== 'string') {
+    // Not a keepalive at all (null, an object …): the device's default is the safe reading.
+    out = withoutMember(out, 'keepalive');
+    repairs.push('mqtt.keepalive-dropped');
+  } else if (typeof keepalive === 'string') {
     const n = numericString(keepalive);
     if (n !== null) {
       out = withMember(out, 'keepalive', n);
@@ -225,17 +244,21 @@ function guardServerTime(section: JsonObject, repairs: string[]): JsonObject {
   let out = section;
   if (Object.hasOwn(out, 'timestamp')) {
     const raw = ownMember(out, 'timestamp');
-    let ts = typeof raw === 'number' ? raw : typeof raw === 'string' ? numericString(raw) : null;
-    if (ts === null) {
+    const ts = typeof raw === 'number' ? raw : typeof raw === 'string' ? numericString(raw) : null;
+    const seconds = ts !== null && ts > 0 && ts < SECONDS_LIMIT;
+    const ms = ts !== null && seconds ? Math.round(ts * 1000) : ts;
+    if (ms === null) {
       out = withoutMember(out, 'timestamp');
       repairs.push('server_time.timestamp-dropped');
+    } else if (!(ms > EARLIEST_MS && ms <= LATEST_MS)) {
+      // A clock before 2001 or after 9999 is no time at all (TLS checks would fail on it): the device
+      // keeps the clock it has rather than being set to it.
+      out = withoutMember(out, 'timestamp');
+      repairs.push('server_time.timestamp-dropped:implausible');
     } else {
       if (typeof raw === 'string') repairs.push('server_time.timestamp-number');
-      if (ts > 0 && ts < SECONDS_LIMIT) {
-        ts = Math.round(ts * 1000);
-        repairs.push('server_time.timestamp-ms');
-      }
-      if (ts !== raw) out = withMember(out, 'timestamp', ts);
+      if (seconds) repairs.push('server_time.timestamp-ms');
+      if (ms !== raw) out = withMember(out, 'timestamp', ms);
     }
   }
   if (Object.hasOwn(out, 'timezone_offset')) {
