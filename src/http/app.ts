@@ -15,7 +15,7 @@ import type { Catalog } from '../firmware/types.js';
 import { pathnameOf, routeRequest, type Route } from '../gateway/route.js';
 import { unmapAddress } from '../match/cidr.js';
 import type { VoiceProxy } from '../voice/voice-proxy.js';
-import { serveFirmware } from './firmware-route.js';
+import { serveFirmware, type FirmwareDownloadEvent } from './firmware-route.js';
 import { writeError } from './framing.js';
 import { writeRawReply } from './raw-reply.js';
 import { handleOtaCheck } from './ota-check.js';
@@ -39,6 +39,8 @@ export interface AppDeps {
   readonly agents?: UpstreamAgents;
   /** Extra routes on the operator surface (/metrics, /admin/…), mounted on the ops Hono app. */
   readonly mountOps?: (app: Hono, runtime: Runtime) => void;
+  /** Told when a /firmware/ download starts, completes or is aborted (for /metrics). */
+  readonly onDownload?: (event: FirmwareDownloadEvent) => void;
 }
 
 export interface App {
@@ -67,6 +69,7 @@ export function createApp({
   voice = null,
   agents = createUpstreamAgents(),
   mountOps,
+  onDownload,
 }: AppDeps): App {
   let config = initial;
   const listeners: ((record: ExchangeRecord) => void)[] = [];
@@ -126,6 +129,7 @@ export function createApp({
           catalog: catalog(),
           logger,
           clientAddress: readRequest(req, config, tls).address,
+          ...(onDownload ? { onDownload } : {}),
         });
       case 'healthz':
       case 'readyz':

@@ -28,6 +28,18 @@ export interface FirmwareRouteOptions {
   readonly clientAddress: string;
   /** A download that makes no progress this long is cut (CONFIG.md "Framing and paths": 30 s). */
   readonly stallTimeoutMs?: number;
+  /** Told when a download starts, completes or is aborted (for /metrics); never throws into the route. */
+  readonly onDownload?: (event: FirmwareDownloadEvent) => void;
+}
+
+/** One step of a GET of a catalog image; every `started` is followed by exactly one `completed` or `aborted`. */
+export interface FirmwareDownloadEvent {
+  readonly phase: 'started' | 'completed' | 'aborted';
+  readonly file: string;
+  /** Bytes sent so far: 0 when started, the total when completed, what got out when aborted. */
+  readonly bytes: number;
+  readonly status: 200 | 206;
+  readonly client: string;
 }
 
 /**
@@ -51,7 +63,7 @@ export function catalogEntryForTarget(rawUrl: string, catalog: Catalog | null): 
 export function serveFirmware(
   req: IncomingMessage,
   res: ServerResponse,
-  { catalog, logger, clientAddress, stallTimeoutMs = 30_000 }: FirmwareRouteOptions,
+  { catalog, logger, clientAddress, stallTimeoutMs = 30_000, onDownload = () => undefined }: FirmwareRouteOptions,
 ): void {
   const entry = catalogEntryForTarget(req.url ?? '', catalog);
   if (entry === null) {
@@ -66,7 +78,14 @@ export function serveFirmware(
     return;
   }
   const log = logger.child({ client: clientAddress, file: entry.file });
-  serveEntry(req, res, entry, log, stallTimeoutMs).catch((err: unknown) => {
+  const report: DownloadReporter = (phase, bytes, status) => {
+    try {
+      onDownload({ phase, file: entry.file, bytes, status, client: clientAddress });
+    } catch (err) {
+      log.error({ err }, 'download listener failed');
+    }
+  };
+  serveEntry(req, res, entry, log, stallTimeoutMs, report).catch((err: unknown) => {
     // Only reached through a bug: every expected failure is handled inside.
     log.error({ err }, 'firmware download failed');
     if (!res.headersSent) writeDeviceReply(req, res, 500, { contentType: TEXT_TYPE, body: 'internal error\n' });
@@ -74,7 +93,9 @@ export function serveFirmware(
   });
 }
 
-async function serveEntry(req: IncomingMessage, res: ServerResponse, entry: CatalogEntry, log: Logger, stallTimeoutMs: number): Promise<void> {
+type DownloadReporter = (phase: FirmwareDownloadEvent['phase'], bytes: number, status: 200 | 206) => void;
+
+async function serveEntry(req: IncomingMessage, res: ServerResponse, entry: CatalogEntry, log: Logger, stallTimeoutMs: number, report: DownloadReporter): Promise<void> {
   let fd: FileHandle;
   try {
     // Opened now: a file renamed over this one later does not change what this request streams.
@@ -95,15 +116,27 @@ async function serveEntry(req: IncomingMessage, res: ServerResponse, entry: Cata
     }
     if (res.destroyed) {
       log.warn({ bytes: 0, status: 200 }, 'firmware download aborted');
+      if (req.method === 'GET') {
+        report('started', 0, 200);
+        report('aborted', 0, 200);
+      }
       return;
     }
-    await respond(req, res, fd, entry, log, stallTimeoutMs);
+    await respond(req, res, fd, entry, log, stallTimeoutMs, report);
   } finally {
     await fd.close().catch(() => undefined);
   }
 }
 
-async function respond(req: IncomingMessage, res: ServerResponse, fd: FileHandle, entry: CatalogEntry, log: Logger, stallTimeoutMs: number): Promise<void> {
+async function respond(
+  req: IncomingMessage,
+  res: ServerResponse,
+  fd: FileHandle,
+  entry: CatalogEntry,
+  log: Logger,
+  stallTimeoutMs: number,
+  report: DownloadReporter,
+): Promise<void> {
   const size = entry.size;
   const validators = { etag: `"${entry.sha256}"`, lastModified: new Date(entry.mtimeMs).toUTCString() };
   const common: RawHeaders = [
@@ -152,14 +185,17 @@ async function respond(req: IncomingMessage, res: ServerResponse, fd: FileHandle
 
   const guard = createDownloadGuard({ fd, entry, expected: length, stallTimeoutMs, onStall: () => res.destroy() });
   const began = performance.now();
+  report('started', 0, status);
   try {
     await pipeline(fd.createReadStream({ start, end, autoClose: false }), guard.stream, res);
     log.info({ status, bytes: guard.sent(), ms: Math.round(performance.now() - began) }, 'firmware download complete');
+    report('completed', guard.sent(), status);
   } catch (err) {
     // The client went away (or stalled), or the file changed under the stream: the connection is cut
     // before Content-Length is reached, so nobody takes a partial or mixed image for a whole one.
     res.destroy();
     log.warn({ status, bytes: guard.sent(), expected: length, reason: guard.reason() ?? errorCode(err) }, 'firmware download aborted');
+    report('aborted', guard.sent(), status);
   } finally {
     guard.dispose();
   }

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Hono } from 'hono';
+import { createOperatorSurface, type OperatorSurface } from '../admin/operator-routes.js';
 import { planReload } from '../config/reload-scope.js';
 import type { Config } from '../config/types.js';
 import { ConfigError } from '../errors.js';
@@ -36,6 +37,8 @@ export interface ProxyService {
   readonly app: App;
   readonly voice: VoiceProxy;
   readonly logger: Logger;
+  /** /metrics and /admin/…: the metrics registry and the recent-exchange ring. */
+  readonly operator: OperatorSurface;
   config(): Config;
   catalogStore(): CatalogStore | null;
   /** Re-reads the config file (and the catalog); a file that fails validation keeps the running config. */
@@ -52,12 +55,15 @@ export async function startProxy({
   watchIntervalMs = 2000,
   mountOps,
 }: ProxyServiceOptions): Promise<ProxyService> {
+  // Taken before the file is read, so a change made while starting up is still seen as one.
+  const loadedSignature = await fileSignature(configPath);
   let config = await loadConfigFile(configPath, { env });
   const logger = givenLogger ?? createLogger(config.log);
   let store = config.firmware.dir ? await openCatalog(config.firmware.dir, env, logger) : null;
   const tls = config.tls ? await readTls(config.tls, config.file) : null;
   const voice = createVoiceProxy({ logger: logger.child({ component: 'voice' }) });
 
+  const operator = createOperatorSurface({ exchanges: config.admin.exchanges });
   let appRef: App | null = null;
   const app = createApp({
     config,
@@ -67,9 +73,16 @@ export async function startProxy({
     now,
     tls: tls !== null,
     voice,
-    ...(mountOps ? { mountOps: (ops: Hono, runtime: Runtime) => mountOps(ops, runtime, { app: () => appRef as App }) } : {}),
+    mountOps: (ops: Hono, runtime: Runtime) => {
+      operator.mount(ops, runtime);
+      mountOps?.(ops, runtime, { app: () => appRef as App });
+    },
+    onDownload: (event) => operator.download(event),
   });
   appRef = app;
+  app.onExchange((record) => operator.record(record));
+  operator.setSources({ voice: () => voice.stats() });
+  operator.configLoaded('start', config);
 
   const servers: RunningServer[] = [];
   try {
@@ -95,6 +108,12 @@ export async function startProxy({
 
   let reloading: Promise<{ ok: boolean; restartKeys: readonly string[] }> | null = null;
   const reload = async (reason: string): Promise<{ ok: boolean; restartKeys: readonly string[] }> => {
+    // An empty file on reload is an editor's save caught half-way (truncate, then write), not a wish to run
+    // on every default — another upstream, no websocket item: keep running; the finished save reloads again.
+    if (await holdsNoSettings(configPath)) {
+      logger.error({ reason, issues: [`${configPath} is empty`] }, 'config reload failed: keeping the running configuration');
+      return { ok: false, restartKeys: [] };
+    }
     let next: Config;
     try {
       next = await loadConfigFile(configPath, { env });
@@ -129,13 +148,18 @@ export async function startProxy({
     return { ok: true, restartKeys: plan.restartKeys };
   };
   const serialisedReload = (reason: string): Promise<{ ok: boolean; restartKeys: readonly string[] }> => {
-    const run = (reloading ?? Promise.resolve()).then(() => reload(reason));
+    const run = (reloading ?? Promise.resolve())
+      .then(() => reload(reason))
+      .then((result) => {
+        operator.configLoaded(result.ok ? 'ok' : 'failed', result.ok ? config : null);
+        return result;
+      });
     reloading = run.finally(() => {
       if (reloading === run) reloading = null;
     });
     return run;
   };
-  const stopWatching = watchFile(configPath, watchIntervalMs, () => void serialisedReload('config file changed'));
+  const stopWatching = watchFile(configPath, { intervalMs: watchIntervalMs, initial: loadedSignature }, () => void serialisedReload('config file changed'));
 
   let shuttingDown: Promise<void> | null = null;
   return {
@@ -144,6 +168,7 @@ export async function startProxy({
     app,
     voice,
     logger,
+    operator,
     config: () => config,
     catalogStore: () => store,
     reload: serialisedReload,
@@ -160,6 +185,25 @@ export async function startProxy({
       return shuttingDown;
     },
   };
+}
+
+/** The file's identity for change detection: inode, size and mtime (`missing` when it cannot be stat'ed). */
+async function fileSignature(path: string): Promise<string> {
+  try {
+    const s = await stat(path);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/** Whether the file holds nothing but blank lines and comments; an unreadable file is for the loader to report. */
+async function holdsNoSettings(path: string): Promise<boolean> {
+  try {
+    return (await readFile(path, 'utf8')).split('\n').every((line) => /^\s*(#.*)?$/.test(line));
+  } catch {
+    return false;
+  }
 }
 
 async function openCatalog(dir: string, env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<CatalogStore> {
@@ -185,23 +229,14 @@ async function readTls(paths: { cert: string; key: string }, file: string): Prom
 }
 
 /** Calls `onChange` when the file's size, mtime or inode changes: fs.watch plus a periodic stat, debounced. */
-function watchFile(path: string, intervalMs: number, onChange: () => void): () => void {
-  let last = '';
+function watchFile(path: string, { intervalMs, initial }: { intervalMs: number; initial: string }, onChange: () => void): () => void {
+  let last = initial;
   let timer: NodeJS.Timeout | undefined;
-  const signature = async (): Promise<string> => {
-    try {
-      const s = await stat(path);
-      return `${s.ino}:${s.size}:${s.mtimeMs}`;
-    } catch {
-      return 'missing';
-    }
-  };
-  void signature().then((s) => (last = s));
   const check = (): void => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      void signature().then((s) => {
-        if (s !== last && last !== '') {
+      void fileSignature(path).then((s) => {
+        if (s !== last) {
           last = s;
           onChange();
         }

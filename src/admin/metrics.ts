@@ -1,0 +1,306 @@
+/**
+ * `/metrics` in the Prometheus text format (prom-client), on a registry of its own: several proxies can run
+ * in one process (tests, doctor's in-process instance) without sharing counters. Fed by the exchange
+ * records, the firmware route's download events and config (re)loads; live state (breaker, fallback
+ * memory, catalog, voice sessions) is read at scrape time.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakerState } from '../fallback/breaker.js';
+import type { UpstreamFailure } from '../gateway/upstream-failure.js';
+import type { FirmwareDownloadEvent } from '../http/firmware-route.js';
+import type { ExchangeRecord } from '../http/runtime.js';
+import type { VoiceStats } from '../voice/voice-proxy.js';
+
+/** Every metric name starts with this. */
+export const METRIC_PREFIX = 'xiaozhi_ota_proxy_';
+
+/**
+ * How an OTA check ended, each check counted once: `guard-repaired` is an upstream reply (rewritten or
+ * passed through) that the device guard had to repair before a device could safely read it.
+ */
+export type CheckMetricOutcome = 'rewritten' | 'passthrough' | 'guard-repaired' | 'fallback' | 'rejected' | 'failed';
+
+const CHECK_OUTCOMES: readonly CheckMetricOutcome[] = ['rewritten', 'passthrough', 'guard-repaired', 'fallback', 'rejected', 'failed'];
+
+/** Every failure kind, so each series exists from the start (a Record makes the list exhaustive). */
+const FAILURES: Readonly<Record<UpstreamFailure, true>> = {
+  refused: true,
+  timeout: true,
+  reset: true,
+  unreachable: true,
+  'bad-status': true,
+  'empty-body': true,
+  'not-json': true,
+  'not-object': true,
+  truncated: true,
+  'too-large': true,
+  'reply-too-large': true,
+  'bad-encoding': true,
+  protocol: true,
+  'breaker-open': true,
+};
+
+/** Every upstream failure kind (gateway/upstream-failure.ts). */
+export const UPSTREAM_FAILURES = Object.keys(FAILURES) as readonly UpstreamFailure[];
+
+const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
+
+/** The note http/ota-check.ts writes when the breaker answered for the upstream. */
+const BREAKER_NOTE = 'upstream breaker-open';
+
+/** Live state read at scrape time; each source is optional. */
+export interface MetricSources {
+  readonly breaker?: () => BreakerState;
+  readonly rememberedDevices?: () => number;
+  /** Entries of the loaded catalog; `null` without a catalog. */
+  readonly catalogEntries?: () => number | null;
+  readonly voice?: () => VoiceStats;
+  readonly exchangesKept?: () => number;
+}
+
+export interface ProxyMetrics {
+  readonly registry: Registry;
+  /** The `Content-Type` of `render()`'s text. */
+  readonly contentType: string;
+  observeExchange(record: ExchangeRecord): void;
+  observeDownload(event: FirmwareDownloadEvent): void;
+  /** A configuration was loaded: `start` at start-up, `ok`/`failed` for a reload. */
+  observeConfig(result: 'start' | 'ok' | 'failed', hash: string | null): void;
+  setSources(sources: MetricSources): void;
+  render(): Promise<string>;
+}
+
+/** Latency buckets (seconds): a healthy upstream answers in milliseconds; devices give up at 30 s. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25];
+
+/** Creates the metrics on a fresh registry; `processMetrics` adds prom-client's process and Node.js defaults. */
+export function createMetrics({ processMetrics = true }: { processMetrics?: boolean } = {}): ProxyMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  let sources: MetricSources = {};
+
+  const checks = new Counter({
+    name: `${METRIC_PREFIX}ota_checks_total`,
+    help: 'OTA checks (POST on ota_path) by outcome, each counted once; guard-repaired = an upstream reply the device guard had to repair',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const requests = new Counter({
+    name: `${METRIC_PREFIX}ota_requests_total`,
+    help: 'Answered requests on the OTA path by kind (check, get, activate) and the status the client got',
+    labelNames: ['kind', 'status'] as const,
+    registers,
+  });
+  const repairs = new Counter({
+    name: `${METRIC_PREFIX}guard_repairs_total`,
+    help: 'Repairs the device guard made, by repair',
+    labelNames: ['repair'] as const,
+    registers,
+  });
+  const latency = new Histogram({
+    name: `${METRIC_PREFIX}upstream_duration_seconds`,
+    help: 'Time for one exchange with the upstream OTA server (whole reply read), by kind',
+    labelNames: ['kind'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const upstreamErrors = new Counter({
+    name: `${METRIC_PREFIX}upstream_errors_total`,
+    help: 'Upstream exchanges that gave no usable reply, by failure kind (breaker-open: not asked, the breaker was open)',
+    labelNames: ['failure'] as const,
+    registers,
+  });
+  const rules = new Counter({
+    name: `${METRIC_PREFIX}rules_applied_total`,
+    help: 'Rules that changed an OTA reply, by rule (fallback: the reply was synthesised)',
+    labelNames: ['rule'] as const,
+    registers,
+  });
+  const offers = new Counter({
+    name: `${METRIC_PREFIX}firmware_offers_total`,
+    help: 'OTA replies carrying a catalog firmware offer, by catalog board and version',
+    labelNames: ['board', 'version'] as const,
+    registers,
+  });
+  const noOffers = new Counter({
+    name: `${METRIC_PREFIX}firmware_not_offered_total`,
+    help: 'OTA replies (rewritten or fallback) the catalog offered nothing in, by reason',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const downloads = new Counter({
+    name: `${METRIC_PREFIX}firmware_downloads_total`,
+    help: 'Downloads of catalog images from /firmware/, by event (started, completed, aborted)',
+    labelNames: ['event'] as const,
+    registers,
+  });
+  const downloadBytes = new Counter({
+    name: `${METRIC_PREFIX}firmware_download_bytes_total`,
+    help: 'Bytes of catalog images sent from /firmware/ (completed and aborted downloads)',
+    registers,
+  });
+  const reloads = new Counter({
+    name: `${METRIC_PREFIX}config_reloads_total`,
+    help: 'Configuration reloads by result (ok, failed: the running configuration was kept)',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const configInfo = new Gauge({
+    name: `${METRIC_PREFIX}config_info`,
+    help: 'The loaded configuration: 1 for the sha256 of its file',
+    labelNames: ['hash'] as const,
+    registers,
+  });
+  const configLoaded = new Gauge({
+    name: `${METRIC_PREFIX}config_loaded_timestamp_seconds`,
+    help: 'When the running configuration was loaded',
+    registers,
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}breaker_state`,
+    help: 'The upstream circuit breaker: 1 for its current state',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const state = sources.breaker?.();
+      for (const s of BREAKER_STATES) this.set({ state: s }, s === state ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}fallback_remembered_devices`,
+    help: 'Devices whose last good transport the fallback remembers',
+    registers,
+    collect() {
+      this.set(sources.rememberedDevices?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}catalog_entries`,
+    help: 'Valid entries in the loaded firmware catalog (0 without a catalog)',
+    registers,
+    collect() {
+      this.set(sources.catalogEntries?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}admin_exchanges_kept`,
+    help: 'OTA exchanges held for /admin/exchanges',
+    registers,
+    collect() {
+      this.set(sources.exchangesKept?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}voice_sessions_open`,
+    help: 'Device WebSocket sessions carried to voice_proxy.upstream right now',
+    registers,
+    collect() {
+      this.set(sources.voice?.().open ?? 0);
+    },
+  });
+  // Monotonic totals kept by the voice proxy, exposed as counters (set to the source's value at scrape time).
+  const voiceTotal = (name: string, help: string, read: (s: VoiceStats) => number): void => {
+    new Counter({
+      name: `${METRIC_PREFIX}${name}`,
+      help,
+      registers,
+      collect() {
+        const stats = sources.voice?.();
+        this.reset();
+        if (stats !== undefined) this.inc(read(stats));
+      },
+    });
+  };
+  voiceTotal('voice_sessions_total', 'Device WebSocket sessions opened through the proxy', (s) => s.opened);
+  voiceTotal('voice_upgrade_failures_total', 'Device WebSocket upgrades that got no session', (s) => s.upgradeFailures);
+  voiceTotal('voice_bytes_to_upstream_total', 'WebSocket bytes carried from devices to the voice server', (s) => s.bytesToUpstream);
+  voiceTotal('voice_bytes_to_device_total', 'WebSocket bytes carried from the voice server to devices', (s) => s.bytesToDevice);
+
+  // Zero series for the known label values, so rates and alerts work before the first event.
+  for (const outcome of CHECK_OUTCOMES) checks.inc({ outcome }, 0);
+  for (const failure of UPSTREAM_FAILURES) upstreamErrors.inc({ failure }, 0);
+  for (const event of ['started', 'completed', 'aborted']) downloads.inc({ event }, 0);
+  for (const result of ['ok', 'failed']) reloads.inc({ result }, 0);
+  downloadBytes.inc(0);
+
+  if (processMetrics) collectDefaultMetrics({ register: registry });
+
+  let loadedHash: string | null = null;
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    observeExchange(record) {
+      requests.inc({ kind: record.kind, status: String(record.status) });
+      for (const repair of record.repairs) repairs.inc({ repair });
+      for (const rule of record.rules) rules.inc({ rule });
+      const upstream = record.upstream;
+      if (upstream !== null) {
+        if (upstream.failure !== 'breaker-open') latency.observe({ kind: record.kind }, upstream.ms / 1000);
+        if (upstream.failure !== null) upstreamErrors.inc({ failure: upstream.failure });
+      } else if (record.notes.includes(BREAKER_NOTE)) {
+        // With the breaker open nothing went upstream, so the record has no upstream part; the note says why.
+        upstreamErrors.inc({ failure: 'breaker-open' });
+      }
+      if (record.kind !== 'check') return;
+      checks.inc({ outcome: checkOutcome(record) });
+      // The catalog decides on every check, but only a rewritten or fallback reply carries its offer.
+      if (record.outcome !== 'rewritten' && record.outcome !== 'fallback') return;
+      const offered = record.firmware?.offered ?? null;
+      const reason = record.firmware?.reason ?? null;
+      if (offered !== null) offers.inc(parseOffered(offered));
+      else if (reason !== null) noOffers.inc({ reason: reasonCode(reason) });
+    },
+    observeDownload(event) {
+      downloads.inc({ event: event.phase });
+      if (event.phase !== 'started' && event.bytes > 0) downloadBytes.inc(event.bytes);
+    },
+    observeConfig(result, hash) {
+      if (result !== 'start') reloads.inc({ result });
+      if (result === 'failed' || hash === null) return;
+      if (hash !== loadedHash) {
+        configInfo.reset();
+        configInfo.set({ hash }, 1);
+        loadedHash = hash;
+        configLoaded.setToCurrentTime();
+      }
+    },
+    setSources(next) {
+      sources = { ...sources, ...next };
+    },
+    render: () => registry.metrics(),
+  };
+}
+
+/** The outcome label of one check (see CheckMetricOutcome). */
+export function checkOutcome(record: Pick<ExchangeRecord, 'outcome' | 'repairs'>): CheckMetricOutcome {
+  switch (record.outcome) {
+    case 'rewritten':
+    case 'passthrough':
+      return record.repairs.length > 0 ? 'guard-repaired' : record.outcome;
+    case 'fallback':
+    case 'rejected':
+    case 'failed':
+      return record.outcome;
+    default: {
+      const never: never = record.outcome;
+      throw new Error(`unhandled outcome ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Board and version from the record's offer text, `<board> <version> (<file>)[ forced]` (http/ota-check.ts):
+ * read from the right, where the version (dotted integers) and the file name (no blanks) are unambiguous.
+ */
+export function parseOffered(offered: string): { board: string; version: string } {
+  const match = /^(.*) (\d+(?:\.\d+)*) \([A-Za-z0-9._-]+\)(?: forced)?$/.exec(offered);
+  if (match === null) return { board: 'unknown', version: 'unknown' };
+  return { board: match[1] ?? 'unknown', version: match[2] ?? 'unknown' };
+}
+
+/** The reason code of `<reason>: <detail>` (firmware/types.ts NoOfferReason). */
+function reasonCode(reason: string): string {
+  const colon = reason.indexOf(':');
+  return colon < 0 ? reason : reason.slice(0, colon);
+}

@@ -1,0 +1,73 @@
+/** The metrics module alone: its own registry per instance, outcome labels, offer parsing, breaker-open counting. */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkOutcome, createMetrics, parseOffered } from '../../src/admin/metrics.js';
+import type { ExchangeRecord } from '../../src/http/runtime.js';
+
+function check(overrides: Partial<ExchangeRecord> = {}): ExchangeRecord {
+  return {
+    kind: 'check',
+    at: 0,
+    method: 'POST',
+    path: '/xiaozhi/ota/',
+    address: '10.0.0.2',
+    device: { id: 'aa:bb:cc:dd:ee:01', board: 'bread-compact-wifi', version: '1.6.0' },
+    upstream: { status: 200, ms: 12, failure: null },
+    outcome: 'rewritten',
+    status: 200,
+    rules: [],
+    notes: [],
+    repairs: [],
+    firmware: null,
+    upstreamBody: null,
+    replyBody: null,
+    ...overrides,
+  };
+}
+
+describe('metrics', () => {
+  test('two instances never share a counter (each has its own registry)', async () => {
+    const a = createMetrics({ processMetrics: false });
+    const b = createMetrics({ processMetrics: false });
+    a.observeExchange(check());
+    assert.match(await a.render(), /^xiaozhi_ota_proxy_ota_checks_total\{outcome="rewritten"\} 1$/m);
+    assert.match(await b.render(), /^xiaozhi_ota_proxy_ota_checks_total\{outcome="rewritten"\} 0$/m);
+  });
+
+  test('a rewritten or passed-through reply the guard repaired counts as guard-repaired; the others keep their outcome', () => {
+    assert.equal(checkOutcome({ outcome: 'rewritten', repairs: [] }), 'rewritten');
+    assert.equal(checkOutcome({ outcome: 'rewritten', repairs: ['websocket.version-number'] }), 'guard-repaired');
+    assert.equal(checkOutcome({ outcome: 'passthrough', repairs: ['size:unread-keys-dropped'] }), 'guard-repaired');
+    assert.equal(checkOutcome({ outcome: 'fallback', repairs: ['websocket.version-number'] }), 'fallback');
+    assert.equal(checkOutcome({ outcome: 'rejected', repairs: [] }), 'rejected');
+    assert.equal(checkOutcome({ outcome: 'failed', repairs: [] }), 'failed');
+  });
+
+  test('board and version are read from the offer text, from the right', () => {
+    assert.deepEqual(parseOffered('bread-compact-wifi 1.7.0 (xiaozhi-1.7.0.bin)'), { board: 'bread-compact-wifi', version: '1.7.0' });
+    assert.deepEqual(parseOffered('m5stack-* 2.0.10 (cs.bin) forced'), { board: 'm5stack-*', version: '2.0.10' });
+    assert.deepEqual(parseOffered('garbage'), { board: 'unknown', version: 'unknown' });
+  });
+
+  test('an answer from the open breaker counts as a breaker-open error without a latency sample', async () => {
+    const m = createMetrics({ processMetrics: false });
+    m.observeExchange(check({ upstream: null, outcome: 'fallback', notes: ['upstream breaker-open'], rules: ['fallback'] }));
+    const text = await m.render();
+    assert.match(text, /^xiaozhi_ota_proxy_upstream_errors_total\{failure="breaker-open"\} 1$/m);
+    assert.doesNotMatch(text, /upstream_duration_seconds_count\{kind="check"\}/);
+  });
+
+  test('live sources are read at scrape time', async () => {
+    const m = createMetrics({ processMetrics: false });
+    let open = 2;
+    m.setSources({ breaker: () => 'open', voice: () => ({ open, opened: 7, closed: 5, bytesToUpstream: 10, bytesToDevice: 20, upgradeFailures: 1 }) });
+    let text = await m.render();
+    assert.match(text, /^xiaozhi_ota_proxy_breaker_state\{state="open"\} 1$/m);
+    assert.match(text, /^xiaozhi_ota_proxy_voice_sessions_open 2$/m);
+    assert.match(text, /^xiaozhi_ota_proxy_voice_sessions_total 7$/m);
+    open = 0;
+    text = await m.render();
+    assert.match(text, /^xiaozhi_ota_proxy_voice_sessions_open 0$/m);
+    assert.match(text, /^xiaozhi_ota_proxy_voice_sessions_total 7$/m, 'a total stays what the source says, scrape after scrape');
+  });
+});
