@@ -5,32 +5,28 @@
  * It answers with the reply a device would get, the diff from the upstream's, and the reasons: which
  * config items matched, what each rule did, what the guard repaired and why no firmware was offered.
  *
- * The branches below follow http/ota-check.ts `handleOtaCheck` step for step; keep them in step.
+ * The reply itself is decided by gateway/reply-table.ts `decideReply`, the same function the OTA check uses.
  */
 import type { Config, RewriteRule } from '../config/types.js';
 import { readDevice } from '../device/identify.js';
 import { readRequestFacts } from '../device/request-facts.js';
 import { renderTemplate } from '../device/template.js';
 import type { DeviceFacts, RequestFacts } from '../device/types.js';
-import { buildFallbackBody, namesTransport } from '../fallback/fallback-reply.js';
 import type { RememberedDevice } from '../fallback/device-memory.js';
 import { decideOffer } from '../firmware/select.js';
 import type { Catalog, FirmwareDecision } from '../firmware/types.js';
+import { decideReply, type ReplyStep, type Verdict } from '../gateway/reply-table.js';
 import { failureStatus, type UpstreamFailure } from '../gateway/upstream-failure.js';
-import { judgeUpstream, replyWithoutSections } from '../http/ota-check.js';
+import { judgeUpstream } from '../http/ota-check.js';
 import type { UpstreamExchange } from '../http/upstream-client.js';
 import { matchesCondition } from '../match/when.js';
 import { foldKey, parseJson } from '../rewrite/folded-json.js';
 import { matchInputOf } from '../rewrite/match-input.js';
-import { runRules } from '../rewrite/pipeline.js';
-import { MAX_REPLY_BYTES, finishReply } from '../rewrite/serialize.js';
+import { MAX_REPLY_BYTES } from '../rewrite/serialize.js';
 import { redactSecrets } from '../gateway/redact.js';
 import type { JsonObject, JsonValue, RuleContext } from '../rewrite/types.js';
 import { diffJson, type DiffEntry } from './json-diff.js';
 import { UPSTREAM_FAILURES } from './metrics.js';
-
-/** How the reply table reads one upstream exchange. */
-type Verdict = ReturnType<typeof judgeUpstream>;
 
 /** The largest explain request accepted (a device body plus an upstream reply, as JSON). */
 export const MAX_EXPLAIN_BYTES = 1024 * 1024;
@@ -248,7 +244,11 @@ export function explainCheck({
   };
   reasons.push(describeVerdict(verdict));
   const upstreamJson = verdict.kind === 'sections' || verdict.kind === 'other-object' ? verdict.body : null;
-  const { outcome, status, body, applied, notes, repairs } = settle(verdict, ctx, state, reasons);
+  const decision = decideReply(verdict, ctx, { recall: () => state.remembered, lastUpstreamOffset: state.lastUpstreamOffset });
+  const { outcome, status, notes, repairs } = decision;
+  const applied = decision.rules;
+  const body = typeof decision.body === 'string' ? decision.body : decision.body.toString('utf8');
+  for (const step of decision.steps) reasons.push(describeStep(step, status));
 
   const matched = matchItems(config, ctx);
   reasons.push(...describeMatches(matched, config));
@@ -275,54 +275,28 @@ export function explainCheck({
   };
 }
 
-interface Settled {
-  readonly outcome: ExplainOutcome;
-  readonly status: number;
-  readonly body: string;
-  readonly applied: readonly string[];
-  readonly notes: readonly string[];
-  readonly repairs: readonly string[];
-}
-
-/** The reply table, row by row, as http/ota-check.ts answers it (without writing anything). */
-function settle(first: Verdict, ctx: RuleContext, state: ExplainState, reasons: string[]): Settled {
-  let verdict = first;
-  if (verdict.kind === 'sections') {
-    const ran = runRules(verdict.body, ctx);
-    const finished = finishReply(ran.body, ctx.device);
-    if (finished.kind === 'ok') {
-      return { outcome: 'rewritten', status: 200, body: finished.json, applied: ran.applied, notes: ran.notes, repairs: finished.repairs };
+/** The decision's steps, as sentences (the table itself is gateway/reply-table.ts, shared with the OTA check). */
+function describeStep(step: ReplyStep, status: number): string {
+  switch (step.kind) {
+    case 'reply-too-large':
+      return step.after === 'guard'
+        ? `the reply is ${step.bytes} bytes after the guard (it must stay under ${MAX_REPLY_BYTES}): it counts as an upstream failure`
+        : `the error body is ${step.bytes} bytes after the size rule (it must stay under ${MAX_REPLY_BYTES}): it counts as an upstream failure`;
+    case 'fallback-off':
+      return `fallback is off: the device gets ${status} and retries`;
+    case 'fallback-no-transport':
+      return `the fallback knows no transport for this device (nothing remembered, no websocket item matches): the device gets ${status}`;
+    case 'fallback-too-large':
+      return `the fallback reply is over 4 KiB: the device gets ${status}`;
+    case 'fallback-transport-dropped':
+      return `the guard dropped the remembered transport the device could not use: the device gets ${status}`;
+    case 'fallback-answered':
+      return step.from === 'remembered' ? "the fallback answers with this device's remembered websocket section" : 'the fallback answers with the matching websocket item';
+    default: {
+      const never: never = step;
+      throw new Error(`unhandled step ${JSON.stringify(never)}`);
     }
-    reasons.push(`the reply is ${finished.bytes} bytes after the guard (it must stay under ${MAX_REPLY_BYTES}): it counts as an upstream failure`);
-    verdict = { kind: 'failure', failure: 'reply-too-large', cause: 'reply too large' };
   }
-  if (verdict.kind === 'other-object') {
-    const sized = replyWithoutSections(verdict.body, verdict.text, ctx.device);
-    if (sized.kind === 'ok') return { outcome: 'passthrough', status: 200, body: sized.json, applied: [], notes: [], repairs: sized.repairs };
-    reasons.push(`the error body is ${sized.bytes} bytes after the size rule (it must stay under ${MAX_REPLY_BYTES}): it counts as an upstream failure`);
-    verdict = { kind: 'failure', failure: 'reply-too-large', cause: 'reply too large' };
-  }
-  if (verdict.kind === 'client-error') {
-    return { outcome: 'passthrough', status: verdict.status, body: verdict.body.toString('utf8'), applied: [], notes: [], repairs: [] };
-  }
-  const status = failureStatus(verdict.failure);
-  const failed = (note: string | null, why: string): Settled => {
-    reasons.push(why);
-    const notes = [`upstream ${verdict.failure}`, ...(note === null ? [] : [note])];
-    return { outcome: 'failed', status, body: status === 504 ? 'upstream OTA server timed out\n' : 'upstream OTA server failed\n', applied: [], notes, repairs: [] };
-  };
-  if (!ctx.config.fallback.enabled) return failed(null, `fallback is off: the device gets ${status} and retries`);
-  const fallback = buildFallbackBody(ctx, state.remembered, state.lastUpstreamOffset);
-  if (fallback.kind === 'no-transport') {
-    return failed('fallback: no transport known for this device', `the fallback knows no transport for this device (nothing remembered, no websocket item matches): the device gets ${status}`);
-  }
-  const finished = finishReply(fallback.body, ctx.device);
-  if (finished.kind === 'too-large') return failed('fallback reply over 4 KiB', `the fallback reply is over 4 KiB: the device gets ${status}`);
-  if (!namesTransport(finished.body)) {
-    return failed('fallback: no usable transport after the guard', `the guard dropped the remembered transport the device could not use: the device gets ${status}`);
-  }
-  reasons.push(state.remembered?.websocket ? "the fallback answers with this device's remembered websocket section" : 'the fallback answers with the matching websocket item');
-  return { outcome: 'fallback', status: 200, body: finished.json, applied: fallback.applied, notes: [`upstream ${verdict.failure}`], repairs: finished.repairs };
 }
 
 function describeVerdict(verdict: Verdict): string {

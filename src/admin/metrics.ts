@@ -246,9 +246,9 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
       checks.inc({ outcome: checkOutcome(record) });
       // The catalog decides on every check, but only a rewritten or fallback reply carries its offer.
       if (record.outcome !== 'rewritten' && record.outcome !== 'fallback') return;
-      const offered = record.firmware?.offered ?? null;
+      const offer = record.firmware?.offer ?? null;
       const reason = record.firmware?.reason ?? null;
-      if (offered !== null) offers.inc(parseOffered(offered));
+      if (offer !== null) offers.inc({ board: offer.board, version: offer.version });
       else if (reason !== null) noOffers.inc({ reason: reasonCode(reason) });
     },
     observeDownload(event) {
@@ -287,16 +287,6 @@ export function checkOutcome(record: Pick<ExchangeRecord, 'outcome' | 'repairs'>
       throw new Error(`unhandled outcome ${String(never)}`);
     }
   }
-}
-
-/**
- * Board and version from the record's offer text, `<board> <version> (<file>)[ forced]` (http/ota-check.ts):
- * read from the right, where the version (dotted integers) and the file name (no blanks) are unambiguous.
- */
-export function parseOffered(offered: string): { board: string; version: string } {
-  const match = /^(.*) (\d+(?:\.\d+)*) \([A-Za-z0-9._-]+\)(?: forced)?$/.exec(offered);
-  if (match === null) return { board: 'unknown', version: 'unknown' };
-  return { board: match[1] ?? 'unknown', version: match[2] ?? 'unknown' };
 }
 
 /** The reason code of `<reason>: <detail>` (firmware/types.ts NoOfferReason). */

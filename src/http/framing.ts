@@ -5,6 +5,7 @@
  * lowercase them (`content-length: 5`), which the 4G modem client and esp-ml307 ≤ 3.2.4 do not find.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TEXT_TYPE } from '../gateway/reply-table.js';
 
 export type RawHeaders = [name: string, value: string][];
 
@@ -57,8 +58,7 @@ export function writeDeviceReply(
   res.end(req.method === 'HEAD' ? undefined : bytes);
 }
 
-export const JSON_TYPE = 'application/json';
-export const TEXT_TYPE = 'text/plain; charset=utf-8';
+export { JSON_TYPE, TEXT_TYPE } from '../gateway/reply-table.js';
 
 /** A short plain-text error the proxy writes itself (413, 502, 504 …), framed like any device reply. */
 export function writeError(

@@ -7,28 +7,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/types.js';
 import type { BreakerPermit } from '../fallback/breaker.js';
 import type { DeviceFacts, RequestFacts } from '../device/types.js';
-import { buildFallbackBody, namesTransport } from '../fallback/fallback-reply.js';
 import { decideOffer } from '../firmware/select.js';
 import type { FirmwareDecision } from '../firmware/types.js';
 import { forwardedHeaders } from '../gateway/forwarded-headers.js';
-import { failureStatus, type UpstreamFailure } from '../gateway/upstream-failure.js';
+import { decideReply, type Verdict } from '../gateway/reply-table.js';
 import { classifyUpstreamBody } from '../rewrite/folded-json.js';
-import { runRules } from '../rewrite/pipeline.js';
 import { isWebsocketPresent } from '../rewrite/rules/websocket-url.js';
-import { finishReply, sizeRuleOnly, type FinishedReply } from '../rewrite/serialize.js';
 import type { JsonObject, RuleContext } from '../rewrite/types.js';
 import { readDeviceFacts, readRequest } from './device-request.js';
-import { JSON_TYPE, writeDeviceReply, writeError } from './framing.js';
+import { writeDeviceReply, writeError } from './framing.js';
 import { readDeviceBody } from './read-body.js';
 import type { ExchangeRecord, Runtime } from './runtime.js';
 import { exchange, type UpstreamExchange } from './upstream-client.js';
-
-/** What the upstream's answer means for the device (the reply table, row by row). */
-type Verdict =
-  | { readonly kind: 'sections'; readonly body: JsonObject; readonly text: string }
-  | { readonly kind: 'other-object'; readonly body: JsonObject; readonly text: string }
-  | { readonly kind: 'client-error'; readonly status: number; readonly contentType: string | undefined; readonly body: Buffer }
-  | { readonly kind: 'failure'; readonly failure: UpstreamFailure; readonly cause: unknown };
 
 /** Reads one upstream exchange against the reply table. */
 export function judgeUpstream(result: UpstreamExchange): Verdict {
@@ -116,65 +106,34 @@ async function answerCheck(req: IncomingMessage, res: ServerResponse, rt: Runtim
     now: rt.now(),
     offer: decideOffer({ catalog: rt.catalog(), device, origin: request.origin, publicUrl: config.publicUrl }),
   };
-  const upstream = result && {
-    status: result.kind === 'response' ? result.status : (result.status ?? null),
-    ms: result.ms,
-    failure: verdict.kind === 'failure' ? verdict.failure : null,
-  };
-  const base = { req, at: ctx.now, request, device, upstream, firmware: describeOffer(ctx.offer) };
-
-  if (verdict.kind === 'sections') {
-    const outcome = answerSections(verdict.body, ctx, rt);
-    if (outcome.kind === 'ok') {
-      settle('success');
-      writeDeviceReply(req, res, 200, { contentType: JSON_TYPE, body: outcome.json });
-      rt.record(checkRecord(base, { outcome: 'rewritten', status: 200, rules: outcome.rules, notes: outcome.notes, repairs: outcome.repairs, upstreamBody: verdict.text, replyBody: outcome.json }));
-      return;
-    }
-    verdict = { kind: 'failure', failure: 'reply-too-large', cause: `reply ${outcome.bytes} bytes after the guard` };
-  }
-  if (verdict.kind === 'other-object') {
-    // The upstream's error shapes ({"success":false,…}, {"error":…}) reach the device untouched but re-framed.
-    const sized = replyWithoutSections(verdict.body, verdict.text, ctx.device);
-    if (sized.kind === 'ok') {
-      settle('success');
-      writeDeviceReply(req, res, 200, { contentType: JSON_TYPE, body: sized.json });
-      rt.record(checkRecord(base, { outcome: 'passthrough', status: 200, repairs: sized.repairs, upstreamBody: verdict.text, replyBody: sized.json }));
-      return;
-    }
-    verdict = { kind: 'failure', failure: 'reply-too-large', cause: `reply ${sized.bytes} bytes after the size rule` };
-  }
-  if (verdict.kind === 'client-error') {
-    settle('success');
-    writeDeviceReply(req, res, verdict.status, { contentType: verdict.contentType, body: verdict.body });
-    rt.record(checkRecord(base, { outcome: 'passthrough', status: verdict.status, upstreamBody: verdict.body.toString('utf8'), replyBody: verdict.body.toString('utf8') }));
-    return;
-  }
-  settle('failure');
-  // A reply that failed only after the exchange (over 4 KiB) is logged with that failure kind too.
-  const failedBase = base.upstream ? { ...base, upstream: { ...base.upstream, failure: verdict.failure } } : base;
-  answerFailure(verdict.failure, verdict.cause, ctx, { res, rt, base: failedBase, upstreamText: result?.kind === 'response' ? result.body.toString('utf8') : null });
-}
-
-/**
- * An object without any of the four sections gets only the size rule — unless it carries `activation`: that
- * is no error shape, devices act on it (≤ v1.5.9 on any `activation` key, v1.6.0 crashes on a non-string
- * `code`), so it passes the device guard like every OTA reply (device-contract.md §3, §7).
- */
-export function replyWithoutSections(body: JsonObject, text: string, device: DeviceFacts): FinishedReply {
-  return Object.hasOwn(body, 'activation') ? finishReply(body, device) : sizeRuleOnly(body, text);
-}
-
-type SectionsOutcome =
-  | { kind: 'ok'; json: string; rules: string[]; notes: string[]; repairs: string[] }
-  | { kind: 'too-large'; bytes: number };
-
-function answerSections(upstreamBody: JsonObject, ctx: RuleContext, rt: Runtime): SectionsOutcome {
-  const { body, applied, notes } = runRules(upstreamBody, ctx);
-  const finished = finishReply(body, ctx.device);
-  if (finished.kind === 'too-large') return { kind: 'too-large', bytes: finished.bytes };
-  rememberGoodReply(upstreamBody, finished.body, ctx.device, rt);
-  return { kind: 'ok', json: finished.json, rules: applied, notes, repairs: finished.repairs };
+  const decision = decideReply(verdict, ctx, { recall: () => rt.memory.recall(device.id), lastUpstreamOffset: rt.lastUpstreamOffset });
+  settle(decision.breaker);
+  if (decision.outcome === 'rewritten' && verdict.kind === 'sections' && decision.sent) rememberGoodReply(verdict.body, decision.sent, device, rt);
+  writeDeviceReply(req, res, decision.status, { contentType: decision.contentType, body: decision.body });
+  const upstreamText = result?.kind === 'response' ? result.body.toString('utf8') : null;
+  rt.record({
+    kind: 'check',
+    at: ctx.now,
+    method: req.method ?? 'POST',
+    path: req.url ?? '',
+    address: request.address,
+    device: { id: device.id, board: device.build, version: device.version },
+    // A reply that failed only after the exchange (over 4 KiB) is logged with that failure kind too.
+    upstream: result && {
+      status: result.kind === 'response' ? result.status : (result.status ?? null),
+      ms: result.ms,
+      failure: decision.failure,
+    },
+    outcome: decision.outcome,
+    status: decision.status,
+    rules: decision.rules,
+    notes: decision.notes,
+    repairs: decision.repairs,
+    firmware: describeOffer(ctx.offer),
+    upstreamBody: upstreamText,
+    replyBody: typeof decision.body === 'string' ? decision.body : decision.body.toString('utf8'),
+    ...(decision.cause === undefined ? {} : { cause: decision.cause }),
+  });
 }
 
 /** Keeps the upstream's own transport sections (raw) and its zone, for the fallback. */
@@ -194,44 +153,6 @@ function rememberGoodReply(upstreamBody: JsonObject, reply: JsonObject, device: 
   if (websocket || mqtt) rt.memory.remember(device.id, { websocket, mqtt });
 }
 
-interface BaseFacts {
-  readonly req: IncomingMessage;
-  readonly at: number;
-  readonly request: RequestFacts;
-  readonly device: DeviceFacts;
-  readonly upstream: ExchangeRecord['upstream'];
-  readonly firmware: ExchangeRecord['firmware'];
-}
-
-function answerFailure(
-  failure: UpstreamFailure,
-  cause: unknown,
-  ctx: RuleContext,
-  { res, rt, base, upstreamText }: { res: ServerResponse; rt: Runtime; base: BaseFacts; upstreamText: string | null },
-): void {
-  const { req } = base;
-  const notes = [`upstream ${failure}`];
-  if (ctx.config.fallback.enabled) {
-    const fallback = buildFallbackBody(ctx, rt.memory.recall(ctx.device.id), rt.lastUpstreamOffset);
-    if (fallback.kind === 'reply') {
-      const finished = finishReply(fallback.body, ctx.device);
-      if (finished.kind === 'ok' && namesTransport(finished.body)) {
-        writeDeviceReply(req, res, 200, { contentType: JSON_TYPE, body: finished.json });
-        rt.record(checkRecord(base, { outcome: 'fallback', status: 200, rules: [...fallback.applied], notes, repairs: finished.repairs, upstreamBody: upstreamText, replyBody: finished.json, cause }));
-        return;
-      }
-      // The guard may drop a remembered section the device cannot use; a reply left without a transport
-      // would push the device onto stale MQTT settings, so it is not sent (CONFIG.md "Fallback reply").
-      notes.push(finished.kind === 'ok' ? 'fallback: no usable transport after the guard' : 'fallback reply over 4 KiB');
-    } else {
-      notes.push('fallback: no transport known for this device');
-    }
-  }
-  const status = failureStatus(failure);
-  writeError(req, res, status, status === 504 ? 'upstream OTA server timed out' : 'upstream OTA server failed');
-  rt.record(checkRecord(base, { outcome: 'failed', status, notes, upstreamBody: upstreamText, cause }));
-}
-
 export function forwardingFacts(request: RequestFacts, config: Config, tls: boolean) {
   const { target } = config.upstream;
   const defaultPort = target.scheme === 'https' ? 443 : 80;
@@ -247,9 +168,13 @@ export function forwardingFacts(request: RequestFacts, config: Config, tls: bool
 function describeOffer(offer: FirmwareDecision): ExchangeRecord['firmware'] {
   switch (offer.kind) {
     case 'offer':
-      return { offered: `${offer.entry.board} ${offer.version} (${offer.entry.file})${offer.force ? ' forced' : ''}`, reason: null };
+      return {
+        offered: `${offer.entry.board} ${offer.version} (${offer.entry.file})${offer.force ? ' forced' : ''}`,
+        reason: null,
+        offer: { board: offer.entry.board, version: offer.version, file: offer.entry.file, force: offer.force },
+      };
     case 'none':
-      return { offered: null, reason: `${offer.reason}: ${offer.detail}` };
+      return { offered: null, reason: `${offer.reason}: ${offer.detail}`, offer: null };
     default:
       return assertNever(offer);
   }
@@ -279,23 +204,6 @@ function baseRecord(
     upstreamBody: null,
     replyBody: null,
   };
-}
-
-function checkRecord(
-  base: BaseFacts,
-  fields: Pick<ExchangeRecord, 'outcome' | 'status'> & Partial<Pick<ExchangeRecord, 'rules' | 'notes' | 'repairs' | 'upstreamBody' | 'replyBody'>> & { cause?: unknown },
-): ExchangeRecord {
-  const record = {
-    ...baseRecord(base.req, base.at, base.request, base.device, fields),
-    upstream: base.upstream,
-    firmware: base.firmware,
-    rules: fields.rules ?? [],
-    notes: fields.notes ?? [],
-    repairs: fields.repairs ?? [],
-    upstreamBody: fields.upstreamBody ?? null,
-    replyBody: fields.replyBody ?? null,
-  };
-  return fields.cause === undefined ? record : { ...record, cause: fields.cause };
 }
 
 function headerValue(req: IncomingMessage, name: string): string | null {

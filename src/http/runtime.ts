@@ -27,8 +27,12 @@ export interface ExchangeRecord {
   readonly rules: readonly string[];
   readonly notes: readonly string[];
   readonly repairs: readonly string[];
-  /** `bread-compact-wifi 1.7.0 (xiaozhi-1.7.0.bin)` or why nothing was offered. */
-  readonly firmware: { readonly offered: string | null; readonly reason: string | null } | null;
+  /** `bread-compact-wifi 1.7.0 (xiaozhi-1.7.0.bin)` or why nothing was offered; `offer` is the same, structured. */
+  readonly firmware: {
+    readonly offered: string | null;
+    readonly reason: string | null;
+    readonly offer: { readonly board: string; readonly version: string; readonly file: string; readonly force: boolean } | null;
+  } | null;
   /** The upstream's reply body as text (for /admin/exchanges; redacted before it is shown). */
   readonly upstreamBody: string | null;
   readonly replyBody: string | null;

@@ -6,13 +6,11 @@
 import fc from 'fast-check';
 import type { Config } from '../../src/config/types.js';
 import type { DeviceFacts } from '../../src/device/types.js';
-import { buildFallbackBody, namesTransport } from '../../src/fallback/fallback-reply.js';
 import type { RememberedDevice } from '../../src/fallback/device-memory.js';
 import type { FirmwareDecision } from '../../src/firmware/types.js';
 import { classifyUpstreamBody, isJsonObject } from '../../src/rewrite/folded-json.js';
-import { runRules } from '../../src/rewrite/pipeline.js';
-import { finishReply } from '../../src/rewrite/serialize.js';
-import { replyWithoutSections } from '../../src/http/ota-check.js';
+import { decideReply } from '../../src/gateway/reply-table.js';
+import { judgeUpstream } from '../../src/http/ota-check.js';
 import type { JsonObject, RuleContext } from '../../src/rewrite/types.js';
 import { makeEntry } from './catalog-entry.js';
 import { mqttItem, rewriteRule, serverTimeItem, testConfig, testContext, testDevice, websocketItem } from './config-fixture.js';
@@ -23,25 +21,21 @@ export type PureOutcome =
   /** 502/504: no transport can be named, or the fallback is off. */
   | { readonly kind: 'error' };
 
-/** The reply the proxy writes for an upstream 2xx body `text` (or a transport failure when `text` is null). */
+/**
+ * The reply the proxy writes for an upstream 2xx body `text` (or a transport failure when `text` is null):
+ * the very decision the OTA check makes (judgeUpstream → decideReply), without the sockets.
+ */
 export function pureCheck(text: string | null, ctx: RuleContext, remembered: RememberedDevice | null, lastOffset: number | null): PureOutcome {
-  if (text !== null) {
-    const parsed = classifyUpstreamBody(text);
-    if (parsed.kind === 'sections') {
-      const { body } = runRules(parsed.body, ctx);
-      const finished = finishReply(body, ctx.device);
-      if (finished.kind === 'ok') return { kind: 'reply', json: finished.json, fallback: false, upstream: parsed.body };
-    } else if (parsed.kind === 'other-object') {
-      const sized = replyWithoutSections(parsed.body, text, ctx.device);
-      if (sized.kind === 'ok') return { kind: 'reply', json: sized.json, fallback: false, upstream: parsed.body };
-    }
-  }
-  if (!ctx.config.fallback.enabled) return { kind: 'error' };
-  const fallback = buildFallbackBody(ctx, remembered, lastOffset);
-  if (fallback.kind === 'no-transport') return { kind: 'error' };
-  const finished = finishReply(fallback.body, ctx.device);
-  const usable = finished.kind === 'ok' && namesTransport(finished.body);
-  return usable ? { kind: 'reply', json: finished.json, fallback: true, upstream: null } : { kind: 'error' };
+  const verdict = judgeUpstream(
+    text === null
+      ? { kind: 'failure', failure: 'refused', cause: 'test: upstream down', ms: 0 }
+      : { kind: 'response', status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(text, 'utf8'), ms: 0 },
+  );
+  const decision = decideReply(verdict, ctx, { recall: () => remembered, lastUpstreamOffset: lastOffset });
+  if (decision.outcome === 'failed') return { kind: 'error' };
+  const upstream = verdict.kind === 'sections' || verdict.kind === 'other-object' ? verdict.body : null;
+  const json = typeof decision.body === 'string' ? decision.body : decision.body.toString('utf8');
+  return { kind: 'reply', json, fallback: decision.outcome === 'fallback', upstream: decision.outcome === 'fallback' ? null : upstream };
 }
 
 /** What the proxy remembers from a good upstream reply (src/http/ota-check.ts rememberGoodReply). */

@@ -1,7 +1,7 @@
 /** The metrics module alone: its own registry per instance, outcome labels, offer parsing, breaker-open counting. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkOutcome, createMetrics, parseOffered } from '../../src/admin/metrics.js';
+import { checkOutcome, createMetrics } from '../../src/admin/metrics.js';
 import type { ExchangeRecord } from '../../src/http/runtime.js';
 
 function check(overrides: Partial<ExchangeRecord> = {}): ExchangeRecord {
@@ -41,12 +41,6 @@ describe('metrics', () => {
     assert.equal(checkOutcome({ outcome: 'fallback', repairs: ['websocket.version-number'] }), 'fallback');
     assert.equal(checkOutcome({ outcome: 'rejected', repairs: [] }), 'rejected');
     assert.equal(checkOutcome({ outcome: 'failed', repairs: [] }), 'failed');
-  });
-
-  test('board and version are read from the offer text, from the right', () => {
-    assert.deepEqual(parseOffered('bread-compact-wifi 1.7.0 (xiaozhi-1.7.0.bin)'), { board: 'bread-compact-wifi', version: '1.7.0' });
-    assert.deepEqual(parseOffered('m5stack-* 2.0.10 (cs.bin) forced'), { board: 'm5stack-*', version: '2.0.10' });
-    assert.deepEqual(parseOffered('garbage'), { board: 'unknown', version: 'unknown' });
   });
 
   test('an answer from the open breaker counts as a breaker-open error without a latency sample', async () => {
