@@ -7,6 +7,9 @@
 /** One formatter per zone: building an Intl.DateTimeFormat is costly, and zones come from the config. */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/** zoneOffsetMinutes' last answer per zone. */
+const lastOffsets = new Map<string, { second: number; offset: number }>();
+
 function formatterFor(zone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(zone);
   if (formatter === undefined) {
@@ -42,6 +45,17 @@ export function isTimeZone(zone: string): boolean {
  * (historical local mean times have seconds). Throws RangeError for an unknown zone or an invalid instant.
  */
 export function zoneOffsetMinutes(zone: string, atMs: number): number {
+  // The result depends on the instant's whole second only (formatToParts has no fractions): remember the
+  // last one per zone, so that a busy second pays for formatToParts once, not once per check.
+  const second = Math.floor(atMs / 1000);
+  const cached = lastOffsets.get(zone);
+  if (cached !== undefined && cached.second === second) return cached.offset;
+  const offset = computeOffsetMinutes(zone, atMs);
+  lastOffsets.set(zone, { second, offset });
+  return offset;
+}
+
+function computeOffsetMinutes(zone: string, atMs: number): number {
   const parts = formatterFor(zone).formatToParts(new Date(atMs));
   const field = (type: Intl.DateTimeFormatPartTypes): number => {
     const part = parts.find((p) => p.type === type);

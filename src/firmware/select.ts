@@ -41,7 +41,28 @@ export const CHECK_ORDER = [
 
 type EntryFailure = (typeof CHECK_ORDER)[number];
 
-type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: EntryFailure; readonly detail: string };
+/** Only the reason: the detail text is written once, for the entry that explains the outcome (failureDetail). */
+type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: EntryFailure };
+
+interface ParsedEntry {
+  readonly version: VersionNumbers;
+  readonly minVersion: VersionNumbers | null;
+}
+
+/** An entry's versions, parsed once: a loaded catalog never changes (the store swaps in a new one). */
+const parsedEntries = new WeakMap<CatalogEntry, ParsedEntry>();
+
+function parsedEntry(entry: CatalogEntry): ParsedEntry {
+  let parsed = parsedEntries.get(entry);
+  if (parsed === undefined) {
+    parsed = {
+      version: parseVersionNumbers(entry.version) ?? [],
+      minVersion: entry.minVersion === null ? null : parseVersionNumbers(entry.minVersion),
+    };
+    parsedEntries.set(entry, parsed);
+  }
+  return parsed;
+}
 
 const OK: Verdict = { ok: true };
 
@@ -58,11 +79,12 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
 
   let pin: CatalogEntry | null = null;
   let best: { entry: CatalogEntry; version: VersionNumbers } | null = null;
-  let closest: { entry: CatalogEntry; version: VersionNumbers; reason: EntryFailure; detail: string } | null = null;
+  let closest: { entry: CatalogEntry; version: VersionNumbers; reason: EntryFailure } | null = null;
 
   for (const entry of catalog.entries) {
-    const version = parseVersionNumbers(entry.version) ?? [];
-    const verdict = checkEntry(entry, version, running, runningText, facts);
+    const parsed = parsedEntry(entry);
+    const { version } = parsed;
+    const verdict = checkEntry(entry, parsed, running, facts);
     if (verdict.ok) {
       if (entry.force) {
         // The first eligible pin in the file decides, whatever comes after it.
@@ -72,7 +94,7 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
       if (best === null || compareVersions(version, best.version) > 0) best = { entry, version };
       continue;
     }
-    if (closest === null || isCloser(verdict.reason, version, closest)) closest = { entry, version, reason: verdict.reason, detail: verdict.detail };
+    if (closest === null || isCloser(verdict.reason, version, closest)) closest = { entry, version, reason: verdict.reason };
   }
 
   if (pin !== null) {
@@ -92,7 +114,7 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
   if (closest.reason === 'no-entry-for-board') {
     return none('no-entry-for-board', facts.build === null ? 'build name unknown' : `no entry for build "${facts.build}"`);
   }
-  return none(closest.reason, closest.detail);
+  return none(closest.reason, failureDetail(closest.entry, closest.reason, runningText, facts));
 }
 
 interface Facts {
@@ -133,47 +155,50 @@ function slotLimit(device: DeviceFacts): { readonly slot: string; readonly bytes
   return known.reduce((a, b) => (b.bytes < a.bytes ? b : a));
 }
 
-function checkEntry(entry: CatalogEntry, version: VersionNumbers, running: VersionNumbers, runningText: string, facts: Facts): Verdict {
+/** Runs on every entry of every check: no strings are built here (failureDetail writes the one reported). */
+function checkEntry(entry: CatalogEntry, parsed: ParsedEntry, running: VersionNumbers, facts: Facts): Verdict {
   // Images belong to builds: the board glob is matched against the build name only (CONFIG.md "Catalog").
-  if (facts.build === null || !matchesGlob(entry.boardGlob, facts.build)) {
-    return fail('no-entry-for-board', `${label(entry)}: board does not match build ${facts.build === null ? '(unknown)' : `"${facts.build}"`}`);
-  }
+  if (facts.build === null || !matchesGlob(entry.boardGlob, facts.build)) return fail('no-entry-for-board');
   // Skipped when the device does not say; a chip name we do not know never matches an image.
-  if (facts.chip !== null && entry.image.chip !== facts.chip) {
-    return fail('wrong-chip', `${label(entry)}: image is for ${entry.image.chip ?? `chip id ${entry.image.chipId}`}, device is ${facts.chip}`);
+  if (facts.chip !== null && entry.image.chip !== facts.chip) return fail('wrong-chip');
+  if (!entry.force && compareVersions(parsed.version, running) <= 0) return fail('not-newer');
+  if (facts.mac !== null && entry.exclude.includes(facts.mac)) return fail('excluded');
+  if (entry.devices !== null && (facts.mac === null || !entry.devices.includes(facts.mac))) return fail('not-in-devices');
+  // Without an id a device has no stable bucket: only full rollouts reach it (CONFIG.md "Catalog").
+  if (entry.rollout < 100 && (facts.id === null || !inRollout(rolloutBucket(facts.id, entry.board, entry.version), entry.rollout))) {
+    return fail('outside-rollout');
   }
-  if (!entry.force && compareVersions(version, running) <= 0) {
-    return fail('not-newer', `${label(entry)}: not newer than the running ${runningText}`);
-  }
-  if (facts.mac !== null && entry.exclude.includes(facts.mac)) {
-    return fail('excluded', `${label(entry)}: device ${facts.mac} is excluded`);
-  }
-  if (entry.devices !== null && (facts.mac === null || !entry.devices.includes(facts.mac))) {
-    return fail('not-in-devices', `${label(entry)}: device ${facts.mac ?? '(no id)'} is not in devices`);
-  }
-  const rollout = checkRollout(entry, facts);
-  if (!rollout.ok) return rollout;
-  if (entry.minVersion !== null) {
-    const min = parseVersionNumbers(entry.minVersion);
-    if (min !== null && compareVersions(running, min) < 0) {
-      return fail('below-min-version', `${label(entry)}: running ${runningText} is below min_version ${entry.minVersion}`);
-    }
-  }
-  if (facts.slotLimit !== null && entry.size > facts.slotLimit.bytes) {
-    return fail('too-large-for-slot', `${label(entry)}: image of ${entry.size} bytes does not fit ${facts.slotLimit.slot} (${facts.slotLimit.bytes} bytes)`);
-  }
+  if (parsed.minVersion !== null && compareVersions(running, parsed.minVersion) < 0) return fail('below-min-version');
+  if (facts.slotLimit !== null && entry.size > facts.slotLimit.bytes) return fail('too-large-for-slot');
   return OK;
 }
 
-function checkRollout(entry: CatalogEntry, facts: Facts): Verdict {
-  if (entry.rollout >= 100) return OK;
-  if (facts.id === null) {
-    // Without an id a device has no stable bucket: only full rollouts reach it (CONFIG.md "Catalog").
-    return fail('outside-rollout', `${label(entry)}: outside rollout (no device id, rollout ${entry.rollout} %)`);
+/** The log text for the entry that explains why nothing is offered. */
+function failureDetail(entry: CatalogEntry, reason: EntryFailure, runningText: string, facts: Facts): string {
+  switch (reason) {
+    case 'no-entry-for-board':
+      return `${label(entry)}: board does not match build ${facts.build === null ? '(unknown)' : `"${facts.build}"`}`;
+    case 'wrong-chip':
+      return `${label(entry)}: image is for ${entry.image.chip ?? `chip id ${entry.image.chipId}`}, device is ${facts.chip ?? '(unknown)'}`;
+    case 'not-newer':
+      return `${label(entry)}: not newer than the running ${runningText}`;
+    case 'excluded':
+      return `${label(entry)}: device ${facts.mac ?? '(no id)'} is excluded`;
+    case 'not-in-devices':
+      return `${label(entry)}: device ${facts.mac ?? '(no id)'} is not in devices`;
+    case 'outside-rollout':
+      return facts.id === null
+        ? `${label(entry)}: outside rollout (no device id, rollout ${entry.rollout} %)`
+        : `${label(entry)}: outside rollout (bucket ${rolloutBucket(facts.id, entry.board, entry.version)} ≥ ${Math.round(entry.rollout * 100)})`;
+    case 'below-min-version':
+      return `${label(entry)}: running ${runningText} is below min_version ${entry.minVersion ?? ''}`;
+    case 'too-large-for-slot':
+      return `${label(entry)}: image of ${entry.size} bytes does not fit ${facts.slotLimit?.slot ?? 'the slot'} (${facts.slotLimit?.bytes ?? '?'} bytes)`;
+    default: {
+      const never: never = reason;
+      return never;
+    }
   }
-  const bucket = rolloutBucket(facts.id, entry.board, entry.version);
-  if (inRollout(bucket, entry.rollout)) return OK;
-  return fail('outside-rollout', `${label(entry)}: outside rollout (bucket ${bucket} ≥ ${Math.round(entry.rollout * 100)})`);
 }
 
 function isCloser(reason: EntryFailure, version: VersionNumbers, than: { readonly reason: EntryFailure; readonly version: VersionNumbers }): boolean {
@@ -201,8 +226,11 @@ function label(entry: CatalogEntry): string {
   return `${entry.board} ${entry.version} (catalog[${entry.index}], ${entry.file})`;
 }
 
-function fail(reason: EntryFailure, detail: string): Verdict {
-  return { ok: false, reason, detail };
+/** One object per reason, shared: a failed check allocates nothing. */
+const FAILURES = Object.fromEntries(CHECK_ORDER.map((reason) => [reason, { ok: false, reason }])) as unknown as { readonly [R in EntryFailure]: Verdict };
+
+function fail(reason: EntryFailure): Verdict {
+  return FAILURES[reason];
 }
 
 function none(reason: NoOfferReason, detail: string): FirmwareDecision {

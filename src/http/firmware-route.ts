@@ -6,8 +6,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { Catalog, CatalogEntry } from '../firmware/types.js';
 import { contentRange, ifRangeHolds, parseRange } from '../firmware/byte-range.js';
@@ -183,109 +181,89 @@ async function respond(
     return;
   }
 
-  const guard = createDownloadGuard({ fd, entry, expected: length, stallTimeoutMs, onStall: () => res.destroy() });
   const began = performance.now();
   report('started', 0, status);
-  try {
-    await pipeline(fd.createReadStream({ start, end, autoClose: false }), guard.stream, res);
-    log.info({ status, bytes: guard.sent(), ms: Math.round(performance.now() - began) }, 'firmware download complete');
-    report('completed', guard.sent(), status);
-  } catch (err) {
-    // The client went away (or stalled), or the file changed under the stream: the connection is cut
-    // before Content-Length is reached, so nobody takes a partial or mixed image for a whole one.
-    res.destroy();
-    log.warn({ status, bytes: guard.sent(), expected: length, reason: guard.reason() ?? errorCode(err) }, 'firmware download aborted');
-    report('aborted', guard.sent(), status);
-  } finally {
-    guard.dispose();
+  const outcome = await streamFile({ fd, res, entry, start, end, stallTimeoutMs });
+  if (outcome.failure === null) {
+    log.info({ status, bytes: outcome.sent, ms: Math.round(performance.now() - began) }, 'firmware download complete');
+    report('completed', outcome.sent, status);
+    return;
   }
+  // The client went away (or stalled), or the file changed under the stream: the connection is cut
+  // before Content-Length is reached, so nobody takes a partial or mixed image for a whole one.
+  res.destroy();
+  log.warn({ status, bytes: outcome.sent, expected: length, reason: outcome.failure }, 'firmware download aborted');
+  report('aborted', outcome.sent, status);
 }
 
-interface DownloadGuard {
-  readonly stream: Transform;
-  /** Bytes handed to the response so far. */
-  sent(): number;
-  /** Why the guard failed the stream, if it did. */
-  reason(): string | null;
-  dispose(): void;
-}
+/** Bytes read per step; one buffer per download, reused once the socket has taken the previous step. */
+const CHUNK_BYTES = 64 * 1024;
 
 /**
- * Counts bytes, cuts a download that stalls, and holds back the last chunk until an fstat at the end
- * shows the file still is the one validated — so an image rewritten in place mid-download is never
- * delivered complete.
+ * Streams bytes `start`–`end` of the file through one buffer per download (memory stays bounded with
+ * hundreds of downloads at once), cuts a download that stalls, and writes the last chunk only after an
+ * fstat shows the file still is the one validated — so an image rewritten in place mid-download is
+ * never delivered complete.
  */
-function createDownloadGuard({
+async function streamFile({
   fd,
+  res,
   entry,
-  expected,
+  start,
+  end,
   stallTimeoutMs,
-  onStall,
 }: {
   fd: FileHandle;
+  res: ServerResponse;
   entry: CatalogEntry;
-  expected: number;
+  start: number;
+  end: number;
   stallTimeoutMs: number;
-  onStall: () => void;
-}): DownloadGuard {
-  let read = 0;
+}): Promise<{ sent: number; failure: string | null }> {
+  const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK_BYTES, end - start + 1)));
+  let position = start;
   let sent = 0;
-  let held: Buffer | null = null;
-  let failure: string | null = null;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      failure = 'stalled';
-      onStall();
-    }, stallTimeoutMs);
+  try {
+    while (position <= end) {
+      const { bytesRead } = await fd.read(buffer, 0, Math.min(buffer.length, end - position + 1), position);
+      if (bytesRead === 0) return { sent, failure: 'file changed during the download' };
+      position += bytesRead;
+      if (position > end) {
+        const stat = await fd.stat();
+        if (stat.size !== entry.size || stat.mtimeMs !== entry.mtimeMs) return { sent, failure: 'file changed during the download' };
+      }
+      const stopped = await writeChunk(res, buffer.subarray(0, bytesRead), stallTimeoutMs);
+      if (stopped !== null) return { sent, failure: stopped };
+      sent += bytesRead;
+    }
+  } catch {
+    return { sent, failure: 'file unreadable during the download' };
+  }
+  res.end();
+  return { sent, failure: null };
+}
+
+/** Writes one chunk and waits until the socket has taken it: `null`, or why the download must stop. */
+function writeChunk(res: ServerResponse, chunk: Buffer, stallTimeoutMs: number): Promise<string | null> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve('client went away');
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (result: string | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      res.off('close', onClose);
+      resolve(result);
+    };
+    const onClose = (): void => settle('client went away');
+    const timer = setTimeout(() => settle('stalled'), stallTimeoutMs);
     timer.unref();
-  };
-  arm();
-  const stream = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      arm();
-      read += chunk.length;
-      const previous = held;
-      held = chunk;
-      if (previous !== null) {
-        sent += previous.length;
-        callback(null, previous);
-      } else callback();
-    },
-    flush(callback) {
-      arm();
-      fd.stat().then(
-        (stat) => {
-          if (read !== expected || stat.size !== entry.size || stat.mtimeMs !== entry.mtimeMs) {
-            failure = 'file changed during the download';
-            callback(new Error(failure));
-            return;
-          }
-          if (held !== null) sent += held.length;
-          callback(null, held ?? undefined);
-        },
-        (err: unknown) => {
-          failure = 'file unreadable during the download';
-          callback(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
-    },
+    res.once('close', onClose);
+    res.write(chunk, (err) => settle(err ? 'client went away' : null));
   });
-  return {
-    stream,
-    sent: () => sent,
-    reason: () => failure,
-    dispose: () => clearTimeout(timer),
-  };
 }
 
 function header(req: IncomingMessage, name: 'range' | 'if-range'): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function errorCode(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
-  return 'error';
 }

@@ -16,6 +16,10 @@
  */
 import type { JsonObject, JsonValue } from './types.js';
 
+/** foldKey's memory: bounded, because keys come from the upstream. */
+const MAX_FOLDED_KEYS = 1024;
+const foldedKeys = new Map<string, string>();
+
 /** The top-level keys that make a reply an OTA reply (CONFIG.md "Which reply a device gets"). */
 export const SECTION_KEYS = ['server_time', 'websocket', 'mqtt', 'firmware'] as const;
 
@@ -60,9 +64,15 @@ export type ParsedJson = { readonly ok: true; readonly value: JsonValue } | { re
  * the Kelvin sign stay different), up to the first NUL (a C string ends there, so `"mqtt\u0000x"` is `mqtt`).
  */
 export function foldKey(key: string): string {
+  // Every key of every reply passes here (parse, fold, guard) and replies reuse a handful of keys.
+  const cached = foldedKeys.get(key);
+  if (cached !== undefined) return cached;
   const nul = key.indexOf('\u0000');
   const visible = nul < 0 ? key : key.slice(0, nul);
-  return visible.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const folded = /[A-Z]/.test(visible) ? visible.replace(/[A-Z]/g, (c) => c.toLowerCase()) : visible;
+  // Bounded: keys come from the upstream, so the cache must not grow with what it sends.
+  if (foldedKeys.size < MAX_FOLDED_KEYS && key.length <= 64) foldedKeys.set(key, folded);
+  return folded;
 }
 
 /** A JSON object (not `null`, not an array). */

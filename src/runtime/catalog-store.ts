@@ -69,6 +69,12 @@ export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs
   /** What each watched path looked like when the last load read it: the poll compares against this. */
   let observed = new Map<string, string>();
   let running: Promise<CatalogLoadResult> | null = null;
+  /**
+   * One hashing buffer per store: a read stream allocates a fresh 64 KiB buffer per chunk, and the allocator
+   * keeps that memory (RSS) long after it is collected. Loads are serialised and entries inspected one at
+   * a time, so it is never read into twice at once; a second store (tests, a firmware.dir reload) has its own.
+   */
+  const hashBuffer = Buffer.allocUnsafe(64 * 1024);
   let queued: Promise<CatalogLoadResult> | null = null;
   let loadedOnce = false;
   let watcher: FSWatcher | null = null;
@@ -158,7 +164,12 @@ export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs
       const header = Buffer.alloc(Math.min(before.size, APP_IMAGE_HEADER_BYTES));
       if (header.length > 0) await fd.read(header, 0, header.length, 0);
       const hash = createHash('sha256');
-      for await (const chunk of fd.createReadStream({ start: 0, autoClose: false })) hash.update(chunk as Buffer);
+      for (let position = 0; ; ) {
+        const { bytesRead } = await fd.read(hashBuffer, 0, hashBuffer.length, position);
+        if (bytesRead === 0) break;
+        hash.update(hashBuffer.subarray(0, bytesRead));
+        position += bytesRead;
+      }
       const after = await fd.stat();
       // A file still being copied: skip it this time; the poll sees it change and reloads.
       if (signatureFromStat(after) !== signature) return { kind: 'unreadable', reason: 'it changed while being read' };
