@@ -28,16 +28,18 @@ export interface RouteSettings {
   readonly listener: 'main' | 'admin';
 }
 
-/** The path part of a request target (origin-form or absolute-form), without the query. */
+/**
+ * The path part of a request target (origin-form or absolute-form), without the query — taken as text, never
+ * normalised: `http://h/firmware/../x` routes as `/firmware/../x`, the path that would be forwarded.
+ */
 export function pathnameOf(target: string | undefined): string {
   if (target === undefined || target === '') return '/';
   let path = target;
   if (!path.startsWith('/')) {
-    try {
-      path = new URL(path).pathname;
-    } catch {
-      return path;
-    }
+    const scheme = path.indexOf('://');
+    if (scheme < 0) return path;
+    const slash = path.indexOf('/', scheme + 3);
+    path = slash < 0 ? '/' : path.slice(slash);
   }
   const q = path.indexOf('?');
   return q >= 0 ? path.slice(0, q) : path;

@@ -47,4 +47,8 @@ test('pathnameOf: origin-form, absolute-form, query', () => {
   assert.equal(pathnameOf('http://host:8003/xiaozhi/ota/'), '/xiaozhi/ota/');
   assert.equal(pathnameOf(undefined), '/');
   assert.equal(pathnameOf('*'), '*');
+  assert.equal(pathnameOf('http://h:8003?x=1'), '/');
+  // Never normalised: the routed path is the forwarded one (a traversal stays visible to the routes).
+  assert.equal(pathnameOf('http://h/firmware/../x?y'), '/firmware/../x');
+  assert.equal(routeRequest('GET', pathnameOf('http://h/firmware/../xiaozhi/ota/'), main), 'firmware');
 });
