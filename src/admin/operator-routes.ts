@@ -143,7 +143,7 @@ function mountAdmin(app: Hono, runtime: Runtime, exchanges: ExchangeLog): void {
           catalog: runtime.catalog(),
           now: runtime.now(),
           // Reading the memory marks the device as recently seen; nothing else in it changes.
-          remembered: runtime.memory.recall(subject.device.id),
+          remembered: runtime.memory.peek(subject.device.id),
           lastUpstreamOffset: runtime.lastUpstreamOffset,
           breakerOpen: runtime.breaker.state !== 'closed',
         },

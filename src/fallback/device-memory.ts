@@ -50,6 +50,11 @@ export class DeviceMemory {
     return entry;
   }
 
+  /** Reads without marking the device recently seen (/admin/explain changes no state). */
+  peek(deviceId: string | null): RememberedDevice | null {
+    return deviceId === null ? null : (this.#devices.get(deviceId) ?? null);
+  }
+
   #evict(): void {
     for (const oldest of this.#devices.keys()) {
       if (this.#devices.size <= this.#capacity) break;

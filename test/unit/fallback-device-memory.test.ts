@@ -26,3 +26,14 @@ test('resize evicts at once; capacity 0 remembers nothing; unknown ids give null
   assert.equal(m.size, 0);
   assert.equal(m.recall(null), null);
 });
+
+test('peek reads without changing which device is dropped next', () => {
+  const m = new DeviceMemory(2);
+  m.remember('a', entry('ws://a/'));
+  m.remember('b', entry('ws://b/'));
+  assert.deepEqual(m.peek('a')?.websocket, { url: 'ws://a/' });
+  m.remember('c', entry('ws://c/'));
+  assert.equal(m.peek('a'), null, 'a was still the least recently seen');
+  assert.ok(m.peek('b'));
+  assert.equal(m.peek(null), null);
+});
