@@ -7,7 +7,7 @@ import type { SourcePosition } from '../config/yaml-source.js';
 import { formatLocation } from '../config/yaml-source.js';
 import type { ConfigIssue } from '../errors.js';
 import { compareVersions, parseVersionNumbers } from '../match/version.js';
-import { readAppImage } from './app-image.js';
+import type { AppImageKind } from './app-image.js';
 import { CATALOG_PATH } from './catalog-parse.js';
 import type { RawCatalogEntry } from './catalog-parse.js';
 import type { Catalog, CatalogEntry } from './types.js';
@@ -28,8 +28,9 @@ export type FileFacts =
       readonly mtimeMs: number;
       /** Lowercase hex of the whole file. */
       readonly sha256: string;
-      /** The first bytes (`APP_IMAGE_HEADER_BYTES`, or the whole file when shorter). */
-      readonly header: Uint8Array;
+      /** What the file's first bytes say it is (`readAppImage` on `APP_IMAGE_HEADER_BYTES`): kept instead of
+       *  the 36 KiB of bytes, so a large catalog costs a few hundred bytes per entry. */
+      readonly image: AppImageKind;
     };
 
 export interface CatalogValidateInput {
@@ -79,7 +80,7 @@ function validateEntry(raw: RawCatalogEntry, facts: FileFacts, dir: string): Ent
 }
 
 function validateImage(raw: RawCatalogEntry, facts: Extract<FileFacts, { kind: 'file' }>): EntryResult {
-  const image = readAppImage(facts.header);
+  const { image } = facts;
   switch (image.kind) {
     case 'merged':
       // Devices can flash only the app partition; a merged image fails its OTA (device-contract.md §5; upstream #1047, #2613).

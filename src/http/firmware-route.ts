@@ -197,7 +197,7 @@ async function respond(
 }
 
 /** Bytes read per step; one buffer per download, reused once the socket has taken the previous step. */
-const CHUNK_BYTES = 64 * 1024;
+const CHUNK_BYTES = 32 * 1024;
 
 /**
  * Streams bytes `start`–`end` of the file through one buffer per download (memory stays bounded with

@@ -12,7 +12,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
 import type { Env } from '../config/interpolate.js';
 import type { ConfigIssue } from '../errors.js';
-import { APP_IMAGE_HEADER_BYTES } from '../firmware/app-image.js';
+import { APP_IMAGE_HEADER_BYTES, readAppImage, type AppImageKind } from '../firmware/app-image.js';
 import { parseCatalog } from '../firmware/catalog-parse.js';
 import type { RawCatalogEntry } from '../firmware/catalog-parse.js';
 import { validateCatalog } from '../firmware/catalog-validate.js';
@@ -57,7 +57,7 @@ export interface CatalogStore {
 interface CachedFile {
   readonly signature: string;
   readonly sha256: string;
-  readonly header: Uint8Array;
+  readonly image: AppImageKind;
 }
 
 /** Creates the store; nothing is read until `load()`. */
@@ -159,7 +159,7 @@ export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs
       const cached = hashes.get(real) ?? nextHashes.get(real);
       if (cached !== undefined && cached.signature === signature) {
         nextHashes.set(real, cached);
-        return { kind: 'file', path: real, size: before.size, mtimeMs: before.mtimeMs, sha256: cached.sha256, header: cached.header };
+        return { kind: 'file', path: real, size: before.size, mtimeMs: before.mtimeMs, sha256: cached.sha256, image: cached.image };
       }
       const header = Buffer.alloc(Math.min(before.size, APP_IMAGE_HEADER_BYTES));
       if (header.length > 0) await fd.read(header, 0, header.length, 0);
@@ -174,8 +174,10 @@ export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs
       // A file still being copied: skip it this time; the poll sees it change and reloads.
       if (signatureFromStat(after) !== signature) return { kind: 'unreadable', reason: 'it changed while being read' };
       const sha256 = hash.digest('hex');
-      nextHashes.set(real, { signature, sha256, header });
-      return { kind: 'file', path: real, size: before.size, mtimeMs: before.mtimeMs, sha256, header };
+      // Classified once while the bytes are at hand; only the verdict is cached (the header is 36 KiB).
+      const image = readAppImage(header);
+      nextHashes.set(real, { signature, sha256, image });
+      return { kind: 'file', path: real, size: before.size, mtimeMs: before.mtimeMs, sha256, image };
     } catch (err) {
       return { kind: 'unreadable', reason: errorCode(err) };
     } finally {

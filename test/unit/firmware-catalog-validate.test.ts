@@ -5,6 +5,7 @@ import { parseCatalog } from '../../src/firmware/catalog-parse.js';
 import type { RawCatalogEntry } from '../../src/firmware/catalog-parse.js';
 import { validateCatalog } from '../../src/firmware/catalog-validate.js';
 import type { FileFacts } from '../../src/firmware/catalog-validate.js';
+import { APP_IMAGE_HEADER_BYTES, readAppImage } from '../../src/firmware/app-image.js';
 import { buildAppImage, buildMergedImage } from '../helpers/app-image.js';
 
 const file = '/srv/firmware/catalog.yaml';
@@ -23,7 +24,7 @@ function factsFor(name: string, bytes: Buffer): FileFacts {
     size: bytes.length,
     mtimeMs: 1_786_000_000_000,
     sha256: createHash('sha256').update(bytes).digest('hex'),
-    header: bytes.subarray(0, 0x9002),
+    image: readAppImage(bytes.subarray(0, APP_IMAGE_HEADER_BYTES)),
   };
 }
 
