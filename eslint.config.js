@@ -4,9 +4,28 @@ import tseslint from 'typescript-eslint';
 
 /** I/O modules the pure core must never import (../shared/STYLE.md §2). */
 const ioModules = [
-  'node:http', 'node:https', 'node:net', 'node:tls', 'node:fs', 'node:fs/promises', 'node:os',
-  'node:child_process', 'node:dgram', 'node:dns', 'http', 'https', 'net', 'tls', 'fs', 'fs/promises', 'os',
-  'hono', 'http-proxy', 'pino', 'ws', 'prom-client',
+  'node:http',
+  'node:https',
+  'node:net',
+  'node:tls',
+  'node:fs',
+  'node:fs/promises',
+  'node:os',
+  'node:child_process',
+  'node:dgram',
+  'node:dns',
+  'http',
+  'https',
+  'net',
+  'tls',
+  'fs',
+  'fs/promises',
+  'os',
+  'hono',
+  'http-proxy',
+  'pino',
+  'ws',
+  'prom-client',
 ];
 
 export default tseslint.config(
@@ -14,22 +33,68 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', performance: 'readonly', queueMicrotask: 'readonly', structuredClone: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        performance: 'readonly',
+        queueMicrotask: 'readonly',
+        structuredClone: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'No enums: use string-literal unions.' }, { selector: 'TSParameterProperty', message: 'No parameter properties.' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSEnumDeclaration', message: 'No enums: use string-literal unions.' },
+        { selector: 'TSParameterProperty', message: 'No parameter properties.' },
+      ],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
   {
-    files: ['src/match/**', 'src/gateway/**', 'src/config/**', 'src/device/**', 'src/rewrite/**', 'src/firmware/**', 'src/fallback/**'],
+    files: [
+      'src/match/**',
+      'src/gateway/**',
+      'src/config/**',
+      'src/device/**',
+      'src/rewrite/**',
+      'src/firmware/**',
+      'src/fallback/**',
+    ],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: ioModules.map((name) => ({ name, message: 'The pure core does no I/O: take it as a parameter (STYLE.md §2).' })),
-        patterns: [{ group: ['@hono/*', '../http/*', '../runtime/*', '../voice/*', '../admin/*'], message: 'The pure core does no I/O (STYLE.md §2).' }],
-      }],
-      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Take the clock from ctx.now (STYLE.md §3).' }, { object: 'Math', property: 'random', message: 'The pure core is deterministic.' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioModules.map((name) => ({
+            name,
+            message: 'The pure core does no I/O: take it as a parameter (STYLE.md §2).',
+          })),
+          patterns: [
+            {
+              group: ['@hono/*', '../http/*', '../runtime/*', '../voice/*', '../admin/*'],
+              message: 'The pure core does no I/O (STYLE.md §2).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Take the clock from ctx.now (STYLE.md §3).' },
+        { object: 'Math', property: 'random', message: 'The pure core is deterministic.' },
+      ],
       'no-restricted-globals': ['error', { name: 'fetch', message: 'No I/O in the pure core.' }],
     },
   },

@@ -23,7 +23,9 @@ Signals: SIGTERM/SIGINT stop gracefully (shutdown_grace_ms); SIGHUP reloads the 
 `;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -88,7 +90,11 @@ async function main(argv: string[]): Promise<number> {
 
 /** Asks the proxy on this machine, at the port its config names, for /healthz: exit 0 when it answers 200. */
 async function healthcheck(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', short: 'c' } },
+    strict: true,
+  });
   const config = await loadConfigFile(values.config ?? 'config/proxy.yaml', { env: process.env });
   const { host, port } = config.listen;
   const target = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
@@ -121,7 +127,9 @@ function reportStartupError(error: unknown): number {
     process.stderr.write(`xiaozhi-ota-proxy: ${error.message}\n`);
     return 1;
   }
-  process.stderr.write(`xiaozhi-ota-proxy: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `xiaozhi-ota-proxy: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   return 1;
 }
 

@@ -23,7 +23,11 @@ export class ProxyError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
 
-  constructor(code: ErrorCode, message: string, { status = 500, cause }: { status?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    { status = 500, cause }: { status?: number; cause?: unknown } = {},
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'ProxyError';
     this.code = code;
@@ -47,7 +51,10 @@ export interface ConfigIssue {
 export class ConfigError extends ProxyError {
   readonly issues: readonly ConfigIssue[];
 
-  constructor(issues: readonly ConfigIssue[], { code = 'CONFIG_INVALID', cause }: { code?: ErrorCode; cause?: unknown } = {}) {
+  constructor(
+    issues: readonly ConfigIssue[],
+    { code = 'CONFIG_INVALID', cause }: { code?: ErrorCode; cause?: unknown } = {},
+  ) {
     super(code, issues.map((i) => i.message).join('\n'), { status: 500, cause });
     this.name = 'ConfigError';
     this.issues = issues;

@@ -64,11 +64,13 @@ export function readExplainInput(value: unknown, { peer }: { peer: string }): Ex
   if (!body.ok) return body.error;
   let address = peer;
   if (request.address !== undefined) {
-    if (typeof request.address !== 'string' || request.address.trim() === '') return '`request.address` must be an IP address string';
+    if (typeof request.address !== 'string' || request.address.trim() === '')
+      return '`request.address` must be an IP address string';
     address = request.address.trim();
   }
   const parsedRequest: ExplainRequest = { headers, body: body.text, peer: address };
-  if (value.upstream === undefined || value.upstream === null) return { request: parsedRequest, upstream: null };
+  if (value.upstream === undefined || value.upstream === null)
+    return { request: parsedRequest, upstream: null };
   const upstream = readUpstream(value.upstream);
   if (typeof upstream === 'string') return upstream;
   return { request: parsedRequest, upstream };
@@ -78,7 +80,13 @@ function readHeaders(value: unknown): [string, string][] | string {
   const pairs: [string, string][] = [];
   if (Array.isArray(value)) {
     for (const item of value) {
-      if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== 'string' || typeof item[1] !== 'string') return 'each item must be [name, value] strings';
+      if (
+        !Array.isArray(item) ||
+        item.length !== 2 ||
+        typeof item[0] !== 'string' ||
+        typeof item[1] !== 'string'
+      )
+        return 'each item must be [name, value] strings';
       pairs.push([item[0], item[1]]);
     }
   } else if (isRecord(value)) {
@@ -89,7 +97,8 @@ function readHeaders(value: unknown): [string, string][] | string {
   } else {
     return 'must be an object of name: value, or a list of [name, value]';
   }
-  for (const [name] of pairs) if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return `"${name}" is not a header name`;
+  for (const [name] of pairs)
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return `"${name}" is not a header name`;
   return pairs;
 }
 
@@ -106,10 +115,16 @@ function readUpstream(value: unknown): UpstreamExchange | string {
     if (typeof failure !== 'string' || !(UPSTREAM_FAILURES as readonly string[]).includes(failure)) {
       return `\`upstream.failure\` must be one of ${UPSTREAM_FAILURES.join(', ')}`;
     }
-    return { kind: 'failure', failure: failure as UpstreamFailure, cause: 'given in the explain request', ms: 0 };
+    return {
+      kind: 'failure',
+      failure: failure as UpstreamFailure,
+      cause: 'given in the explain request',
+      ms: 0,
+    };
   }
   const status = value.status ?? 200;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return '`upstream.status` must be an HTTP status (100–599)';
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
+    return '`upstream.status` must be an HTTP status (100–599)';
   const headers: Record<string, string> = {};
   if (value.headers !== undefined) {
     const pairs = readHeaders(value.headers);
@@ -128,7 +143,10 @@ export interface ExplainSubject {
 }
 
 /** Reads the device and the request facts exactly as the OTA check does. */
-export function readSubject(request: ExplainRequest, { config, tls }: { config: Config; tls: boolean }): ExplainSubject {
+export function readSubject(
+  request: ExplainRequest,
+  { config, tls }: { config: Config; tls: boolean },
+): ExplainSubject {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of request.headers) {
     const key = name.toLowerCase();
@@ -165,14 +183,21 @@ export function explainRejected(bodyBytes: number, limit: number): RejectedExpla
   return {
     outcome: 'rejected',
     reply: { status: 413 },
-    reasons: [`the request body is ${bodyBytes} bytes, over limits.device_body_bytes (${limit}): the proxy answers 413 before asking the upstream`],
+    reasons: [
+      `the request body is ${bodyBytes} bytes, over limits.device_body_bytes (${limit}): the proxy answers 413 before asking the upstream`,
+    ],
   };
 }
 
 /** The answer of `POST /admin/explain` (secrets redacted). */
 export interface Explanation {
   readonly device: DeviceFacts;
-  readonly request: { readonly address: string; readonly host: string | null; readonly origin: string; readonly trustedPeer: boolean };
+  readonly request: {
+    readonly address: string;
+    readonly host: string | null;
+    readonly origin: string;
+    readonly trustedPeer: boolean;
+  };
   readonly upstream: {
     readonly source: 'given' | 'live';
     readonly status: number | null;
@@ -183,7 +208,12 @@ export interface Explanation {
     readonly body: string | null;
   };
   readonly outcome: ExplainOutcome;
-  readonly reply: { readonly status: number; readonly body: string; readonly json: JsonValue | null; readonly bytes: number };
+  readonly reply: {
+    readonly status: number;
+    readonly body: string;
+    readonly json: JsonValue | null;
+    readonly bytes: number;
+  };
   readonly matched: MatchedItems;
   readonly rules: { readonly applied: readonly string[]; readonly notes: readonly string[] };
   readonly repairs: readonly string[];
@@ -194,7 +224,12 @@ export interface Explanation {
 }
 
 export interface MatchedItems {
-  readonly rewrite: readonly { readonly index: number; readonly from: string; readonly to: string; readonly matches: boolean }[];
+  readonly rewrite: readonly {
+    readonly index: number;
+    readonly from: string;
+    readonly to: string;
+    readonly matches: boolean;
+  }[];
   /** `null` when `websocket` is not configured; `index: null` when no item matches. */
   readonly websocket: { readonly index: number | null; readonly url: string | null } | null;
   readonly mqtt: { readonly index: number | null; readonly mode: 'keep' | 'strip' };
@@ -202,7 +237,13 @@ export interface MatchedItems {
 }
 
 export interface FirmwareExplanation {
-  readonly offered: { readonly board: string; readonly version: string; readonly file: string; readonly url: string; readonly force: boolean } | null;
+  readonly offered: {
+    readonly board: string;
+    readonly version: string;
+    readonly file: string;
+    readonly url: string;
+    readonly force: boolean;
+  } | null;
   readonly reason: string | null;
   readonly detail: string | null;
 }
@@ -226,11 +267,18 @@ export function explainCheck({
     device,
     request,
     now: state.now,
-    offer: decideOffer({ catalog: state.catalog, device, origin: request.origin, publicUrl: config.publicUrl }),
+    offer: decideOffer({
+      catalog: state.catalog,
+      device,
+      origin: request.origin,
+      publicUrl: config.publicUrl,
+    }),
   };
   const reasons: string[] = [];
   if (state.breakerOpen === true && source === 'live') {
-    reasons.push('the circuit breaker is open: devices get the fallback reply right now without the upstream being asked');
+    reasons.push(
+      'the circuit breaker is open: devices get the fallback reply right now without the upstream being asked',
+    );
   }
   const verdict = judgeUpstream(upstream);
   const upstreamText = upstream.kind === 'response' ? upstream.body.toString('utf8') : null;
@@ -244,7 +292,10 @@ export function explainCheck({
   };
   reasons.push(describeVerdict(verdict));
   const upstreamJson = verdict.kind === 'sections' || verdict.kind === 'other-object' ? verdict.body : null;
-  const decision = decideReply(verdict, ctx, { recall: () => state.remembered, lastUpstreamOffset: state.lastUpstreamOffset });
+  const decision = decideReply(verdict, ctx, {
+    recall: () => state.remembered,
+    lastUpstreamOffset: state.lastUpstreamOffset,
+  });
   const { outcome, status, notes, repairs } = decision;
   const applied = decision.rules;
   const body = typeof decision.body === 'string' ? decision.body : decision.body.toString('utf8');
@@ -256,13 +307,22 @@ export function explainCheck({
   for (const note of notes) reasons.push(note);
   for (const repair of repairs) reasons.push(`guard: ${repair}`);
   const firmware = explainFirmware(ctx.offer);
-  reasons.push(firmware.offered ? `firmware: offering ${firmware.offered.version} (${firmware.offered.file})${firmware.offered.force ? ' with force: 1' : ''}` : `firmware: nothing offered from the catalog — ${firmware.reason}: ${firmware.detail}`);
+  reasons.push(
+    firmware.offered
+      ? `firmware: offering ${firmware.offered.version} (${firmware.offered.file})${firmware.offered.force ? ' with force: 1' : ''}`
+      : `firmware: nothing offered from the catalog — ${firmware.reason}: ${firmware.detail}`,
+  );
 
   const replyJson = status === 200 ? parsedJson(body) : null;
   const redactedReply = replyJson === null ? null : redactJson(replyJson);
   return {
     device,
-    request: { address: request.address, host: request.host, origin: originText(request.origin), trustedPeer: request.trustedPeer },
+    request: {
+      address: request.address,
+      host: request.host,
+      origin: originText(request.origin),
+      trustedPeer: request.trustedPeer,
+    },
     upstream: upstreamPart,
     outcome,
     reply: { status, body: redactText(body), json: redactedReply, bytes: Buffer.byteLength(body, 'utf8') },
@@ -291,7 +351,9 @@ function describeStep(step: ReplyStep, status: number): string {
     case 'fallback-transport-dropped':
       return `the guard dropped the remembered transport the device could not use: the device gets ${status}`;
     case 'fallback-answered':
-      return step.from === 'remembered' ? "the fallback answers with this device's remembered websocket section" : 'the fallback answers with the matching websocket item';
+      return step.from === 'remembered'
+        ? "the fallback answers with this device's remembered websocket section"
+        : 'the fallback answers with the matching websocket item';
     default: {
       const never: never = step;
       throw new Error(`unhandled step ${JSON.stringify(never)}`);
@@ -320,7 +382,9 @@ function describeVerdict(verdict: Verdict): string {
 function matchItems(config: Config, ctx: RuleContext): MatchedItems {
   const input = matchInputOf(ctx);
   const { origin } = ctx.request;
-  const firstIndex = <T extends { readonly when: RewriteRule['when'] }>(items: readonly T[]): number | null => {
+  const firstIndex = <T extends { readonly when: RewriteRule['when'] }>(
+    items: readonly T[],
+  ): number | null => {
     const i = items.findIndex((item) => matchesCondition(item.when, input));
     return i < 0 ? null : i;
   };
@@ -336,23 +400,48 @@ function matchItems(config: Config, ctx: RuleContext): MatchedItems {
       to: renderTemplate(rule.to, origin, 'http'),
       matches: matchesCondition(rule.when, input),
     })),
-    websocket: config.websocket === null ? null : { index: wsIndex, url: wsItem ? renderTemplate(wsItem.url, origin, 'ws') : null },
+    websocket:
+      config.websocket === null
+        ? null
+        : { index: wsIndex, url: wsItem ? renderTemplate(wsItem.url, origin, 'ws') : null },
     mqtt: { index: mqttIndex, mode: mqttIndex === null ? 'keep' : (config.mqtt[mqttIndex]?.mode ?? 'keep') },
     serverTime: {
       index: timeIndex,
-      zone: zone === undefined || zone === null ? 'upstream' : zone.kind === 'upstream' ? 'upstream' : zone.kind === 'zone' ? zone.name : `offset ${zone.offsetMinutes} min`,
+      zone:
+        zone === undefined || zone === null
+          ? 'upstream'
+          : zone.kind === 'upstream'
+            ? 'upstream'
+            : zone.kind === 'zone'
+              ? zone.name
+              : `offset ${zone.offsetMinutes} min`,
     },
   };
 }
 
 function describeMatches(m: MatchedItems, config: Config): string[] {
   const out: string[] = [];
-  for (const r of m.rewrite) out.push(`rewrite[${r.index}] ${r.matches ? 'matches' : 'does not match'} this device (${r.from} → ${r.to})`);
+  for (const r of m.rewrite)
+    out.push(
+      `rewrite[${r.index}] ${r.matches ? 'matches' : 'does not match'} this device (${r.from} → ${r.to})`,
+    );
   if (m.websocket === null) out.push('websocket is not configured: the upstream URL stays (after rewrite)');
-  else if (m.websocket.index === null) out.push('no websocket item matches this device: the upstream URL stays');
-  else out.push(`${itemLabel('websocket', m.websocket.index, config.websocket?.length ?? 0)} matches: ${m.websocket.url}`);
-  out.push(m.mqtt.index === null ? 'no mqtt item matches: mqtt is kept' : `${itemLabel('mqtt', m.mqtt.index, config.mqtt.length)} matches: ${m.mqtt.mode}`);
-  out.push(m.serverTime.index === null ? 'no server_time item matches: upstream values kept' : `${itemLabel('server_time', m.serverTime.index, config.serverTime.length)} matches: ${m.serverTime.zone}`);
+  else if (m.websocket.index === null)
+    out.push('no websocket item matches this device: the upstream URL stays');
+  else
+    out.push(
+      `${itemLabel('websocket', m.websocket.index, config.websocket?.length ?? 0)} matches: ${m.websocket.url}`,
+    );
+  out.push(
+    m.mqtt.index === null
+      ? 'no mqtt item matches: mqtt is kept'
+      : `${itemLabel('mqtt', m.mqtt.index, config.mqtt.length)} matches: ${m.mqtt.mode}`,
+  );
+  out.push(
+    m.serverTime.index === null
+      ? 'no server_time item matches: upstream values kept'
+      : `${itemLabel('server_time', m.serverTime.index, config.serverTime.length)} matches: ${m.serverTime.zone}`,
+  );
   return out;
 }
 
@@ -364,7 +453,13 @@ function explainFirmware(offer: FirmwareDecision): FirmwareExplanation {
   switch (offer.kind) {
     case 'offer':
       return {
-        offered: { board: offer.entry.board, version: offer.version, file: offer.entry.file, url: offer.url, force: offer.force },
+        offered: {
+          board: offer.entry.board,
+          version: offer.version,
+          file: offer.entry.file,
+          url: offer.url,
+          force: offer.force,
+        },
         reason: null,
         detail: null,
       };
@@ -391,7 +486,12 @@ export function redactJson(value: JsonValue): JsonValue {
   const out: JsonObject = {};
   for (const [key, v] of Object.entries(value)) {
     const secret = SECRET_KEYS.has(foldKey(key)) && typeof v === 'string' && v !== '';
-    Object.defineProperty(out, key, { value: secret ? '[redacted]' : redactJson(v), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: secret ? '[redacted]' : redactJson(v),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

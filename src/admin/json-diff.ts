@@ -13,7 +13,11 @@ export interface DiffEntry {
  * Differences from `before` to `after`, objects compared member by member (order ignored), arrays and
  * scalars as whole values. `undefined` means "absent".
  */
-export function diffJson(before: JsonValue | undefined, after: JsonValue | undefined, path = ''): DiffEntry[] {
+export function diffJson(
+  before: JsonValue | undefined,
+  after: JsonValue | undefined,
+  path = '',
+): DiffEntry[] {
   const at = path === '' ? '(body)' : path;
   if (before === undefined && after === undefined) return [];
   if (before === undefined) return [{ path: at, op: 'added', after: after as JsonValue }];
@@ -35,11 +39,19 @@ export function diffJson(before: JsonValue | undefined, after: JsonValue | undef
 export function sameJson(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => sameJson(v, b[i] as JsonValue));
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((v, i) => sameJson(v, b[i] as JsonValue))
+    );
   }
   if (isObject(a) && isObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && sameJson(a[k] as JsonValue, b[k] as JsonValue));
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((k) => Object.hasOwn(b, k) && sameJson(a[k] as JsonValue, b[k] as JsonValue))
+    );
   }
   return false;
 }

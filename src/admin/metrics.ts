@@ -18,9 +18,17 @@ export const METRIC_PREFIX = 'xiaozhi_ota_proxy_';
  * How an OTA check ended, each check counted once: `guard-repaired` is an upstream reply (rewritten or
  * passed through) that the device guard had to repair before a device could safely read it.
  */
-export type CheckMetricOutcome = 'rewritten' | 'passthrough' | 'guard-repaired' | 'fallback' | 'rejected' | 'failed';
+export type CheckMetricOutcome =
+  'rewritten' | 'passthrough' | 'guard-repaired' | 'fallback' | 'rejected' | 'failed';
 
-const CHECK_OUTCOMES: readonly CheckMetricOutcome[] = ['rewritten', 'passthrough', 'guard-repaired', 'fallback', 'rejected', 'failed'];
+const CHECK_OUTCOMES: readonly CheckMetricOutcome[] = [
+  'rewritten',
+  'passthrough',
+  'guard-repaired',
+  'fallback',
+  'rejected',
+  'failed',
+];
 
 /** Every failure kind, so each series exists from the start (a Record makes the list exhaustive). */
 const FAILURES: Readonly<Record<UpstreamFailure, true>> = {
@@ -212,9 +220,21 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     });
   };
   voiceTotal('voice_sessions_total', 'Device WebSocket sessions opened through the proxy', (s) => s.opened);
-  voiceTotal('voice_upgrade_failures_total', 'Device WebSocket upgrades that got no session', (s) => s.upgradeFailures);
-  voiceTotal('voice_bytes_to_upstream_total', 'WebSocket bytes carried from devices to the voice server', (s) => s.bytesToUpstream);
-  voiceTotal('voice_bytes_to_device_total', 'WebSocket bytes carried from the voice server to devices', (s) => s.bytesToDevice);
+  voiceTotal(
+    'voice_upgrade_failures_total',
+    'Device WebSocket upgrades that got no session',
+    (s) => s.upgradeFailures,
+  );
+  voiceTotal(
+    'voice_bytes_to_upstream_total',
+    'WebSocket bytes carried from devices to the voice server',
+    (s) => s.bytesToUpstream,
+  );
+  voiceTotal(
+    'voice_bytes_to_device_total',
+    'WebSocket bytes carried from the voice server to devices',
+    (s) => s.bytesToDevice,
+  );
 
   // Zero series for the known label values, so rates and alerts work before the first event.
   for (const outcome of CHECK_OUTCOMES) checks.inc({ outcome }, 0);

@@ -17,7 +17,14 @@ import { exchange } from '../http/upstream-client.js';
 import { unmapAddress } from '../match/cidr.js';
 import { requireAdminToken } from './admin-auth.js';
 import { ExchangeLog } from './exchanges.js';
-import { MAX_EXPLAIN_BYTES, explainCheck, explainRejected, readExplainInput, readSubject, type ExplainRequest } from './explain.js';
+import {
+  MAX_EXPLAIN_BYTES,
+  explainCheck,
+  explainRejected,
+  readExplainInput,
+  readSubject,
+  type ExplainRequest,
+} from './explain.js';
 import { createMetrics, type MetricSources, type ProxyMetrics } from './metrics.js';
 
 export interface OperatorSurface {
@@ -43,7 +50,10 @@ export interface OperatorSurfaceOptions {
 }
 
 /** Creates the metrics and the exchange ring for one proxy instance. */
-export function createOperatorSurface({ exchanges: capacity, processMetrics = true }: OperatorSurfaceOptions): OperatorSurface {
+export function createOperatorSurface({
+  exchanges: capacity,
+  processMetrics = true,
+}: OperatorSurfaceOptions): OperatorSurface {
   const metrics = createMetrics({ processMetrics });
   const exchanges = new ExchangeLog(capacity);
   metrics.setSources({ exchangesKept: () => exchanges.size });
@@ -92,8 +102,10 @@ function mountAdmin(app: Hono, runtime: Runtime, exchanges: ExchangeLog): void {
   app.get('/admin', (c) =>
     c.json({
       endpoints: {
-        'GET /admin/exchanges': 'the last admin.exchanges OTA exchanges, newest first (?limit=, ?device=, ?kind=check|get|activate)',
-        'POST /admin/explain': 'run a device request through the pipeline against a given or the live upstream reply',
+        'GET /admin/exchanges':
+          'the last admin.exchanges OTA exchanges, newest first (?limit=, ?device=, ?kind=check|get|activate)',
+        'POST /admin/explain':
+          'run a device request through the pipeline against a given or the live upstream reply',
       },
     }),
   );
@@ -108,16 +120,29 @@ function mountAdmin(app: Hono, runtime: Runtime, exchanges: ExchangeLog): void {
     const kind = c.req.query('kind');
     const selected = exchanges
       .list()
-      .filter((x) => (device === undefined || device === '' || x.device.id === device) && (kind === undefined || x.kind === kind))
+      .filter(
+        (x) =>
+          (device === undefined || device === '' || x.device.id === device) &&
+          (kind === undefined || x.kind === kind),
+      )
       .slice(0, limit);
-    return c.json({ capacity: exchanges.capacity, kept: exchanges.size, count: selected.length, exchanges: selected });
+    return c.json({
+      capacity: exchanges.capacity,
+      kept: exchanges.size,
+      count: selected.length,
+      exchanges: selected,
+    });
   });
 
   app.post(
     '/admin/explain',
     bodyLimit({
       maxSize: MAX_EXPLAIN_BYTES,
-      onError: (c) => c.json({ error: 'too large', detail: `the explain request must stay under ${MAX_EXPLAIN_BYTES} bytes` }, 413),
+      onError: (c) =>
+        c.json(
+          { error: 'too large', detail: `the explain request must stay under ${MAX_EXPLAIN_BYTES} bytes` },
+          413,
+        ),
     }),
     async (c) => {
       let body: unknown;
@@ -131,7 +156,8 @@ function mountAdmin(app: Hono, runtime: Runtime, exchanges: ExchangeLog): void {
       const config = runtime.config();
       const subject = readSubject(input.request, { config, tls: runtime.tls });
       const bodyBytes = Buffer.byteLength(input.request.body, 'utf8');
-      if (bodyBytes > config.limits.deviceBodyBytes) return c.json(explainRejected(bodyBytes, config.limits.deviceBodyBytes));
+      if (bodyBytes > config.limits.deviceBodyBytes)
+        return c.json(explainRejected(bodyBytes, config.limits.deviceBodyBytes));
       const source = input.upstream === null ? 'live' : 'given';
       const upstream = input.upstream ?? (await askUpstream(input.request, subject.request, runtime));
       const explanation = explainCheck({
@@ -154,7 +180,11 @@ function mountAdmin(app: Hono, runtime: Runtime, exchanges: ExchangeLog): void {
 }
 
 /** The live upstream's answer to the request, sent as the OTA check would send it (never to a device). */
-function askUpstream(request: ExplainRequest, facts: ReturnType<typeof readSubject>['request'], runtime: Runtime): ReturnType<typeof exchange> {
+function askUpstream(
+  request: ExplainRequest,
+  facts: ReturnType<typeof readSubject>['request'],
+  runtime: Runtime,
+): ReturnType<typeof exchange> {
   const config = runtime.config();
   const raw = request.headers.flatMap(([name, value]) => [name, value]);
   return exchange({

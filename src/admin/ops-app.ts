@@ -17,12 +17,17 @@ export function createOpsApp({ runtime, readiness }: { runtime: Runtime; readine
   app.get('/readyz', (c) => {
     const config = runtime.config();
     const upstream = runtime.breaker.state === 'closed' ? 'reachable' : 'failing';
-    const fallbackCanAnswer = config.fallback.enabled && (config.websocket !== null || runtime.memory.size > 0);
+    const fallbackCanAnswer =
+      config.fallback.enabled && (config.websocket !== null || runtime.memory.size > 0);
     const checks = {
       config: 'loaded',
       catalog: readiness.catalogLoaded() ? 'loaded' : 'not loaded',
       upstream,
-      fallback: config.fallback.enabled ? (fallbackCanAnswer ? 'can answer' : 'knows no transport yet') : 'off',
+      fallback: config.fallback.enabled
+        ? fallbackCanAnswer
+          ? 'can answer'
+          : 'knows no transport yet'
+        : 'off',
     };
     const ready = readiness.catalogLoaded() && (upstream === 'reachable' || fallbackCanAnswer);
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);

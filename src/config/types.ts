@@ -20,7 +20,9 @@ export interface UpstreamTarget extends Origin {
   readonly href: string;
 }
 
-export type TemplatePart = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'var'; readonly name: 'host' | 'port' | 'scheme' };
+export type TemplatePart =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'var'; readonly name: 'host' | 'port' | 'scheme' };
 
 /** A URL template with `{host}`, `{port}`, `{scheme}`; rendered per request (device/template.ts). */
 export interface Template {

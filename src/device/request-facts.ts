@@ -28,7 +28,14 @@ interface HostPort {
 }
 
 /** Reads the request's facts for `when:` conditions and template rendering. Never throws. */
-export function readRequestFacts({ peer, headers, tls, config, localAddress, localPort }: RequestFactsInput): RequestFacts {
+export function readRequestFacts({
+  peer,
+  headers,
+  tls,
+  config,
+  localAddress,
+  localPort,
+}: RequestFactsInput): RequestFacts {
   const peerAddress = unmapAddress(bareAddress(peer));
   const trustedPeer = inCidrs(config.trustedProxies, peerAddress);
   const address = trustedPeer ? clientAddress(headers['x-forwarded-for'], config, peerAddress) : peerAddress;
@@ -43,14 +50,21 @@ export function readRequestFacts({ peer, headers, tls, config, localAddress, loc
   function effectiveOrigin(): Origin {
     if (config.publicUrl !== 'auto') return config.publicUrl;
     const forwardedProto = trustedPeer ? rightMost(headers['x-forwarded-proto'])?.toLowerCase() : undefined;
-    const scheme = forwardedProto === 'http' || forwardedProto === 'https' ? forwardedProto : tls ? 'https' : 'http';
+    const scheme =
+      forwardedProto === 'http' || forwardedProto === 'https' ? forwardedProto : tls ? 'https' : 'http';
     const defaultPort = scheme === 'https' ? 443 : 80;
     if (named !== null) return { scheme, host: named.host, port: named.port ?? defaultPort };
     // No usable Host at all (HTTP/1.0 clients): the address the request reached, which a device on the
     // same network can dial, rather than `localhost`, which it cannot.
     const local = localAddress === undefined ? null : parseIp(bareAddress(localAddress));
-    const host = local === null || isUnspecified(local) ? 'localhost' : formatHost(unmapAddress(bareAddress(localAddress ?? '')));
-    const port = localPort !== undefined && Number.isInteger(localPort) && localPort > 0 && localPort <= 65535 ? localPort : defaultPort;
+    const host =
+      local === null || isUnspecified(local)
+        ? 'localhost'
+        : formatHost(unmapAddress(bareAddress(localAddress ?? '')));
+    const port =
+      localPort !== undefined && Number.isInteger(localPort) && localPort > 0 && localPort <= 65535
+        ? localPort
+        : defaultPort;
     return { scheme, host, port };
   }
 }
@@ -60,9 +74,16 @@ export function readRequestFacts({ peer, headers, tls, config, localAddress, loc
  * is not itself trusted; the left-most when all are. A hop that is not an address ends the walk: nothing
  * to its left was vouched for, so the last trusted address seen (the peer, at worst) is used.
  */
-function clientAddress(header: string | undefined, config: Pick<Config, 'trustedProxies'>, peer: string): string {
+function clientAddress(
+  header: string | undefined,
+  config: Pick<Config, 'trustedProxies'>,
+  peer: string,
+): string {
   if (header === undefined) return peer;
-  const hops = header.split(',').map((hop) => hop.trim()).filter((hop) => hop !== '');
+  const hops = header
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => hop !== '');
   let last = peer;
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = normalizeHop(hops[i] ?? '');
@@ -86,7 +107,10 @@ function normalizeHop(entry: string): string | null {
 /** The last non-empty comma-separated value of a header (the one the nearest proxy wrote). */
 function rightMost(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const values = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const values = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
   return values[values.length - 1];
 }
 

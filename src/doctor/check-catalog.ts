@@ -29,7 +29,8 @@ export function catalogProbes({ ctx, catalog }: CatalogInput): ProbeTarget[] {
   for (const entry of catalog?.entries ?? []) {
     const url = entryUrl(entry, ctx);
     const endpoint = url === null ? null : endpointOf(url);
-    if (endpoint !== null && endpoint.port !== null && !isOwnOrigin(endpoint, ctx)) out.push({ host: endpoint.host, port: endpoint.port });
+    if (endpoint !== null && endpoint.port !== null && !isOwnOrigin(endpoint, ctx))
+      out.push({ host: endpoint.host, port: endpoint.port });
   }
   return out;
 }
@@ -37,18 +38,37 @@ export function catalogProbes({ ctx, catalog }: CatalogInput): ProbeTarget[] {
 export function checkCatalog(input: CatalogInput, probes: ReadonlyMap<string, ProbeResult>): Finding[] {
   const { ctx, load, catalog } = input;
   const dir = ctx.config.firmware.dir;
-  if (dir === null || load === null) return [finding('catalog.loaded', 'catalog', 'skip', 'no firmware.dir: the proxy offers no firmware of its own')];
+  if (dir === null || load === null)
+    return [
+      finding(
+        'catalog.loaded',
+        'catalog',
+        'skip',
+        'no firmware.dir: the proxy offers no firmware of its own',
+      ),
+    ];
   if (!load.ok) {
     return [
-      finding('catalog.loaded', 'catalog', 'fail', `the catalog in ${dir} cannot be used: the proxy does not start with it`, {
-        detail: load.issues.map((i) => i.message),
-        fix: 'Fix catalog.yaml (an empty file is an empty catalog).',
-      }),
+      finding(
+        'catalog.loaded',
+        'catalog',
+        'fail',
+        `the catalog in ${dir} cannot be used: the proxy does not start with it`,
+        {
+          detail: load.issues.map((i) => i.message),
+          fix: 'Fix catalog.yaml (an empty file is an empty catalog).',
+        },
+      ),
     ];
   }
   const entries = catalog?.entries ?? [];
   const out: Finding[] = [
-    finding('catalog.loaded', 'catalog', 'pass', `${entries.length} catalog entr${entries.length === 1 ? 'y' : 'ies'} in use from ${dir}${load.issues.length > 0 ? `, ${load.issues.length} skipped` : ''}`),
+    finding(
+      'catalog.loaded',
+      'catalog',
+      'pass',
+      `${entries.length} catalog entr${entries.length === 1 ? 'y' : 'ies'} in use from ${dir}${load.issues.length > 0 ? `, ${load.issues.length} skipped` : ''}`,
+    ),
   ];
   for (const entry of entries) out.push(entryFinding(entry, ctx, probes));
   load.issues.forEach((issue, i) => {
@@ -61,7 +81,11 @@ export function checkCatalog(input: CatalogInput, probes: ReadonlyMap<string, Pr
   return out;
 }
 
-function entryFinding(entry: CatalogEntry, ctx: DoctorContext, probes: ReadonlyMap<string, ProbeResult>): Finding {
+function entryFinding(
+  entry: CatalogEntry,
+  ctx: DoctorContext,
+  probes: ReadonlyMap<string, ProbeResult>,
+): Finding {
   const id = `catalog.entry[${entry.index}]`;
   const { image } = entry;
   const detail = [
@@ -71,15 +95,34 @@ function entryFinding(entry: CatalogEntry, ctx: DoctorContext, probes: ReadonlyM
   ];
   const title = `${entry.board} ${entry.version} (${entry.file})`;
   const url = entryUrl(entry, ctx);
-  if (url === null) return finding(id, 'catalog', 'pass', `${title}: served by the proxy at /firmware/${entry.file}`, { detail });
+  if (url === null)
+    return finding(id, 'catalog', 'pass', `${title}: served by the proxy at /firmware/${entry.file}`, {
+      detail,
+    });
   const endpoint = endpointOf(url);
-  if (endpoint === null || endpoint.port === null || (endpoint.scheme !== 'http' && endpoint.scheme !== 'https')) {
-    return finding(id, 'catalog', 'fail', `${title}: its url ${url} is not an http(s) URL a device can download`, { detail });
+  if (
+    endpoint === null ||
+    endpoint.port === null ||
+    (endpoint.scheme !== 'http' && endpoint.scheme !== 'https')
+  ) {
+    return finding(
+      id,
+      'catalog',
+      'fail',
+      `${title}: its url ${url} is not an http(s) URL a device can download`,
+      { detail },
+    );
   }
-  if (isOwnOrigin(endpoint, ctx)) return finding(id, 'catalog', 'pass', `${title}: offered at ${url} (this proxy)`, { detail });
+  if (isOwnOrigin(endpoint, ctx))
+    return finding(id, 'catalog', 'pass', `${title}: offered at ${url} (this proxy)`, { detail });
   const judged = judgeHost(endpoint.host, ctx.deviceHost);
   const result = probes.get(probeKey({ host: endpoint.host, port: endpoint.port }));
   detail.push(`url ${url}: ${judged.why}; ${result === undefined ? 'not probed' : describeProbe(result)}`);
-  const status = judged.verdict === 'fail' || result?.kind === 'refused' ? 'fail' : judged.verdict === 'warn' || (result !== undefined && result.kind !== 'open') ? 'warn' : 'pass';
+  const status =
+    judged.verdict === 'fail' || result?.kind === 'refused'
+      ? 'fail'
+      : judged.verdict === 'warn' || (result !== undefined && result.kind !== 'open')
+        ? 'warn'
+        : 'pass';
   return finding(id, 'catalog', status, `${title}: offered at ${url}`, { detail });
 }

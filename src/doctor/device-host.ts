@@ -25,12 +25,21 @@ export interface DeviceHostChoice {
 }
 
 /** Interfaces that are not the machine's LAN: container bridges, virtual links, VPN tunnels. */
-const VIRTUAL = /^(docker|br-|veth|virbr|vboxnet|vmnet|cni|flannel|cali|weave|kube|tun|tap|wg|zt|tailscale|utun|lo)/i;
+const VIRTUAL =
+  /^(docker|br-|veth|virbr|vboxnet|vmnet|cni|flannel|cali|weave|kube|tun|tap|wg|zt|tailscale|utun|lo)/i;
 
 /** This machine's interface addresses. */
 export function machineInterfaces(): InterfaceAddress[] {
   return Object.entries(networkInterfaces()).flatMap(([name, list]) =>
-    (list ?? []).map((info) => ({ name, address: info.address, family: info.family === 'IPv6' ? 'IPv6' : 'IPv4', internal: info.internal }) as const),
+    (list ?? []).map(
+      (info) =>
+        ({
+          name,
+          address: info.address,
+          family: info.family === 'IPv6' ? 'IPv6' : 'IPv4',
+          internal: info.internal,
+        }) as const,
+    ),
   );
 }
 
@@ -46,10 +55,16 @@ export function chooseDeviceHost({
 }): DeviceHostChoice | string {
   if (option !== null) {
     const parsed = splitHostPort(option);
-    return parsed === null ? `--device-host "${option}" is not host or host:port` : { ...parsed, source: 'option' };
+    return parsed === null
+      ? `--device-host "${option}" is not host or host:port`
+      : { ...parsed, source: 'option' };
   }
   if (config.publicUrl !== 'auto') {
-    return { host: config.publicUrl.host.replace(/^\[|\]$/g, ''), port: config.publicUrl.port, source: 'public_url' };
+    return {
+      host: config.publicUrl.host.replace(/^\[|\]$/g, ''),
+      port: config.publicUrl.port,
+      source: 'public_url',
+    };
   }
   const lan = pickLanAddress(interfaces);
   if (lan === null) return { host: '127.0.0.1', port: null, source: 'none' };
@@ -87,7 +102,10 @@ function withPort(host: string, port: string | undefined): { host: string; port:
 }
 
 /** The `Host` header a device sends to reach the proxy: the choice's port, else `public_url`'s, else the listen port. */
-export function deviceHostHeader(choice: DeviceHostChoice, config: Pick<Config, 'publicUrl' | 'listen' | 'tls'>): string {
+export function deviceHostHeader(
+  choice: DeviceHostChoice,
+  config: Pick<Config, 'publicUrl' | 'listen' | 'tls'>,
+): string {
   const host = choice.host.includes(':') ? `[${choice.host}]` : choice.host;
   if (config.publicUrl !== 'auto' && (choice.source === 'public_url' || choice.port === null)) {
     const { scheme, port } = config.publicUrl;

@@ -47,7 +47,10 @@ Exit code: 0 when nothing would stop a device, 1 when something would, 2 for bad
 `;
 
 /** Runs doctor with `argv` (after the `doctor` word); returns the exit code. */
-export async function runDoctorCli(argv: readonly string[], { env, stdout, stderr }: DoctorIo): Promise<number> {
+export async function runDoctorCli(
+  argv: readonly string[],
+  { env, stdout, stderr }: DoctorIo,
+): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -78,7 +81,8 @@ export async function runDoctorCli(argv: readonly string[], { env, stdout, stder
     stdout.write(DOCTOR_USAGE);
     return 0;
   }
-  const text = (name: string): string | null => (typeof values[name] === 'string' ? (values[name] as string) : null);
+  const text = (name: string): string | null =>
+    typeof values[name] === 'string' ? (values[name] as string) : null;
   const usage = (message: string): number => {
     stderr.write(`doctor: ${message}\n`);
     return 2;
@@ -98,12 +102,14 @@ export async function runDoctorCli(argv: readonly string[], { env, stdout, stder
   }
   const version = text('version');
   if (version !== null) {
-    if (!isDottedIntegers(version)) return usage(`--version "${version}" is not a dotted version such as 1.6.0`);
+    if (!isDottedIntegers(version))
+      return usage(`--version "${version}" is not a dotted version such as 1.6.0`);
     device.version = version;
   }
   const chip = text('chip');
   if (chip !== null) {
-    if (chipIdForName(chip) === null) return usage(`--chip "${chip}" is not an ESP-IDF target (esp32, esp32s3, esp32c3 …)`);
+    if (chipIdForName(chip) === null)
+      return usage(`--chip "${chip}" is not an ESP-IDF target (esp32, esp32s3, esp32c3 …)`);
     device.chip = chip.toLowerCase();
   }
   const deviceIp = text('device-ip');
@@ -112,10 +118,12 @@ export async function runDoctorCli(argv: readonly string[], { env, stdout, stder
     device.ip = deviceIp;
   }
   const proxyUrl = text('proxy');
-  if (proxyUrl !== null && !/^https?:\/\/[^/]+\/?$/i.test(proxyUrl)) return usage(`--proxy "${proxyUrl}" must be http(s)://host:port`);
+  if (proxyUrl !== null && !/^https?:\/\/[^/]+\/?$/i.test(proxyUrl))
+    return usage(`--proxy "${proxyUrl}" must be http(s)://host:port`);
   const timeoutText = text('timeout-ms');
   const timeoutMs = timeoutText === null ? undefined : Number(timeoutText);
-  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000)) return usage('--timeout-ms must be a whole number of milliseconds (100–120000)');
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000))
+    return usage('--timeout-ms must be a whole number of milliseconds (100–120000)');
 
   const json = values.json === true;
   let config;
@@ -124,7 +132,9 @@ export async function runDoctorCli(argv: readonly string[], { env, stdout, stder
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     if (json) {
-      stdout.write(`${JSON.stringify({ ok: false, error: { code: error.code, issues: error.issues } }, null, 2)}\n`);
+      stdout.write(
+        `${JSON.stringify({ ok: false, error: { code: error.code, issues: error.issues } }, null, 2)}\n`,
+      );
     } else {
       stderr.write(`doctor: the configuration cannot be used (${error.code}):\n`);
       for (const issue of error.issues) stderr.write(`  - ${issue.message}\n`);

@@ -4,9 +4,19 @@
 export type FindingStatus = 'pass' | 'warn' | 'fail' | 'info' | 'skip';
 
 /** The report's sections, in the order they are printed. */
-export type FindingArea = 'config' | 'upstream' | 'proxy' | 'websocket' | 'mqtt' | 'server_time' | 'firmware' | 'catalog';
+export type FindingArea =
+  'config' | 'upstream' | 'proxy' | 'websocket' | 'mqtt' | 'server_time' | 'firmware' | 'catalog';
 
-export const AREA_ORDER: readonly FindingArea[] = ['config', 'upstream', 'proxy', 'websocket', 'mqtt', 'server_time', 'firmware', 'catalog'];
+export const AREA_ORDER: readonly FindingArea[] = [
+  'config',
+  'upstream',
+  'proxy',
+  'websocket',
+  'mqtt',
+  'server_time',
+  'firmware',
+  'catalog',
+];
 
 export interface Finding {
   /** Stable, e.g. `upstream.reachable`, `websocket.url`, `catalog.entry[0]`; tests and `--json` readers key on it. */
@@ -29,7 +39,14 @@ export function finding(
   title: string,
   { detail = [], fix }: { detail?: readonly string[]; fix?: string | undefined } = {},
 ): Finding {
-  return { id, area, status, title, ...(detail.length > 0 ? { detail } : {}), ...(fix === undefined ? {} : { fix }) };
+  return {
+    id,
+    area,
+    status,
+    title,
+    ...(detail.length > 0 ? { detail } : {}),
+    ...(fix === undefined ? {} : { fix }),
+  };
 }
 
 export interface FindingCounts {

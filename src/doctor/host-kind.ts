@@ -28,11 +28,20 @@ export type HostKind =
  * Spellings that are the xiaozhi-server's examples rather than a real host: its config.yaml's
  * `ws://你的ip或者域名:端口号/xiaozhi/v1/`, manager-api's `server.fronted_url` default, RFC 2606 names.
  */
-const PLACEHOLDER_NAMES = [/^xiaozhi\.server\.com$/, /(^|\.)example\.(com|org|net)$/, /\.(example|invalid|test)$/, /^(your|my)[-_.]?(ip|host|domain|server)/];
+const PLACEHOLDER_NAMES = [
+  /^xiaozhi\.server\.com$/,
+  /(^|\.)example\.(com|org|net)$/,
+  /\.(example|invalid|test)$/,
+  /^(your|my)[-_.]?(ip|host|domain|server)/,
+];
 
 /** Classifies a host as written in a URL (IPv6 may be bracketed); lowercase or not. */
 export function hostKind(rawHost: string): HostKind {
-  const host = rawHost.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const host = rawHost
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   // Non-ASCII (`你的ip`), blanks or template leftovers: nothing a device could resolve.
   if (host === '' || /[^\x21-\x7e]/.test(host) || /[{}<>]/.test(host)) return 'placeholder';
   if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback';
@@ -85,20 +94,42 @@ export function judgeHost(host: string, deviceHost: string): HostJudgement {
     case 'loopback':
       return { kind, verdict: 'fail', why: `${host} is loopback: a device would connect to itself` };
     case 'unspecified':
-      return { kind, verdict: 'fail', why: `${host} is a listen-all address, not one a device can connect to` };
+      return {
+        kind,
+        verdict: 'fail',
+        why: `${host} is a listen-all address, not one a device can connect to`,
+      };
     case 'placeholder':
-      return { kind, verdict: 'fail', why: `"${host}" is a placeholder from the server's sample configuration, not a real host` };
+      return {
+        kind,
+        verdict: 'fail',
+        why: `"${host}" is a placeholder from the server's sample configuration, not a real host`,
+      };
     case 'link-local':
       return { kind, verdict: 'fail', why: `${host} is link-local: reachable on one link only` };
     case 'docker':
       // A LAN may use 172.16/12 too: the same /16 as the address devices use counts as their network.
-      if (sameSlash16(host, deviceHost)) return { kind: 'private', verdict: 'ok', why: 'a private address on the network devices use' };
-      return { kind, verdict: 'fail', why: `${host} is in 172.16.0.0/12, where Docker puts container networks: devices outside the container cannot reach it` };
+      if (sameSlash16(host, deviceHost))
+        return { kind: 'private', verdict: 'ok', why: 'a private address on the network devices use' };
+      return {
+        kind,
+        verdict: 'fail',
+        why: `${host} is in 172.16.0.0/12, where Docker puts container networks: devices outside the container cannot reach it`,
+      };
     case 'private':
-      if (deviceKind === 'private' || deviceKind === 'docker') return { kind, verdict: 'ok', why: 'a private LAN address: devices must be on that network' };
-      return { kind, verdict: 'warn', why: `${host} is a private address, but devices reach the proxy at ${deviceHost}: only devices on that LAN can use it` };
+      if (deviceKind === 'private' || deviceKind === 'docker')
+        return { kind, verdict: 'ok', why: 'a private LAN address: devices must be on that network' };
+      return {
+        kind,
+        verdict: 'warn',
+        why: `${host} is a private address, but devices reach the proxy at ${deviceHost}: only devices on that LAN can use it`,
+      };
     case 'shared':
-      return { kind, verdict: 'warn', why: `${host} is a shared (CGNAT/VPN) address: only devices on that overlay can use it` };
+      return {
+        kind,
+        verdict: 'warn',
+        why: `${host} is a shared (CGNAT/VPN) address: only devices on that overlay can use it`,
+      };
     case 'public-ip':
       return { kind, verdict: 'ok', why: 'a public address' };
     case 'name':
@@ -111,7 +142,11 @@ export function judgeHost(host: string, deviceHost: string): HostJudgement {
 }
 
 function normalise(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 }
 
 function sameSlash16(a: string, b: string): boolean {
@@ -136,7 +171,9 @@ const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, ws: 80, http
  * placeholder (`ws://你的ip或者域名:端口号/…`) and would punycode a non-ASCII host, hiding what it is.
  */
 export function endpointOf(url: string): UrlEndpoint | null {
-  const match = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?/i.exec(url.trim());
+  const match = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?/i.exec(
+    url.trim(),
+  );
   if (match === null) return null;
   const scheme = (match[1] ?? '').toLowerCase();
   const host = (match[2] ?? '').replace(/^\[|\]$/g, '');
@@ -144,7 +181,11 @@ export function endpointOf(url: string): UrlEndpoint | null {
   const portText = match[3];
   let port: number | null;
   if (portText === undefined || portText === '') port = DEFAULT_PORTS[scheme] ?? null;
-  else port = /^\d{1,5}$/.test(portText) && Number(portText) >= 1 && Number(portText) <= 65535 ? Number(portText) : null;
+  else
+    port =
+      /^\d{1,5}$/.test(portText) && Number(portText) >= 1 && Number(portText) <= 65535
+        ? Number(portText)
+        : null;
   return { scheme, host, port };
 }
 

@@ -31,10 +31,23 @@ export type ParseState =
  */
 export function parseHttpResponse(raw: Buffer, { ended }: { ended: boolean }): ParseState {
   const end = raw.indexOf('\r\n\r\n');
-  if (end < 0) return ended ? { state: 'invalid', reason: raw.length === 0 ? 'the connection closed without a reply' : 'the reply has no complete header block' } : { state: 'incomplete' };
+  if (end < 0)
+    return ended
+      ? {
+          state: 'invalid',
+          reason:
+            raw.length === 0
+              ? 'the connection closed without a reply'
+              : 'the reply has no complete header block',
+        }
+      : { state: 'incomplete' };
   const [statusLine = '', ...lines] = raw.subarray(0, end).toString('latin1').split('\r\n');
   const status = /^HTTP\/\d\.\d (\d{3})(?: |$)/.exec(statusLine);
-  if (status === null) return { state: 'invalid', reason: `not an HTTP status line: ${JSON.stringify(statusLine.slice(0, 80))}` };
+  if (status === null)
+    return {
+      state: 'invalid',
+      reason: `not an HTTP status line: ${JSON.stringify(statusLine.slice(0, 80))}`,
+    };
   const headers = lines.map((line): [string, string] => {
     const colon = line.indexOf(':');
     return colon < 0 ? [line, ''] : [line.slice(0, colon), line.slice(colon + 1).trim()];
@@ -46,25 +59,47 @@ export function parseHttpResponse(raw: Buffer, { ended }: { ended: boolean }): P
   const lengths = headerValues(headers, 'content-length');
   const noBody = code === 204 || code === 304 || (code >= 100 && code < 200);
 
-  if (noBody) return complete({ ...base, rawBody: Buffer.alloc(0), body: Buffer.alloc(0), chunked: false, complete: true });
+  if (noBody)
+    return complete({
+      ...base,
+      rawBody: Buffer.alloc(0),
+      body: Buffer.alloc(0),
+      chunked: false,
+      complete: true,
+    });
   if (transferEncoding.includes('chunked')) {
     const decoded = decodeChunked(bodyBytes);
-    if (decoded.done) return complete({ ...base, rawBody: bodyBytes.subarray(0, decoded.consumed), body: decoded.body, chunked: true, complete: true });
-    return ended ? complete({ ...base, rawBody: bodyBytes, body: decoded.body, chunked: true, complete: false }) : { state: 'incomplete' };
+    if (decoded.done)
+      return complete({
+        ...base,
+        rawBody: bodyBytes.subarray(0, decoded.consumed),
+        body: decoded.body,
+        chunked: true,
+        complete: true,
+      });
+    return ended
+      ? complete({ ...base, rawBody: bodyBytes, body: decoded.body, chunked: true, complete: false })
+      : { state: 'incomplete' };
   }
   if (lengths.length > 0) {
     const length = Number(lengths[0]);
     if (!/^\d+$/.test(lengths[0] ?? '') || lengths.some((l) => l !== lengths[0])) {
-      return ended ? complete({ ...base, rawBody: bodyBytes, body: bodyBytes, chunked: false, complete: false }) : { state: 'incomplete' };
+      return ended
+        ? complete({ ...base, rawBody: bodyBytes, body: bodyBytes, chunked: false, complete: false })
+        : { state: 'incomplete' };
     }
     if (bodyBytes.length >= length) {
       const body = bodyBytes.subarray(0, length);
       return complete({ ...base, rawBody: body, body, chunked: false, complete: true });
     }
-    return ended ? complete({ ...base, rawBody: bodyBytes, body: bodyBytes, chunked: false, complete: false }) : { state: 'incomplete' };
+    return ended
+      ? complete({ ...base, rawBody: bodyBytes, body: bodyBytes, chunked: false, complete: false })
+      : { state: 'incomplete' };
   }
   // No framing: the body runs to the close (RFC 9112 §6.3 rule 8).
-  return ended ? complete({ ...base, rawBody: bodyBytes, body: bodyBytes, chunked: false, complete: true }) : { state: 'incomplete' };
+  return ended
+    ? complete({ ...base, rawBody: bodyBytes, body: bodyBytes, chunked: false, complete: true })
+    : { state: 'incomplete' };
 }
 
 function complete(response: HttpResponse): ParseState {

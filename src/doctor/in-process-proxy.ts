@@ -18,7 +18,15 @@ export interface InProcessProxy {
   close(): Promise<void>;
 }
 
-export async function startInProcessProxy({ config, catalog, now = Date.now }: { config: Config; catalog: Catalog | null; now?: () => number }): Promise<InProcessProxy> {
+export async function startInProcessProxy({
+  config,
+  catalog,
+  now = Date.now,
+}: {
+  config: Config;
+  catalog: Catalog | null;
+  now?: () => number;
+}): Promise<InProcessProxy> {
   const app = createApp({
     config,
     catalog: () => catalog,

@@ -82,7 +82,10 @@ export interface ProbeRequestOptions {
 export function probeRequestBytes({ device, host, path, extraHeaders = [] }: ProbeRequestOptions): Buffer {
   const clientId = clientIdFor(device.deviceId);
   const body = Buffer.from(probeBody(device, clientId), 'utf8');
-  const headers: [string, string][] = [['Host', host], ['Accept-Language', 'zh-CN']];
+  const headers: [string, string][] = [
+    ['Host', host],
+    ['Accept-Language', 'zh-CN'],
+  ];
   if (!isLegacyVersion(device.version)) headers.push(['Activation-Version', '1']);
   headers.push(
     ['Client-Id', clientId],

@@ -24,11 +24,31 @@ export interface RawExchangeOptions {
 }
 
 export type RawExchange =
-  | { readonly kind: 'response'; readonly response: HttpResponse; readonly bytes: number; readonly ms: number }
-  | { readonly kind: 'failure'; readonly failure: UpstreamFailure; readonly code: string; readonly message: string; readonly ms: number };
+  | {
+      readonly kind: 'response';
+      readonly response: HttpResponse;
+      readonly bytes: number;
+      readonly ms: number;
+    }
+  | {
+      readonly kind: 'failure';
+      readonly failure: UpstreamFailure;
+      readonly code: string;
+      readonly message: string;
+      readonly ms: number;
+    };
 
 /** Sends `bytes`, reads the reply until its framing completes or the peer closes. */
-export function rawExchange({ host, port, tls: useTls = false, servername, verify = true, bytes, timeoutMs, maxBytes = 1024 * 1024 }: RawExchangeOptions): Promise<RawExchange> {
+export function rawExchange({
+  host,
+  port,
+  tls: useTls = false,
+  servername,
+  verify = true,
+  bytes,
+  timeoutMs,
+  maxBytes = 1024 * 1024,
+}: RawExchangeOptions): Promise<RawExchange> {
   const started = performance.now();
   const ms = (): number => Math.round((performance.now() - started) * 10) / 10;
   const bare = host.replace(/^\[|\]$/g, '');
@@ -37,7 +57,12 @@ export function rawExchange({ host, port, tls: useTls = false, servername, verif
     let size = 0;
     let settled = false;
     const socket: net.Socket = useTls
-      ? tls.connect({ host: bare, port, rejectUnauthorized: verify, ...(net.isIP(bare) === 0 || servername ? { servername: servername ?? bare } : {}) })
+      ? tls.connect({
+          host: bare,
+          port,
+          rejectUnauthorized: verify,
+          ...(net.isIP(bare) === 0 || servername ? { servername: servername ?? bare } : {}),
+        })
       : net.connect({ host: bare, port });
     const finish = (result: RawExchange): void => {
       if (settled) return;
@@ -46,8 +71,12 @@ export function rawExchange({ host, port, tls: useTls = false, servername, verif
       socket.destroy();
       resolve(result);
     };
-    const fail = (failure: UpstreamFailure, code: string, message: string): void => finish({ kind: 'failure', failure, code, message, ms: ms() });
-    const timer = setTimeout(() => fail('timeout', 'ETIMEDOUT', `no complete reply within ${timeoutMs} ms`), timeoutMs);
+    const fail = (failure: UpstreamFailure, code: string, message: string): void =>
+      finish({ kind: 'failure', failure, code, message, ms: ms() });
+    const timer = setTimeout(
+      () => fail('timeout', 'ETIMEDOUT', `no complete reply within ${timeoutMs} ms`),
+      timeoutMs,
+    );
     const attempt = (ended: boolean): void => {
       const parsed = parseHttpResponse(Buffer.concat(chunks, size), { ended });
       switch (parsed.state) {
@@ -55,7 +84,8 @@ export function rawExchange({ host, port, tls: useTls = false, servername, verif
           finish({ kind: 'response', response: parsed.response, bytes: size, ms: ms() });
           return;
         case 'invalid':
-          if (ended || size > 0) fail(size === 0 ? 'reset' : 'protocol', size === 0 ? 'ECONNRESET' : 'HPE_INVALID', parsed.reason);
+          if (ended || size > 0)
+            fail(size === 0 ? 'reset' : 'protocol', size === 0 ? 'ECONNRESET' : 'HPE_INVALID', parsed.reason);
           return;
         case 'incomplete':
           if (ended) fail('truncated', 'ECONNRESET', 'the reply ended early');

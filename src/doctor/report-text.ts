@@ -13,10 +13,22 @@ const AREA_TITLES: Readonly<Record<FindingArea, string>> = {
   catalog: 'Firmware catalog',
 };
 
-const LABELS: Readonly<Record<FindingStatus, string>> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', info: 'INFO', skip: 'SKIP' };
+const LABELS: Readonly<Record<FindingStatus, string>> = {
+  pass: 'PASS',
+  warn: 'WARN',
+  fail: 'FAIL',
+  info: 'INFO',
+  skip: 'SKIP',
+};
 
 /** ANSI SGR codes per status. */
-const COLOURS: Readonly<Record<FindingStatus, string>> = { pass: '32', warn: '33', fail: '31', info: '36', skip: '2' };
+const COLOURS: Readonly<Record<FindingStatus, string>> = {
+  pass: '32',
+  warn: '33',
+  fail: '31',
+  info: '36',
+  skip: '2',
+};
 
 export function renderText(report: DoctorReport, { color = false }: { color?: boolean } = {}): string {
   const paint = (code: string, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -35,7 +47,11 @@ export function renderText(report: DoctorReport, { color = false }: { color?: bo
   const { counts } = report;
   lines.push('');
   const summary = `${counts.pass} passed, ${counts.warn} warning${counts.warn === 1 ? '' : 's'}, ${counts.fail} failed`;
-  lines.push(report.ok ? paint('32;1', `OK: ${summary}. Nothing found that would stop a device.`) : paint('31;1', `NOT OK: ${summary}. Devices would be stopped by the failures above.`));
+  lines.push(
+    report.ok
+      ? paint('32;1', `OK: ${summary}. Nothing found that would stop a device.`)
+      : paint('31;1', `NOT OK: ${summary}. Devices would be stopped by the failures above.`),
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -27,7 +27,14 @@ import { checkUpstream } from './check-upstream.js';
 import { deviceHostHeader, type DeviceHostChoice } from './device-host.js';
 import { countFindings, type Finding, type FindingCounts } from './findings.js';
 import { startInProcessProxy } from './in-process-proxy.js';
-import { DEFAULT_PROBE_DEVICE, clientIdFor, isLegacyVersion, probeBody, probeRequestBytes, type ProbeDevice } from './probe-request.js';
+import {
+  DEFAULT_PROBE_DEVICE,
+  clientIdFor,
+  isLegacyVersion,
+  probeBody,
+  probeRequestBytes,
+  type ProbeDevice,
+} from './probe-request.js';
 import { rawExchange, type RawExchange } from './raw-http.js';
 import type { DoctorContext } from './reply-readout.js';
 import { createTcpProber, type ProbeResult, type TcpProber } from './tcp-probe.js';
@@ -74,7 +81,11 @@ export interface DoctorReport {
   readonly upstream: ExchangeSummary;
   readonly proxy: ExchangeSummary & { readonly mode: 'in-process' | 'running' };
   /** Every TCP connect doctor made, once per host and port. */
-  readonly probes: readonly { readonly host: string; readonly port: number; readonly result: ProbeResult['kind'] }[];
+  readonly probes: readonly {
+    readonly host: string;
+    readonly port: number;
+    readonly result: ProbeResult['kind'];
+  }[];
 }
 
 export async function runDoctor({
@@ -93,14 +104,26 @@ export async function runDoctor({
   const device: ProbeDevice = { ...DEFAULT_PROBE_DEVICE, ...deviceOverrides };
   const hostHeader = deviceHostHeader(choice, config);
   const tls = config.tls !== null;
-  const requestFacts = readRequestFacts({ peer: deviceIp ?? '127.0.0.1', headers: { host: hostHeader }, tls, config });
-  const ctx: DoctorContext = { config, deviceHost: choice.host, deviceOrigin: requestFacts.origin, deviceVersion: device.version, now: now() };
+  const requestFacts = readRequestFacts({
+    peer: deviceIp ?? '127.0.0.1',
+    headers: { host: hostHeader },
+    tls,
+    config,
+  });
+  const ctx: DoctorContext = {
+    config,
+    deviceHost: choice.host,
+    deviceOrigin: requestFacts.origin,
+    deviceVersion: device.version,
+    now: now(),
+  };
 
   const { catalog, load } = await loadCatalog(config, env);
 
   // The upstream, asked directly with the Host the proxy would send.
   const { target } = config.upstream;
-  const upstreamHost = target.port === (target.scheme === 'https' ? 443 : 80) ? target.host : `${target.host}:${target.port}`;
+  const upstreamHost =
+    target.port === (target.scheme === 'https' ? 443 : 80) ? target.host : `${target.host}:${target.port}`;
   const upstreamResult = await rawExchange({
     host: target.host,
     port: target.port,
@@ -114,28 +137,59 @@ export async function runDoctor({
   // The proxy, asked as a device asks it: the Host devices use, so templates render for them.
   const extraHeaders: [string, string][] = deviceIp === null ? [] : [['X-Forwarded-For', deviceIp]];
   const proxyBytes = probeRequestBytes({ device, host: hostHeader, path: config.otaPath, extraHeaders });
-  const asked = await askProxy({ proxyUrl, config, catalog, now, bytes: proxyBytes, timeoutMs, hostName: choice.host });
+  const asked = await askProxy({
+    proxyUrl,
+    config,
+    catalog,
+    now,
+    bytes: proxyBytes,
+    timeoutMs,
+    hostName: choice.host,
+  });
   const proxy = checkProxyReply(asked.result, { where: asked.where, record: asked.record });
   const reply = proxy.reply?.status === 200 && proxy.reply.shape === 'sections' ? proxy.reply.body : null;
   const upstreamBody = upstream.reply?.shape === 'sections' ? upstream.reply.body : null;
 
   // What the config resolves to for this device, as the proxy resolves it.
-  const deviceFacts = readDevice(lowerHeaders(device, hostHeader), probeBody(device, clientIdFor(device.deviceId)));
+  const deviceFacts = readDevice(
+    lowerHeaders(device, hostHeader),
+    probeBody(device, clientIdFor(device.deviceId)),
+  );
   const input = matchInputOf({ device: deviceFacts, request: requestFacts });
   const mqttMode = firstMatching(config.mqtt, input)?.mode ?? 'keep';
   const websocketItem = config.websocket !== null && firstMatching(config.websocket, input) !== null;
   const serverTimeItem = firstMatching(config.serverTime, input);
-  const decision = decideOffer({ catalog, device: deviceFacts, origin: requestFacts.origin, publicUrl: config.publicUrl });
+  const decision = decideOffer({
+    catalog,
+    device: deviceFacts,
+    origin: requestFacts.origin,
+    publicUrl: config.publicUrl,
+  });
 
   const transportInput = { ctx, upstream: upstreamBody, reply, mqttMode, websocketItem };
-  const firmwareInput = { ctx, upstream: upstreamBody, reply, decision, catalog, inProcess: proxyUrl === null };
+  const firmwareInput = {
+    ctx,
+    upstream: upstreamBody,
+    reply,
+    decision,
+    catalog,
+    inProcess: proxyUrl === null,
+  };
   const catalogInput = { ctx, load, catalog };
 
   // One connect per host:port; the upstream itself was reached above and is never dialled again.
   const skip = new Set([probeKey({ host: target.host, port: target.port })]);
-  const targets = [...transportProbes(transportInput), ...firmwareProbes(firmwareInput), ...catalogProbes(catalogInput)];
+  const targets = [
+    ...transportProbes(transportInput),
+    ...firmwareProbes(firmwareInput),
+    ...catalogProbes(catalogInput),
+  ];
   const probes = await probeAll(targets, prober, skip);
-  if (upstreamResult.kind === 'response') probes.set(probeKey({ host: target.host, port: target.port }), { kind: 'open', ms: Math.round(upstreamResult.ms) });
+  if (upstreamResult.kind === 'response')
+    probes.set(probeKey({ host: target.host, port: target.port }), {
+      kind: 'open',
+      ms: Math.round(upstreamResult.ms),
+    });
 
   const findings: Finding[] = [
     ...checkConfig(ctx, choice),
@@ -165,12 +219,19 @@ export async function runDoctor({
     proxy: { ...summarise(asked.url, asked.result), mode: proxyUrl === null ? 'in-process' : 'running' },
     probes: prober.dialled().map((key) => {
       const at = key.lastIndexOf(':');
-      return { host: key.slice(0, at), port: Number(key.slice(at + 1)), result: probes.get(key)?.kind ?? 'timeout' };
+      return {
+        host: key.slice(0, at),
+        port: Number(key.slice(at + 1)),
+        result: probes.get(key)?.kind ?? 'timeout',
+      };
     }),
   };
 }
 
-async function loadCatalog(config: Config, env: Env): Promise<{ catalog: Catalog | null; load: { ok: boolean; issues: readonly ConfigIssue[] } | null }> {
+async function loadCatalog(
+  config: Config,
+  env: Env,
+): Promise<{ catalog: Catalog | null; load: { ok: boolean; issues: readonly ConfigIssue[] } | null }> {
   const dir = config.firmware.dir;
   if (dir === null) return { catalog: null, load: null };
   const store = createCatalogStore({ dir, env, logger: pino({ level: 'silent' }) });
@@ -213,19 +274,33 @@ async function askProxy({
       bytes,
       timeoutMs,
     });
-    return { result, where: `the proxy at ${url.protocol}//${url.host}${config.otaPath}`, url: `${url.protocol}//${url.host}${config.otaPath}`, record: null };
+    return {
+      result,
+      where: `the proxy at ${url.protocol}//${url.host}${config.otaPath}`,
+      url: `${url.protocol}//${url.host}${config.otaPath}`,
+      record: null,
+    };
   }
   const instance = await startInProcessProxy({ config, catalog, now });
   try {
     const result = await rawExchange({ host: instance.host, port: instance.port, bytes, timeoutMs });
     const url = `http://${instance.host}:${instance.port}${config.otaPath}`;
-    return { result, where: `an in-process proxy at ${url}`, url: `${url} (in-process)`, record: instance.lastExchange() };
+    return {
+      result,
+      where: `an in-process proxy at ${url}`,
+      url: `${url} (in-process)`,
+      record: instance.lastExchange(),
+    };
   } finally {
     await instance.close();
   }
 }
 
-async function probeAll(targets: readonly ProbeTarget[], prober: TcpProber, skip: ReadonlySet<string>): Promise<Map<string, ProbeResult>> {
+async function probeAll(
+  targets: readonly ProbeTarget[],
+  prober: TcpProber,
+  skip: ReadonlySet<string>,
+): Promise<Map<string, ProbeResult>> {
   const out = new Map<string, ProbeResult>();
   const unique = new Map<string, ProbeTarget>();
   for (const t of targets) if (!skip.has(probeKey(t))) unique.set(probeKey(t), t);
@@ -248,6 +323,13 @@ function lowerHeaders(device: ProbeDevice, host: string): Record<string, string>
 }
 
 function summarise(url: string, result: RawExchange): ExchangeSummary {
-  if (result.kind === 'failure') return { url, status: null, ms: result.ms, failure: result.failure, body: null };
-  return { url, status: result.response.status, ms: result.ms, failure: null, body: redactSecrets(result.response.body.toString('utf8')) };
+  if (result.kind === 'failure')
+    return { url, status: null, ms: result.ms, failure: result.failure, body: null };
+  return {
+    url,
+    status: result.response.status,
+    ms: result.ms,
+    failure: null,
+    body: redactSecrets(result.response.body.toString('utf8')),
+  };
 }

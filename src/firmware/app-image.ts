@@ -70,7 +70,10 @@ export function readAppImage(header: Uint8Array): AppImageKind {
   if (header[0] === IMAGE_MAGIC) {
     if (header.length >= APP_DESC_OFFSET + 4 && readUint32LE(header, APP_DESC_OFFSET) === APP_DESC_MAGIC) {
       if (header.length < APP_MIN_BYTES) {
-        return { kind: 'not-an-image', reason: `the file is truncated (${header.length} bytes, an app image holds at least ${APP_MIN_BYTES})` };
+        return {
+          kind: 'not-an-image',
+          reason: `the file is truncated (${header.length} bytes, an app image holds at least ${APP_MIN_BYTES})`,
+        };
       }
       return { kind: 'app', info: readInfo(header) };
     }
@@ -97,7 +100,10 @@ function startsWithPaddingThenBootloader(bytes: Uint8Array): boolean {
 
 function hasPartitionTable(bytes: Uint8Array): boolean {
   return PARTITION_TABLE_OFFSETS.some(
-    (offset) => bytes.length >= offset + 2 && bytes[offset] === PARTITION_MAGIC[0] && bytes[offset + 1] === PARTITION_MAGIC[1],
+    (offset) =>
+      bytes.length >= offset + 2 &&
+      bytes[offset] === PARTITION_MAGIC[0] &&
+      bytes[offset + 1] === PARTITION_MAGIC[1],
   );
 }
 
@@ -125,7 +131,11 @@ function readCString(bytes: Uint8Array, field: { readonly offset: number; readon
 
 function readUint32LE(bytes: Uint8Array, offset: number): number {
   return (
-    ((bytes[offset] ?? 0) | ((bytes[offset + 1] ?? 0) << 8) | ((bytes[offset + 2] ?? 0) << 16) | ((bytes[offset + 3] ?? 0) << 24)) >>> 0
+    ((bytes[offset] ?? 0) |
+      ((bytes[offset + 1] ?? 0) << 8) |
+      ((bytes[offset + 2] ?? 0) << 16) |
+      ((bytes[offset + 3] ?? 0) << 24)) >>>
+    0
   );
 }
 

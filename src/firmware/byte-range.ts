@@ -75,6 +75,9 @@ export function ifRangeHolds(ifRange: string | undefined, validators: Validators
 }
 
 /** `Content-Range` for a 206 (`bytes 0-99/1234`) or a 416 (`bytes *\/1234`). */
-export function contentRange(range: { readonly start: number; readonly end: number } | null, size: number): string {
+export function contentRange(
+  range: { readonly start: number; readonly end: number } | null,
+  size: number,
+): string {
   return range === null ? `bytes */${size}` : `bytes ${range.start}-${range.end}/${size}`;
 }

@@ -20,7 +20,18 @@ export const CATALOG_PATH = 'catalog';
 /** A catalog file name: `[A-Za-z0-9._-]+`, and never `.` or `..` (CONFIG.md "Catalog"). */
 export const CATALOG_FILE_NAME = /^[A-Za-z0-9._-]+$/;
 
-const ENTRY_KEYS = ['board', 'version', 'file', 'url', 'sha256', 'rollout', 'devices', 'exclude', 'min_version', 'force'] as const;
+const ENTRY_KEYS = [
+  'board',
+  'version',
+  'file',
+  'url',
+  'sha256',
+  'rollout',
+  'devices',
+  'exclude',
+  'min_version',
+  'force',
+] as const;
 
 /** Where an entry's values sit in catalog.yaml, so later checks can point at them. */
 export interface EntryPositions {
@@ -52,7 +63,11 @@ export interface RawCatalogEntry {
 
 export type CatalogParse =
   /** The text is a list (or empty): `entries` holds the usable ones, `issues` what was skipped and why. */
-  | { readonly kind: 'parsed'; readonly entries: readonly RawCatalogEntry[]; readonly issues: readonly ConfigIssue[] }
+  | {
+      readonly kind: 'parsed';
+      readonly entries: readonly RawCatalogEntry[];
+      readonly issues: readonly ConfigIssue[];
+    }
   /** The text cannot be used at all (YAML syntax, not a list): the previous catalog stays. */
   | { readonly kind: 'unusable'; readonly issues: readonly ConfigIssue[] };
 
@@ -66,17 +81,32 @@ export interface CatalogParseOptions {
 /** Parses catalog.yaml; invalid entries and later duplicates are reported and left out, never thrown. */
 export function parseCatalog(text: string, { file, env }: CatalogParseOptions): CatalogParse {
   const source = parseYamlSource(text, { file, env });
-  if (source.root === null && source.issues.length > 0) return { kind: 'unusable', issues: source.issues.map(underCatalog) };
+  if (source.root === null && source.issues.length > 0)
+    return { kind: 'unusable', issues: source.issues.map(underCatalog) };
   // yaml-source names the root ''; here it is `catalog`, so entries read as `catalog[2].version`.
   const reader = createReader({ ...source, issues: [] });
   const sourceIssues = source.issues.map(underCatalog);
-  const root: Field = { path: CATALOG_PATH, node: source.root ?? undefined, pos: source.root?.pos ?? { line: 1, col: 1 }, fromFile: true };
-  if (root.node === undefined || (root.node.kind === 'scalar' && root.node.value === null && !root.node.failed)) {
+  const root: Field = {
+    path: CATALOG_PATH,
+    node: source.root ?? undefined,
+    pos: source.root?.pos ?? { line: 1, col: 1 },
+    fromFile: true,
+  };
+  if (
+    root.node === undefined ||
+    (root.node.kind === 'scalar' && root.node.value === null && !root.node.failed)
+  ) {
     return { kind: 'parsed', entries: [], issues: sourceIssues };
   }
   const items = reader.list(root, { nonEmpty: false });
   if (items === undefined) {
-    return { kind: 'unusable', issues: [...sourceIssues, ...reader.issues.map((i) => withHint(i, ' — catalog.yaml is a list of entries: `- board: …`'))] };
+    return {
+      kind: 'unusable',
+      issues: [
+        ...sourceIssues,
+        ...reader.issues.map((i) => withHint(i, ' — catalog.yaml is a list of entries: `- board: …`')),
+      ],
+    };
   }
 
   const entries: RawCatalogEntry[] = [];
@@ -85,9 +115,13 @@ export function parseCatalog(text: string, { file, env }: CatalogParseOptions): 
     const entry = readEntry(reader, item, index);
     // An entry with any problem — including one the YAML layer found inside it — is left out whole.
     const itemPrefix = `${CATALOG_PATH}[${index}]`;
-    const broken = reader.issues.length > before || sourceIssues.some((i) => i.path === itemPrefix || i.path.startsWith(`${itemPrefix}.`));
+    const broken =
+      reader.issues.length > before ||
+      sourceIssues.some((i) => i.path === itemPrefix || i.path.startsWith(`${itemPrefix}.`));
     if (entry === undefined || broken) return;
-    const earlier = entries.find((e) => e.board.toLowerCase() === entry.board.toLowerCase() && sameVersion(e.version, entry.version));
+    const earlier = entries.find(
+      (e) => e.board.toLowerCase() === entry.board.toLowerCase() && sameVersion(e.version, entry.version),
+    );
     if (earlier !== undefined) {
       reader.issueAt(
         itemPrefix,
@@ -113,10 +147,18 @@ function readEntry(reader: YamlReader, item: Field, index: number): RawCatalogEn
   const fileField = map.get('file');
   const shaField = map.get('sha256');
 
-  const board = reader.string(boardField, { nonEmpty: true, expected: 'a board name or glob such as "bread-compact-wifi*"' });
-  const version = readText(reader, versionField, 'a version of dotted integers such as "2.0.4"', (t) => (isDottedIntegers(t) ? t : null));
-  const file = readText(reader, fileField, 'a file name in firmware.dir of letters, digits, `.`, `_` and `-`', (t) =>
-    CATALOG_FILE_NAME.test(t) && t !== '.' && t !== '..' ? t : null,
+  const board = reader.string(boardField, {
+    nonEmpty: true,
+    expected: 'a board name or glob such as "bread-compact-wifi*"',
+  });
+  const version = readText(reader, versionField, 'a version of dotted integers such as "2.0.4"', (t) =>
+    isDottedIntegers(t) ? t : null,
+  );
+  const file = readText(
+    reader,
+    fileField,
+    'a file name in firmware.dir of letters, digits, `.`, `_` and `-`',
+    (t) => (CATALOG_FILE_NAME.test(t) && t !== '.' && t !== '..' ? t : null),
   );
   const url = reader.nullable(map.get('url'), (f) =>
     reader.parse(f, 'an http(s) URL (template allowed: {host}, {port}, {scheme})', parseUrlTemplate),
@@ -126,7 +168,9 @@ function readEntry(reader: YamlReader, item: Field, index: number): RawCatalogEn
   const devices = reader.nullable(map.get('devices'), (f) => readMacs(reader, f));
   const exclude = reader.nullable(map.get('exclude'), (f) => readMacs(reader, f));
   const minVersion = reader.nullable(map.get('min_version'), (f) =>
-    readText(reader, f, 'a version of dotted integers such as "1.6.0"', (t) => (isDottedIntegers(t) ? t : null)),
+    readText(reader, f, 'a version of dotted integers such as "1.6.0"', (t) =>
+      isDottedIntegers(t) ? t : null,
+    ),
   );
   const force = reader.bool(map.get('force', false));
 
@@ -166,8 +210,11 @@ const SHA256 = /^[0-9a-fA-F]{64}$/;
 /** 64 hex digits, lowercased. An unquoted hash of digits only is a YAML number: its text as written is taken. */
 function readSha256(reader: YamlReader, field: Field): string | undefined {
   const node = field.node;
-  if (node?.kind === 'scalar' && typeof node.value === 'number' && SHA256.test(node.source)) return node.source.toLowerCase();
-  return readText(reader, field, 'a sha256 of 64 hex digits', (t) => (SHA256.test(t) ? t.toLowerCase() : null));
+  if (node?.kind === 'scalar' && typeof node.value === 'number' && SHA256.test(node.source))
+    return node.source.toLowerCase();
+  return readText(reader, field, 'a sha256 of 64 hex digits', (t) =>
+    SHA256.test(t) ? t.toLowerCase() : null,
+  );
 }
 
 /** A MAC or a list of MACs, normalised to lowercase colon form (device-contract.md §1: `Device-Id`). */
@@ -179,7 +226,8 @@ function readMacs(reader: YamlReader, field: Field): string[] | undefined {
   for (const item of items) {
     // `112233445566` unquoted is a YAML number: its text as written is the MAC.
     const node = item.node;
-    const written = node?.kind === 'scalar' && typeof node.value === 'number' ? normalizeMac(node.source) : null;
+    const written =
+      node?.kind === 'scalar' && typeof node.value === 'number' ? normalizeMac(node.source) : null;
     const mac = written ?? readText(reader, item, 'a MAC address such as "aa:bb:cc:dd:ee:ff"', normalizeMac);
     if (mac === undefined) ok = false;
     else macs.push(mac);
@@ -191,7 +239,12 @@ function readMacs(reader: YamlReader, field: Field): string[] | undefined {
  * A string accepted (and possibly normalised) by `accept`, else an issue saying what was expected.
  * Read through `reader.string` so that a number gets the "write it in quotes" hint (`version: 1.10`).
  */
-function readText(reader: YamlReader, field: Field, expected: string, accept: (text: string) => string | null): string | undefined {
+function readText(
+  reader: YamlReader,
+  field: Field,
+  expected: string,
+  accept: (text: string) => string | null,
+): string | undefined {
   const text = reader.string(field, { expected });
   if (text === undefined) return undefined;
   const value = accept(text);
@@ -213,7 +266,8 @@ function parseUrlTemplate(text: string): Converted<Template> {
   } catch {
     return `"${text}" is not a URL`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `devices download only http:// and https:// URLs`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `devices download only http:// and https:// URLs`;
   return { value: template };
 }
 
@@ -227,10 +281,16 @@ function sameVersion(a: string, b: string): boolean {
 /** yaml-source names the root list's items `[i]`; in catalog messages they are `catalog[i]`. */
 function underCatalog(issue: ConfigIssue): ConfigIssue {
   if (!issue.path.startsWith('[')) return issue;
-  return { ...issue, path: `${CATALOG_PATH}${issue.path}`, message: issue.message.replace(`\`${issue.path}`, `\`${CATALOG_PATH}${issue.path}`) };
+  return {
+    ...issue,
+    path: `${CATALOG_PATH}${issue.path}`,
+    message: issue.message.replace(`\`${issue.path}`, `\`${CATALOG_PATH}${issue.path}`),
+  };
 }
 
 function withHint(issue: ConfigIssue, hint: string): ConfigIssue {
   const at = issue.message.lastIndexOf(' at ');
-  return at === -1 ? issue : { ...issue, message: `${issue.message.slice(0, at)}${hint}${issue.message.slice(at)}` };
+  return at === -1
+    ? issue
+    : { ...issue, message: `${issue.message.slice(0, at)}${hint}${issue.message.slice(at)}` };
 }

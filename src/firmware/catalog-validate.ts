@@ -44,7 +44,10 @@ export interface CatalogValidateInput {
 }
 
 /** Builds the Catalog from the entries whose file is a matching app image; every other entry is an issue. */
-export function validateCatalog({ entries, facts, file, dir }: CatalogValidateInput): { catalog: Catalog; issues: ConfigIssue[] } {
+export function validateCatalog({ entries, facts, file, dir }: CatalogValidateInput): {
+  catalog: Catalog;
+  issues: ConfigIssue[];
+} {
   const valid: CatalogEntry[] = [];
   const issues: ConfigIssue[] = [];
   for (const raw of entries) {
@@ -57,7 +60,11 @@ export function validateCatalog({ entries, facts, file, dir }: CatalogValidateIn
   return { catalog: { entries: valid, byFile }, issues };
 }
 
-type Problem = { readonly kind: 'problem'; readonly key: 'file' | 'version' | 'sha256'; readonly text: string };
+type Problem = {
+  readonly kind: 'problem';
+  readonly key: 'file' | 'version' | 'sha256';
+  readonly text: string;
+};
 type EntryResult = { readonly kind: 'ok'; readonly entry: CatalogEntry } | Problem;
 
 function validateEntry(raw: RawCatalogEntry, facts: FileFacts, dir: string): EntryResult {
@@ -65,7 +72,10 @@ function validateEntry(raw: RawCatalogEntry, facts: FileFacts, dir: string): Ent
     case 'missing':
       return problem('file', `${raw.file} does not exist in ${dir}`);
     case 'outside-dir':
-      return problem('file', `${raw.file} resolves to ${facts.resolved}, outside ${dir}; only files inside firmware.dir are served`);
+      return problem(
+        'file',
+        `${raw.file} resolves to ${facts.resolved}, outside ${dir}; only files inside firmware.dir are served`,
+      );
     case 'not-a-file':
       return problem('file', `${raw.file} is not a regular file`);
     case 'unreadable':
@@ -89,7 +99,10 @@ function validateImage(raw: RawCatalogEntry, facts: Extract<FileFacts, { kind: '
         `${raw.file} is a merged flash image (bootloader, partition table and app) or a bootloader, which a device cannot install over OTA; ship the application image instead (e.g. xiaozhi.bin from the build folder, not merged-binary.bin)`,
       );
     case 'not-an-image':
-      return problem('file', `${raw.file} is not an ESP32 application image: ${image.reason}; ship the application image (e.g. xiaozhi.bin)`);
+      return problem(
+        'file',
+        `${raw.file} is not an ESP32 application image: ${image.reason}; ship the application image (e.g. xiaozhi.bin)`,
+      );
     case 'app':
       break;
     default: {
@@ -109,7 +122,10 @@ function validateImage(raw: RawCatalogEntry, facts: Extract<FileFacts, { kind: '
     );
   }
   if (raw.sha256 !== null && raw.sha256 !== facts.sha256) {
-    return problem('sha256', `${raw.file} has sha256 ${facts.sha256}, not the ${raw.sha256} the entry expects`);
+    return problem(
+      'sha256',
+      `${raw.file} has sha256 ${facts.sha256}, not the ${raw.sha256} the entry expects`,
+    );
   }
   const entry: CatalogEntry = {
     index: raw.index,

@@ -72,7 +72,12 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
   const running = device.version === null ? null : parseVersionNumbers(device.version);
   if (running === null) {
     // The device compares versions itself; without ours we cannot know what is newer (CONFIG.md).
-    return none('unknown-version', device.version === null ? 'running version unknown' : `running version "${device.version}" is not readable`);
+    return none(
+      'unknown-version',
+      device.version === null
+        ? 'running version unknown'
+        : `running version "${device.version}" is not readable`,
+    );
   }
   const runningText = device.version ?? '';
   const facts = readFacts(device);
@@ -94,7 +99,8 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
       if (best === null || compareVersions(version, best.version) > 0) best = { entry, version };
       continue;
     }
-    if (closest === null || isCloser(verdict.reason, version, closest)) closest = { entry, version, reason: verdict.reason };
+    if (closest === null || isCloser(verdict.reason, version, closest))
+      closest = { entry, version, reason: verdict.reason };
   }
 
   if (pin !== null) {
@@ -103,16 +109,31 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
       // force: 1 with the running version re-flashes every boot (device-contract.md §3): the pin holds.
       return none('pinned-current', `${label(pin)}: pinned, and the device already runs ${runningText}`);
     }
-    return { kind: 'offer', entry: pin, version: pin.version, url: offeredUrl(pin, origin, publicUrl), force: true };
+    return {
+      kind: 'offer',
+      entry: pin,
+      version: pin.version,
+      url: offeredUrl(pin, origin, publicUrl),
+      force: true,
+    };
   }
   if (best !== null) {
-    return { kind: 'offer', entry: best.entry, version: best.entry.version, url: offeredUrl(best.entry, origin, publicUrl), force: false };
+    return {
+      kind: 'offer',
+      entry: best.entry,
+      version: best.entry.version,
+      url: offeredUrl(best.entry, origin, publicUrl),
+      force: false,
+    };
   }
   if (closest === null) {
     return none('no-entry-for-board', 'the catalog has no entries');
   }
   if (closest.reason === 'no-entry-for-board') {
-    return none('no-entry-for-board', facts.build === null ? 'build name unknown' : `no entry for build "${facts.build}"`);
+    return none(
+      'no-entry-for-board',
+      facts.build === null ? 'build name unknown' : `no entry for build "${facts.build}"`,
+    );
   }
   return none(closest.reason, failureDetail(closest.entry, closest.reason, runningText, facts));
 }
@@ -148,27 +169,38 @@ function slotLimit(device: DeviceFacts): { readonly slot: string; readonly bytes
   const target = label === 'ota_0' ? 'ota_1' : label === 'ota_1' || label === 'factory' ? 'ota_0' : null;
   const targetSize = target === 'ota_0' ? ota0 : target === 'ota_1' ? ota1 : null;
   if (target !== null && targetSize !== null) return { slot: target, bytes: targetSize };
-  const known = [ota0 === null ? null : { slot: 'ota_0', bytes: ota0 }, ota1 === null ? null : { slot: 'ota_1', bytes: ota1 }].filter(
-    (s): s is { slot: string; bytes: number } => s !== null,
-  );
+  const known = [
+    ota0 === null ? null : { slot: 'ota_0', bytes: ota0 },
+    ota1 === null ? null : { slot: 'ota_1', bytes: ota1 },
+  ].filter((s): s is { slot: string; bytes: number } => s !== null);
   if (known.length === 0) return null;
   return known.reduce((a, b) => (b.bytes < a.bytes ? b : a));
 }
 
 /** Runs on every entry of every check: no strings are built here (failureDetail writes the one reported). */
-function checkEntry(entry: CatalogEntry, parsed: ParsedEntry, running: VersionNumbers, facts: Facts): Verdict {
+function checkEntry(
+  entry: CatalogEntry,
+  parsed: ParsedEntry,
+  running: VersionNumbers,
+  facts: Facts,
+): Verdict {
   // Images belong to builds: the board glob is matched against the build name only (CONFIG.md "Catalog").
   if (facts.build === null || !matchesGlob(entry.boardGlob, facts.build)) return fail('no-entry-for-board');
   // Skipped when the device does not say; a chip name we do not know never matches an image.
   if (facts.chip !== null && entry.image.chip !== facts.chip) return fail('wrong-chip');
   if (!entry.force && compareVersions(parsed.version, running) <= 0) return fail('not-newer');
   if (facts.mac !== null && entry.exclude.includes(facts.mac)) return fail('excluded');
-  if (entry.devices !== null && (facts.mac === null || !entry.devices.includes(facts.mac))) return fail('not-in-devices');
+  if (entry.devices !== null && (facts.mac === null || !entry.devices.includes(facts.mac)))
+    return fail('not-in-devices');
   // Without an id a device has no stable bucket: only full rollouts reach it (CONFIG.md "Catalog").
-  if (entry.rollout < 100 && (facts.id === null || !inRollout(rolloutBucket(facts.id, entry.board, entry.version), entry.rollout))) {
+  if (
+    entry.rollout < 100 &&
+    (facts.id === null || !inRollout(rolloutBucket(facts.id, entry.board, entry.version), entry.rollout))
+  ) {
     return fail('outside-rollout');
   }
-  if (parsed.minVersion !== null && compareVersions(running, parsed.minVersion) < 0) return fail('below-min-version');
+  if (parsed.minVersion !== null && compareVersions(running, parsed.minVersion) < 0)
+    return fail('below-min-version');
   if (facts.slotLimit !== null && entry.size > facts.slotLimit.bytes) return fail('too-large-for-slot');
   return OK;
 }
@@ -201,7 +233,11 @@ function failureDetail(entry: CatalogEntry, reason: EntryFailure, runningText: s
   }
 }
 
-function isCloser(reason: EntryFailure, version: VersionNumbers, than: { readonly reason: EntryFailure; readonly version: VersionNumbers }): boolean {
+function isCloser(
+  reason: EntryFailure,
+  version: VersionNumbers,
+  than: { readonly reason: EntryFailure; readonly version: VersionNumbers },
+): boolean {
   const a = CHECK_ORDER.indexOf(reason);
   const b = CHECK_ORDER.indexOf(than.reason);
   if (a !== b) return a > b;
@@ -227,7 +263,9 @@ function label(entry: CatalogEntry): string {
 }
 
 /** One object per reason, shared: a failed check allocates nothing. */
-const FAILURES = Object.fromEntries(CHECK_ORDER.map((reason) => [reason, { ok: false, reason }])) as unknown as { readonly [R in EntryFailure]: Verdict };
+const FAILURES = Object.fromEntries(
+  CHECK_ORDER.map((reason) => [reason, { ok: false, reason }]),
+) as unknown as { readonly [R in EntryFailure]: Verdict };
 
 function fail(reason: EntryFailure): Verdict {
   return FAILURES[reason];

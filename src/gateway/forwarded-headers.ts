@@ -23,12 +23,23 @@ export const HOP_BY_HOP = new Set([
 export function hopByHopNames(connectionHeader: string | readonly string[] | undefined): Set<string> {
   const names = new Set(HOP_BY_HOP);
   const values = typeof connectionHeader === 'string' ? [connectionHeader] : (connectionHeader ?? []);
-  for (const value of values) for (const token of value.split(',')) if (token.trim()) names.add(token.trim().toLowerCase());
+  for (const value of values)
+    for (const token of value.split(',')) if (token.trim()) names.add(token.trim().toLowerCase());
   return names;
 }
 
 /** Names the proxy sets itself (framing, encoding, forwarding) and never copies from the device. */
-const REPLACED = new Set(['host', 'content-length', 'accept-encoding', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'forwarded', 'x-forwarded-port']);
+const REPLACED = new Set([
+  'host',
+  'content-length',
+  'accept-encoding',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'forwarded',
+  'x-forwarded-port',
+]);
 
 export interface ForwardingFacts {
   /** The socket peer, unmapped. */
@@ -78,6 +89,9 @@ export function forwardedHeaders(rawHeaders: readonly string[], facts: Forwardin
 }
 
 function lastValue(list: string): string | null {
-  const parts = list.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = list
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   return parts.at(-1) ?? null;
 }

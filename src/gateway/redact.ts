@@ -4,5 +4,7 @@ const SECRET_KEYS = /("(?:token|password)"\s*:\s*)"((?:[^"\\]|\\.)*)"/gi;
 
 /** Replaces the string value of every `token`/`password` member (any case) with `[redacted]`, keeping empty ones visible. */
 export function redactSecrets(text: string): string {
-  return text.replace(SECRET_KEYS, (_match, prefix: string, value: string) => (value === '' ? `${prefix}""` : `${prefix}"[redacted]"`));
+  return text.replace(SECRET_KEYS, (_match, prefix: string, value: string) =>
+    value === '' ? `${prefix}""` : `${prefix}"[redacted]"`,
+  );
 }

@@ -15,7 +15,12 @@ import { failureStatus, type UpstreamFailure } from './upstream-failure.js';
 export type Verdict =
   | { readonly kind: 'sections'; readonly body: JsonObject; readonly text: string }
   | { readonly kind: 'other-object'; readonly body: JsonObject; readonly text: string }
-  | { readonly kind: 'client-error'; readonly status: number; readonly contentType: string | undefined; readonly body: Buffer }
+  | {
+      readonly kind: 'client-error';
+      readonly status: number;
+      readonly contentType: string | undefined;
+      readonly body: Buffer;
+    }
   | { readonly kind: 'failure'; readonly failure: UpstreamFailure; readonly cause: unknown };
 
 /** Why the decision went the way it did, for /admin/explain's sentences and the log's notes. */
@@ -67,7 +72,11 @@ export function replyWithoutSections(body: JsonObject, text: string, device: Dev
 export function decideReply(first: Verdict, ctx: RuleContext, state: ReplyState): ReplyDecision {
   const steps: ReplyStep[] = [];
   let verdict = first;
-  const ok = (fields: Omit<ReplyDecision, 'breaker' | 'steps' | 'failure' | 'cause' | 'contentType'> & { contentType?: string | undefined }): ReplyDecision => ({
+  const ok = (
+    fields: Omit<ReplyDecision, 'breaker' | 'steps' | 'failure' | 'cause' | 'contentType'> & {
+      contentType?: string | undefined;
+    },
+  ): ReplyDecision => ({
     contentType: JSON_TYPE,
     ...fields,
     failure: null,
@@ -79,20 +88,54 @@ export function decideReply(first: Verdict, ctx: RuleContext, state: ReplyState)
     const ran = runRules(verdict.body, ctx);
     const finished = finishReply(ran.body, ctx.device);
     if (finished.kind === 'ok') {
-      return ok({ outcome: 'rewritten', status: 200, body: finished.json, sent: finished.body, rules: ran.applied, notes: ran.notes, repairs: finished.repairs });
+      return ok({
+        outcome: 'rewritten',
+        status: 200,
+        body: finished.json,
+        sent: finished.body,
+        rules: ran.applied,
+        notes: ran.notes,
+        repairs: finished.repairs,
+      });
     }
     steps.push({ kind: 'reply-too-large', after: 'guard', bytes: finished.bytes });
-    verdict = { kind: 'failure', failure: 'reply-too-large', cause: `reply ${finished.bytes} bytes after the guard` };
+    verdict = {
+      kind: 'failure',
+      failure: 'reply-too-large',
+      cause: `reply ${finished.bytes} bytes after the guard`,
+    };
   }
   if (verdict.kind === 'other-object') {
     // The upstream's error shapes ({"success":false,…}, {"error":…}) reach the device untouched but re-framed.
     const sized = replyWithoutSections(verdict.body, verdict.text, ctx.device);
-    if (sized.kind === 'ok') return ok({ outcome: 'passthrough', status: 200, body: sized.json, sent: null, rules: [], notes: [], repairs: sized.repairs });
+    if (sized.kind === 'ok')
+      return ok({
+        outcome: 'passthrough',
+        status: 200,
+        body: sized.json,
+        sent: null,
+        rules: [],
+        notes: [],
+        repairs: sized.repairs,
+      });
     steps.push({ kind: 'reply-too-large', after: 'size-rule', bytes: sized.bytes });
-    verdict = { kind: 'failure', failure: 'reply-too-large', cause: `reply ${sized.bytes} bytes after the size rule` };
+    verdict = {
+      kind: 'failure',
+      failure: 'reply-too-large',
+      cause: `reply ${sized.bytes} bytes after the size rule`,
+    };
   }
   if (verdict.kind === 'client-error') {
-    return ok({ outcome: 'passthrough', status: verdict.status, contentType: verdict.contentType, body: verdict.body, sent: null, rules: [], notes: [], repairs: [] });
+    return ok({
+      outcome: 'passthrough',
+      status: verdict.status,
+      contentType: verdict.contentType,
+      body: verdict.body,
+      sent: null,
+      rules: [],
+      notes: [],
+      repairs: [],
+    });
   }
   const { failure, cause } = verdict;
   const notes = [`upstream ${failure}`];
@@ -117,12 +160,15 @@ export function decideReply(first: Verdict, ctx: RuleContext, state: ReplyState)
   if (!ctx.config.fallback.enabled) return failed({ kind: 'fallback-off' }, null);
   const remembered = state.recall();
   const fallback = buildFallbackBody(ctx, remembered, state.lastUpstreamOffset);
-  if (fallback.kind === 'no-transport') return failed({ kind: 'fallback-no-transport' }, 'fallback: no transport known for this device');
+  if (fallback.kind === 'no-transport')
+    return failed({ kind: 'fallback-no-transport' }, 'fallback: no transport known for this device');
   const finished = finishReply(fallback.body, ctx.device);
-  if (finished.kind === 'too-large') return failed({ kind: 'fallback-too-large', bytes: finished.bytes }, 'fallback reply over 4 KiB');
+  if (finished.kind === 'too-large')
+    return failed({ kind: 'fallback-too-large', bytes: finished.bytes }, 'fallback reply over 4 KiB');
   // The guard may drop a remembered section the device cannot use; a reply left without a transport would
   // push the device onto stale MQTT settings, so it is not sent (CONFIG.md "Fallback reply").
-  if (!namesTransport(finished.body)) return failed({ kind: 'fallback-transport-dropped' }, 'fallback: no usable transport after the guard');
+  if (!namesTransport(finished.body))
+    return failed({ kind: 'fallback-transport-dropped' }, 'fallback: no usable transport after the guard');
   steps.push({ kind: 'fallback-answered', from: remembered?.websocket ? 'remembered' : 'item' });
   return {
     outcome: 'fallback',

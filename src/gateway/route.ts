@@ -52,13 +52,15 @@ export function routeRequest(method: string, pathname: string, s: RouteSettings)
     if (pathname === '/healthz') return 'healthz';
     if (pathname === '/readyz') return 'readyz';
     if (pathname === '/metrics') return 'metrics';
-    if (pathname === '/admin' || pathname.startsWith('/admin/')) return s.adminEnabled ? 'admin' : 'not-found';
+    if (pathname === '/admin' || pathname.startsWith('/admin/'))
+      return s.adminEnabled ? 'admin' : 'not-found';
     return 'not-found';
   }
   if (pathname === '/healthz') return 'healthz';
   if (pathname === '/readyz') return 'readyz';
   if (pathname === '/metrics') return s.adminListener ? 'not-found' : 'metrics';
-  if (pathname === '/admin' || pathname.startsWith('/admin/')) return s.adminEnabled && !s.adminListener ? 'admin' : 'not-found';
+  if (pathname === '/admin' || pathname.startsWith('/admin/'))
+    return s.adminEnabled && !s.adminListener ? 'admin' : 'not-found';
   if (pathname.startsWith('/firmware/')) return s.catalog ? 'firmware' : 'not-found';
   const ota = s.otaPath;
   if (pathname === ota || pathname === ota.slice(0, -1)) {
@@ -67,7 +69,10 @@ export function routeRequest(method: string, pathname: string, s: RouteSettings)
     return 'ota-other';
   }
   if (pathname === `${ota}activate` || pathname === `${ota}activate/`) return 'activate';
-  if (pathname.startsWith(`${ota}download/`) || UPSTREAM_DOWNLOADS.some((prefix) => pathname.startsWith(prefix))) {
+  if (
+    pathname.startsWith(`${ota}download/`) ||
+    UPSTREAM_DOWNLOADS.some((prefix) => pathname.startsWith(prefix))
+  ) {
     return 'upstream-download';
   }
   return 'proxy';

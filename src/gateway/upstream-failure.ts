@@ -54,7 +54,10 @@ const byErrorCode: Readonly<Record<string, UpstreamFailure>> = {
 /** Maps a Node/libuv/llhttp/zlib error to a failure kind; anything unknown counts as a reset. */
 export function classifyUpstreamError(error: unknown): UpstreamFailure {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-  return byErrorCode[code] ?? (code.startsWith('HPE_') ? 'protocol' : code.startsWith('Z_') ? 'bad-encoding' : 'reset');
+  return (
+    byErrorCode[code] ??
+    (code.startsWith('HPE_') ? 'protocol' : code.startsWith('Z_') ? 'bad-encoding' : 'reset')
+  );
 }
 
 /** The status a device gets when no fallback can answer: 504 for a timeout, 502 for everything else. */

@@ -78,7 +78,11 @@ export function createApp({
     catalog,
     logger,
     agents,
-    breaker: new CircuitBreaker({ failures: initial.breaker.failures, cooldownMs: initial.breaker.cooldownMs, now }),
+    breaker: new CircuitBreaker({
+      failures: initial.breaker.failures,
+      cooldownMs: initial.breaker.cooldownMs,
+      now,
+    }),
     memory: new DeviceMemory(initial.fallback.rememberDevices),
     now,
     tls,
@@ -150,7 +154,10 @@ export function createApp({
     socket.on('error', () => socket.destroy());
     const target = config.voiceProxy.upstream;
     const path = pathnameOf(req.url);
-    const onVoicePath = path === config.voiceProxy.path || path === config.voiceProxy.path.slice(0, -1) || path.startsWith(config.voiceProxy.path);
+    const onVoicePath =
+      path === config.voiceProxy.path ||
+      path === config.voiceProxy.path.slice(0, -1) ||
+      path.startsWith(config.voiceProxy.path);
     if (voice && target && onVoicePath) {
       voice.handleUpgrade(req, socket, head, {
         target: target.href,
@@ -159,7 +166,10 @@ export function createApp({
       return;
     }
     writeRawReply(socket, 404, { contentType: 'text/plain; charset=utf-8', body: 'no WebSocket here\n' });
-    logger.debug({ path, client: unmapAddress(req.socket.remoteAddress ?? '') }, 'upgrade refused: not the voice path');
+    logger.debug(
+      { path, client: unmapAddress(req.socket.remoteAddress ?? '') },
+      'upgrade refused: not the voice path',
+    );
   };
 
   return {

@@ -9,7 +9,8 @@ import { unmapAddress } from '../match/cidr.js';
 /** Node's header object flattened to single strings (repeated headers joined with `, `). */
 export function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(req.headers))
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
   return out;
 }
 

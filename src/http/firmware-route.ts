@@ -61,17 +61,33 @@ export function catalogEntryForTarget(rawUrl: string, catalog: Catalog | null): 
 export function serveFirmware(
   req: IncomingMessage,
   res: ServerResponse,
-  { catalog, logger, clientAddress, stallTimeoutMs = 30_000, onDownload = () => undefined }: FirmwareRouteOptions,
+  {
+    catalog,
+    logger,
+    clientAddress,
+    stallTimeoutMs = 30_000,
+    onDownload = () => undefined,
+  }: FirmwareRouteOptions,
 ): void {
   const entry = catalogEntryForTarget(req.url ?? '', catalog);
   if (entry === null) {
-    logger.debug({ client: clientAddress, target: req.url, status: 404 }, 'firmware request refused: not a catalog file');
+    logger.debug(
+      { client: clientAddress, target: req.url, status: 404 },
+      'firmware request refused: not a catalog file',
+    );
     writeDeviceReply(req, res, 404, { contentType: TEXT_TYPE, body: 'not found\n' });
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     const body = Buffer.from('method not allowed\n', 'utf8');
-    res.writeHead(405, deviceHeaders(req, { contentType: TEXT_TYPE, contentLength: body.length, extra: [['Allow', 'GET, HEAD']] }));
+    res.writeHead(
+      405,
+      deviceHeaders(req, {
+        contentType: TEXT_TYPE,
+        contentLength: body.length,
+        extra: [['Allow', 'GET, HEAD']],
+      }),
+    );
     res.end(body);
     return;
   }
@@ -86,21 +102,32 @@ export function serveFirmware(
   serveEntry(req, res, entry, log, stallTimeoutMs, report).catch((err: unknown) => {
     // Only reached through a bug: every expected failure is handled inside.
     log.error({ err }, 'firmware download failed');
-    if (!res.headersSent) writeDeviceReply(req, res, 500, { contentType: TEXT_TYPE, body: 'internal error\n' });
+    if (!res.headersSent)
+      writeDeviceReply(req, res, 500, { contentType: TEXT_TYPE, body: 'internal error\n' });
     else res.destroy();
   });
 }
 
 type DownloadReporter = (phase: FirmwareDownloadEvent['phase'], bytes: number, status: 200 | 206) => void;
 
-async function serveEntry(req: IncomingMessage, res: ServerResponse, entry: CatalogEntry, log: Logger, stallTimeoutMs: number, report: DownloadReporter): Promise<void> {
+async function serveEntry(
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: CatalogEntry,
+  log: Logger,
+  stallTimeoutMs: number,
+  report: DownloadReporter,
+): Promise<void> {
   let fd: FileHandle;
   try {
     // Opened now: a file renamed over this one later does not change what this request streams.
     fd = await open(entry.path, 'r');
   } catch (err) {
     log.warn({ err, status: 503 }, 'firmware file cannot be opened; waiting for the catalog to reload');
-    writeDeviceReply(req, res, 503, { contentType: TEXT_TYPE, body: 'firmware file changed, try again later\n' });
+    writeDeviceReply(req, res, 503, {
+      contentType: TEXT_TYPE,
+      body: 'firmware file changed, try again later\n',
+    });
     return;
   }
   try {
@@ -108,8 +135,14 @@ async function serveEntry(req: IncomingMessage, res: ServerResponse, entry: Cata
     // A file changed since the catalog validated it would be served under the old ETag, version and
     // size: refuse until the store reloads and validates it again (it polls every few seconds).
     if (!stat.isFile() || stat.size !== entry.size || stat.mtimeMs !== entry.mtimeMs) {
-      log.warn({ status: 503, size: stat.size, expectedSize: entry.size }, 'firmware file changed since the catalog was loaded');
-      writeDeviceReply(req, res, 503, { contentType: TEXT_TYPE, body: 'firmware file changed, try again later\n' });
+      log.warn(
+        { status: 503, size: stat.size, expectedSize: entry.size },
+        'firmware file changed since the catalog was loaded',
+      );
+      writeDeviceReply(req, res, 503, {
+        contentType: TEXT_TYPE,
+        body: 'firmware file changed, try again later\n',
+      });
       return;
     }
     if (res.destroyed) {
@@ -144,7 +177,9 @@ async function respond(
   ];
   // Range is defined for GET only (RFC 9110 §14.2); If-Range failing means "send it whole" (§13.1.5).
   const range =
-    req.method === 'GET' && ifRangeHolds(header(req, 'if-range'), validators) ? parseRange(header(req, 'range'), size) : ({ kind: 'none' } as const);
+    req.method === 'GET' && ifRangeHolds(header(req, 'if-range'), validators)
+      ? parseRange(header(req, 'range'), size)
+      : ({ kind: 'none' } as const);
 
   let status: 200 | 206;
   let start = 0;
@@ -162,7 +197,14 @@ async function respond(
       break;
     case 'unsatisfiable': {
       const body = Buffer.from('range not satisfiable\n', 'utf8');
-      res.writeHead(416, deviceHeaders(req, { contentType: TEXT_TYPE, contentLength: body.length, extra: [['Content-Range', contentRange(null, size)]] }));
+      res.writeHead(
+        416,
+        deviceHeaders(req, {
+          contentType: TEXT_TYPE,
+          contentLength: body.length,
+          extra: [['Content-Range', contentRange(null, size)]],
+        }),
+      );
       res.end(body);
       log.info({ status: 416, range: header(req, 'range') }, 'firmware range not satisfiable');
       return;
@@ -174,7 +216,10 @@ async function respond(
   }
 
   const length = end - start + 1;
-  res.writeHead(status, deviceHeaders(req, { contentType: 'application/octet-stream', contentLength: length, extra: common }));
+  res.writeHead(
+    status,
+    deviceHeaders(req, { contentType: 'application/octet-stream', contentLength: length, extra: common }),
+  );
   if (req.method === 'HEAD') {
     res.end();
     log.debug({ status, bytes: 0 }, 'firmware head');
@@ -185,14 +230,20 @@ async function respond(
   report('started', 0, status);
   const outcome = await streamFile({ fd, res, entry, start, end, stallTimeoutMs });
   if (outcome.failure === null) {
-    log.info({ status, bytes: outcome.sent, ms: Math.round(performance.now() - began) }, 'firmware download complete');
+    log.info(
+      { status, bytes: outcome.sent, ms: Math.round(performance.now() - began) },
+      'firmware download complete',
+    );
     report('completed', outcome.sent, status);
     return;
   }
   // The client went away (or stalled), or the file changed under the stream: the connection is cut
   // before Content-Length is reached, so nobody takes a partial or mixed image for a whole one.
   res.destroy();
-  log.warn({ status, bytes: outcome.sent, expected: length, reason: outcome.failure }, 'firmware download aborted');
+  log.warn(
+    { status, bytes: outcome.sent, expected: length, reason: outcome.failure },
+    'firmware download aborted',
+  );
   report('aborted', outcome.sent, status);
 }
 
@@ -230,7 +281,8 @@ async function streamFile({
       position += bytesRead;
       if (position > end) {
         const stat = await fd.stat();
-        if (stat.size !== entry.size || stat.mtimeMs !== entry.mtimeMs) return { sent, failure: 'file changed during the download' };
+        if (stat.size !== entry.size || stat.mtimeMs !== entry.mtimeMs)
+          return { sent, failure: 'file changed during the download' };
       }
       const stopped = await writeChunk(res, buffer.subarray(0, bytesRead), stallTimeoutMs);
       if (stopped !== null) return { sent, failure: stopped };

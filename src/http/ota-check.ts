@@ -27,8 +27,10 @@ export function judgeUpstream(result: UpstreamExchange): Verdict {
   if (status >= 400 && status <= 499) {
     return { kind: 'client-error', status, contentType: result.headers['content-type'], body: result.body };
   }
-  if (status < 200 || status > 299) return { kind: 'failure', failure: 'bad-status', cause: `upstream status ${status}` };
-  if (result.body.length === 0) return { kind: 'failure', failure: 'empty-body', cause: 'upstream 2xx without a body' };
+  if (status < 200 || status > 299)
+    return { kind: 'failure', failure: 'bad-status', cause: `upstream status ${status}` };
+  if (result.body.length === 0)
+    return { kind: 'failure', failure: 'empty-body', cause: 'upstream 2xx without a body' };
   const text = result.body.toString('utf8');
   const parsed = classifyUpstreamBody(text);
   switch (parsed.kind) {
@@ -81,7 +83,12 @@ interface CheckInput {
   readonly settle: (outcome: 'success' | 'failure') => void;
 }
 
-async function answerCheck(req: IncomingMessage, res: ServerResponse, rt: Runtime, { config, request, device, body, permit, settle }: CheckInput): Promise<void> {
+async function answerCheck(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rt: Runtime,
+  { config, request, device, body, permit, settle }: CheckInput,
+): Promise<void> {
   let result: UpstreamExchange | null = null;
   let verdict: Verdict;
   if (permit === 'reject') {
@@ -104,11 +111,20 @@ async function answerCheck(req: IncomingMessage, res: ServerResponse, rt: Runtim
     device,
     request,
     now: rt.now(),
-    offer: decideOffer({ catalog: rt.catalog(), device, origin: request.origin, publicUrl: config.publicUrl }),
+    offer: decideOffer({
+      catalog: rt.catalog(),
+      device,
+      origin: request.origin,
+      publicUrl: config.publicUrl,
+    }),
   };
-  const decision = decideReply(verdict, ctx, { recall: () => rt.memory.recall(device.id), lastUpstreamOffset: rt.lastUpstreamOffset });
+  const decision = decideReply(verdict, ctx, {
+    recall: () => rt.memory.recall(device.id),
+    lastUpstreamOffset: rt.lastUpstreamOffset,
+  });
   settle(decision.breaker);
-  if (decision.outcome === 'rewritten' && verdict.kind === 'sections' && decision.sent) rememberGoodReply(verdict.body, decision.sent, device, rt);
+  if (decision.outcome === 'rewritten' && verdict.kind === 'sections' && decision.sent)
+    rememberGoodReply(verdict.body, decision.sent, device, rt);
   writeDeviceReply(req, res, decision.status, { contentType: decision.contentType, body: decision.body });
   const upstreamText = result?.kind === 'response' ? result.body.toString('utf8') : null;
   rt.record({
@@ -137,7 +153,12 @@ async function answerCheck(req: IncomingMessage, res: ServerResponse, rt: Runtim
 }
 
 /** Keeps the upstream's own transport sections (raw) and its zone, for the fallback. */
-function rememberGoodReply(upstreamBody: JsonObject, reply: JsonObject, device: DeviceFacts, rt: Runtime): void {
+function rememberGoodReply(
+  upstreamBody: JsonObject,
+  reply: JsonObject,
+  device: DeviceFacts,
+  rt: Runtime,
+): void {
   const time = upstreamBody.server_time;
   // Only a plausible offset in minutes (UTC−12…+14, with room): the fallback must not repeat a unit mistake.
   if (isObject(time) && typeof time.timezone_offset === 'number' && Math.abs(time.timezone_offset) <= 1440) {
@@ -171,7 +192,12 @@ function describeOffer(offer: FirmwareDecision): ExchangeRecord['firmware'] {
       return {
         offered: `${offer.entry.board} ${offer.version} (${offer.entry.file})${offer.force ? ' forced' : ''}`,
         reason: null,
-        offer: { board: offer.entry.board, version: offer.version, file: offer.entry.file, force: offer.force },
+        offer: {
+          board: offer.entry.board,
+          version: offer.version,
+          file: offer.entry.file,
+          force: offer.force,
+        },
       };
     case 'none':
       return { offered: null, reason: `${offer.reason}: ${offer.detail}`, offer: null };
@@ -193,7 +219,11 @@ function baseRecord(
     method: req.method ?? 'POST',
     path: req.url ?? '',
     address: request.address,
-    device: { id: device?.id ?? headerValue(req, 'device-id'), board: device?.build ?? null, version: device?.version ?? null },
+    device: {
+      id: device?.id ?? headerValue(req, 'device-id'),
+      board: device?.build ?? null,
+      version: device?.version ?? null,
+    },
     upstream: null,
     outcome,
     status,

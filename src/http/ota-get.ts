@@ -54,7 +54,10 @@ export async function handleOtaGet(req: IncomingMessage, res: ServerResponse, rt
     };
     const ok = result.status <= 299;
     const text = ok ? rewriteGetText(upstreamText, ctx) : upstreamText;
-    writeDeviceReply(req, res, result.status, { contentType: result.headers['content-type'] ?? TEXT_TYPE, body: text });
+    writeDeviceReply(req, res, result.status, {
+      contentType: result.headers['content-type'] ?? TEXT_TYPE,
+      body: text,
+    });
     rt.record({
       ...base,
       upstream: { status: result.status, ms: result.ms, failure: null },
@@ -66,12 +69,21 @@ export async function handleOtaGet(req: IncomingMessage, res: ServerResponse, rt
     });
     return;
   }
-  const why = result === null ? 'the circuit breaker is open' : result.kind === 'failure' ? `upstream ${result.failure}` : `upstream status ${result.status}`;
+  const why =
+    result === null
+      ? 'the circuit breaker is open'
+      : result.kind === 'failure'
+        ? `upstream ${result.failure}`
+        : `upstream status ${result.status}`;
   const text = `OTA proxy is running; the upstream OTA server is not answering (${why}).`;
   writeDeviceReply(req, res, 200, { contentType: TEXT_TYPE, body: text });
   rt.record({
     ...base,
-    upstream: result && { status: result.kind === 'response' ? result.status : null, ms: result.ms, failure: result.kind === 'failure' ? result.failure : 'bad-status' },
+    upstream: result && {
+      status: result.kind === 'response' ? result.status : null,
+      ms: result.ms,
+      failure: result.kind === 'failure' ? result.failure : 'bad-status',
+    },
     outcome: 'fallback',
     status: 200,
     notes: [why],

@@ -4,7 +4,13 @@
  * error handler per call, `selfHandleResponse` with status and headers written here, and hop-by-hop headers
  * dropped both ways by us (http-proxy forwards `Connection`, `TE`, `Trailer` as they come).
  */
-import { validateHeaderName, validateHeaderValue, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  validateHeaderName,
+  validateHeaderValue,
+  type ClientRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import httpProxy from 'http-proxy';
 import { forwardedHeaders, hopByHopNames } from '../gateway/forwarded-headers.js';
 import { classifyUpstreamError, failureStatus } from '../gateway/upstream-failure.js';
@@ -42,10 +48,15 @@ export function createPassthrough(): Passthrough {
     // would leave the client waiting. So would a connection that closes before any response.
     upstreamRequest.on('upgrade', (_res, socket) => {
       socket.destroy();
-      x.fail(Object.assign(new Error('the upstream switched protocols unasked'), { code: 'HPE_UNEXPECTED_UPGRADE' }));
+      x.fail(
+        Object.assign(new Error('the upstream switched protocols unasked'), {
+          code: 'HPE_UNEXPECTED_UPGRADE',
+        }),
+      );
     });
     upstreamRequest.on('close', () => {
-      if (!x.responded) x.fail(Object.assign(new Error('the upstream closed without a reply'), { code: 'ECONNRESET' }));
+      if (!x.responded)
+        x.fail(Object.assign(new Error('the upstream closed without a reply'), { code: 'ECONNRESET' }));
     });
   });
   proxy.on('proxyRes', (proxyRes, req, res) => {
@@ -91,7 +102,8 @@ export function createPassthrough(): Passthrough {
         // Node already answered `Expect: 100-continue` to the client; http-proxy also skips its `proxyReq`
         // event (our close and upgrade handling) for a request that carries it.
         if (name === 'expect') continue;
-        headers[name] = headers[name] === undefined ? (raw[i + 1] as string) : `${headers[name]}, ${raw[i + 1] as string}`;
+        headers[name] =
+          headers[name] === undefined ? (raw[i + 1] as string) : `${headers[name]}, ${raw[i + 1] as string}`;
       }
       // Keep the request body framing: Node re-frames from content-length, or chunks when absent.
       const length = req.headers['content-length'];

@@ -38,11 +38,7 @@ export function formatRawReply(
  * Writes that reply and ends the socket's writable side. Returns false (and writes nothing) when the
  * socket can no longer be written.
  */
-export function writeRawReply(
-  socket: Duplex,
-  status: number,
-  options: RawReplyOptions = {},
-): boolean {
+export function writeRawReply(socket: Duplex, status: number, options: RawReplyOptions = {}): boolean {
   if (socket.destroyed || !socket.writable) return false;
   socket.end(formatRawReply(status, options));
   return true;

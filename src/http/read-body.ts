@@ -33,9 +33,15 @@ export function readDeviceBody(req: IncomingMessage, limit: number): Promise<Dev
       }
       chunks.push(chunk);
     };
-    const onEnd = (): void => done(req.complete ? { kind: 'ok', bytes: Buffer.concat(chunks, size) } : { kind: 'aborted' });
+    const onEnd = (): void =>
+      done(req.complete ? { kind: 'ok', bytes: Buffer.concat(chunks, size) } : { kind: 'aborted' });
     // Closed before `end`: the client went away mid-body (a destroyed request emits no `end`).
-    const onClose = (): void => done(req.complete && req.readableEnded ? { kind: 'ok', bytes: Buffer.concat(chunks, size) } : { kind: 'aborted' });
+    const onClose = (): void =>
+      done(
+        req.complete && req.readableEnded
+          ? { kind: 'ok', bytes: Buffer.concat(chunks, size) }
+          : { kind: 'aborted' },
+      );
     // Errors end the request with `close`; this listener only keeps one from being unhandled.
     req.on('error', () => {});
     req.on('data', onData);

@@ -19,8 +19,16 @@ export interface ExchangeRecord {
   readonly method: string;
   readonly path: string;
   readonly address: string;
-  readonly device: { readonly id: string | null; readonly board: string | null; readonly version: string | null };
-  readonly upstream: { readonly status: number | null; readonly ms: number; readonly failure: UpstreamFailure | null } | null;
+  readonly device: {
+    readonly id: string | null;
+    readonly board: string | null;
+    readonly version: string | null;
+  };
+  readonly upstream: {
+    readonly status: number | null;
+    readonly ms: number;
+    readonly failure: UpstreamFailure | null;
+  } | null;
   readonly outcome: CheckOutcome;
   /** The status the client got. */
   readonly status: number;
@@ -31,7 +39,12 @@ export interface ExchangeRecord {
   readonly firmware: {
     readonly offered: string | null;
     readonly reason: string | null;
-    readonly offer: { readonly board: string; readonly version: string; readonly file: string; readonly force: boolean } | null;
+    readonly offer: {
+      readonly board: string;
+      readonly version: string;
+      readonly file: string;
+      readonly force: boolean;
+    } | null;
   } | null;
   /** The upstream's reply body as text (for /admin/exchanges; redacted before it is shown). */
   readonly upstreamBody: string | null;

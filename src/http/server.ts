@@ -63,7 +63,9 @@ export async function startServer({
     });
     handle(req, res);
   };
-  const server = tls ? https.createServer({ ...options, cert: tls.cert, key: tls.key }, tracked) : http.createServer(options, tracked);
+  const server = tls
+    ? https.createServer({ ...options, cert: tls.cert, key: tls.key }, tracked)
+    : http.createServer(options, tracked);
   if (upgrade) server.on('upgrade', upgrade);
   server.on('clientError', answerClientError);
   if (tls) server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
@@ -71,7 +73,12 @@ export async function startServer({
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       const what = `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
-      const reason = error.code === 'EADDRINUSE' ? 'the port is already in use' : error.code === 'EACCES' ? 'permission denied' : error.message;
+      const reason =
+        error.code === 'EADDRINUSE'
+          ? 'the port is already in use'
+          : error.code === 'EACCES'
+            ? 'permission denied'
+            : error.message;
       reject(new ProxyError('LISTEN_FAILED', `cannot listen on ${what}: ${reason}`, { cause: error }));
     };
     server.once('error', onError);
@@ -82,7 +89,8 @@ export async function startServer({
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : listen.port;
-  const host = listen.host === '0.0.0.0' || listen.host === '::' || listen.host === '' ? '127.0.0.1' : listen.host;
+  const host =
+    listen.host === '0.0.0.0' || listen.host === '::' || listen.host === '' ? '127.0.0.1' : listen.host;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   let closing: Promise<void> | null = null;
@@ -113,13 +121,18 @@ export async function startServer({
  * that handler has not begun its own reply (Node's rule for its default reply, `socketOnError`).
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage ?? null;
+  const inFlight =
+    (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage ?? null;
   if (!socket.writable || inFlight?.headersSent === true) {
     socket.destroy();
     return;
   }
-  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const reply = formatRawReply(status, { contentType: 'text/plain; charset=utf-8', body: `${(STATUS_CODES[status] ?? 'error').toLowerCase()}\n` });
+  const status =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const reply = formatRawReply(status, {
+    contentType: 'text/plain; charset=utf-8',
+    body: `${(STATUS_CODES[status] ?? 'error').toLowerCase()}\n`,
+  });
   if (inFlight !== null) {
     // The handler still holds a response for this socket: destroyed right after the reply, the socket takes
     // no later write from it (ending it instead would make such a write an unhandled error).

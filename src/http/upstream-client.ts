@@ -17,7 +17,14 @@ export interface UpstreamAgents {
 
 /** Keep-alive agents for plain HTTP exchanges (never for WebSocket upgrades). */
 export function createUpstreamAgents({ maxSockets = 256, maxFreeSockets = 64 } = {}): UpstreamAgents {
-  const options = { keepAlive: true, keepAliveMsecs: 1000, maxSockets, maxFreeSockets, scheduling: 'lifo' as const, timeout: 60_000 };
+  const options = {
+    keepAlive: true,
+    keepAliveMsecs: 1000,
+    maxSockets,
+    maxFreeSockets,
+    scheduling: 'lifo' as const,
+    timeout: 60_000,
+  };
   const agents = { http: new http.Agent(options), https: new https.Agent(options) };
   return { ...agents, destroy: () => (agents.http.destroy(), agents.https.destroy()) };
 }
@@ -44,12 +51,22 @@ export type UpstreamExchange =
       readonly body: Buffer;
       readonly ms: number;
     }
-  | { readonly kind: 'failure'; readonly failure: UpstreamFailure; readonly cause: unknown; readonly ms: number; readonly status?: number };
+  | {
+      readonly kind: 'failure';
+      readonly failure: UpstreamFailure;
+      readonly cause: unknown;
+      readonly ms: number;
+      readonly status?: number;
+    };
 
 class ExchangeFailure extends Error {
   readonly failure: UpstreamFailure;
   readonly status: number | undefined;
-  constructor(failure: UpstreamFailure, message: string, { status, cause }: { status?: number; cause?: unknown } = {}) {
+  constructor(
+    failure: UpstreamFailure,
+    message: string,
+    { status, cause }: { status?: number; cause?: unknown } = {},
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     this.failure = failure;
     this.status = status;
@@ -65,7 +82,12 @@ export async function exchange(request: UpstreamRequest): Promise<UpstreamExchan
     return { kind: 'response', status: res.statusCode ?? 0, headers: res.headers, body, ms: ms() };
   } catch (error) {
     if (error instanceof ExchangeFailure) {
-      const failure = { kind: 'failure' as const, failure: error.failure, cause: error.cause ?? error, ms: ms() };
+      const failure = {
+        kind: 'failure' as const,
+        failure: error.failure,
+        cause: error.cause ?? error,
+        ms: ms(),
+      };
       return error.status === undefined ? failure : { ...failure, status: error.status };
     }
     return { kind: 'failure', failure: classifyUpstreamError(error), cause: error, ms: ms() };
@@ -91,11 +113,14 @@ function send(request: UpstreamRequest): Promise<{ res: IncomingMessage; body: B
       port: target.port,
       method: request.method,
       path: request.path,
-      headers: request.body ? [...request.headers, 'Content-Length', String(request.body.length)] : [...request.headers],
+      headers: request.body
+        ? [...request.headers, 'Content-Length', String(request.body.length)]
+        : [...request.headers],
       agent: target.scheme === 'https' ? agents.https : agents.http,
     });
     const timer = setTimeout(
-      () => finish(new ExchangeFailure('timeout', `no complete upstream reply within ${request.timeoutMs} ms`)),
+      () =>
+        finish(new ExchangeFailure('timeout', `no complete upstream reply within ${request.timeoutMs} ms`)),
       request.timeoutMs,
     );
     req.on('error', (error) => finish(error));
@@ -103,18 +128,31 @@ function send(request: UpstreamRequest): Promise<{ res: IncomingMessage; body: B
     // that closes before any response ends the exchange too — neither waits for the timeout.
     req.on('upgrade', (_res, socket) => {
       socket.destroy();
-      finish(Object.assign(new Error('the upstream switched protocols unasked'), { code: 'HPE_UNEXPECTED_UPGRADE' }));
+      finish(
+        Object.assign(new Error('the upstream switched protocols unasked'), {
+          code: 'HPE_UNEXPECTED_UPGRADE',
+        }),
+      );
     });
     let responded = false;
     req.on('close', () => {
-      if (!responded) finish(Object.assign(new Error('the upstream closed without a reply'), { code: 'ECONNRESET' }));
+      if (!responded)
+        finish(Object.assign(new Error('the upstream closed without a reply'), { code: 'ECONNRESET' }));
     });
     req.on('response', (res) => {
       responded = true;
       // A safety net only: readBody reports the precise failure first. Destroying the reply on purpose (over
       // the limit) also emits these synchronously, so they wait a turn rather than mislabel it "truncated".
       const truncated = (cause?: unknown): void =>
-        void setImmediate(() => finish(new ExchangeFailure('truncated', 'upstream reply ended early', cause === undefined ? {} : { cause })));
+        void setImmediate(() =>
+          finish(
+            new ExchangeFailure(
+              'truncated',
+              'upstream reply ended early',
+              cause === undefined ? {} : { cause },
+            ),
+          ),
+        );
       res.on('error', truncated);
       res.on('aborted', () => truncated());
       readBody(res, request.maxBodyBytes).then(
@@ -166,7 +204,9 @@ function decode(raw: Buffer, encoding: string, limit: number): Buffer {
         return zlib.gunzipSync(raw, options);
       case 'deflate':
         // Some servers send raw deflate under this name (RFC 9110 §8.4.1.2 says zlib-wrapped).
-        return raw[0] !== undefined && (raw[0] & 0x0f) === 8 ? zlib.inflateSync(raw, options) : zlib.inflateRawSync(raw, options);
+        return raw[0] !== undefined && (raw[0] & 0x0f) === 8
+          ? zlib.inflateSync(raw, options)
+          : zlib.inflateRawSync(raw, options);
       case 'br':
         return zlib.brotliDecompressSync(raw, options);
       default:
@@ -175,7 +215,10 @@ function decode(raw: Buffer, encoding: string, limit: number): Buffer {
   } catch (error) {
     if (error instanceof ExchangeFailure) throw error;
     const code = (error as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw new ExchangeFailure('too-large', 'decoded upstream reply over the limit', { cause: error });
-    throw new ExchangeFailure('bad-encoding', `cannot decode the ${encoding} upstream reply`, { cause: error });
+    if (code === 'ERR_BUFFER_TOO_LARGE')
+      throw new ExchangeFailure('too-large', 'decoded upstream reply over the limit', { cause: error });
+    throw new ExchangeFailure('bad-encoding', `cannot decode the ${encoding} upstream reply`, {
+      cause: error,
+    });
   }
 }

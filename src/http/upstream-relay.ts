@@ -26,7 +26,12 @@ const IDLE_TIMEOUT_MS = 30_000;
  * `POST <ota_path>activate` (200 done, 202 pending, anything else a failure the device retries,
  * device-contract.md §4), and other methods on the OTA path: buffered, status and body unchanged.
  */
-export async function relayBuffered(req: IncomingMessage, res: ServerResponse, rt: Runtime, { upstreamPath }: { upstreamPath: string }): Promise<void> {
+export async function relayBuffered(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rt: Runtime,
+  { upstreamPath }: { upstreamPath: string },
+): Promise<void> {
   const config = rt.config();
   // Read before the body: the socket's addresses are gone once a client that went away is cleaned up.
   const request = readRequest(req, config, rt.tls);
@@ -64,11 +69,27 @@ export async function relayBuffered(req: IncomingMessage, res: ServerResponse, r
   if (result.kind === 'failure') {
     const status = failureStatus(result.failure);
     writeError(req, res, status, 'upstream OTA server failed');
-    rt.record({ ...base, upstream: { status: null, ms: result.ms, failure: result.failure }, outcome: 'failed', status, replyBody: null, cause: result.cause });
+    rt.record({
+      ...base,
+      upstream: { status: null, ms: result.ms, failure: result.failure },
+      outcome: 'failed',
+      status,
+      replyBody: null,
+      cause: result.cause,
+    });
     return;
   }
-  writeDeviceReply(req, res, result.status, { contentType: result.headers['content-type'], body: result.body });
-  rt.record({ ...base, upstream: { status: result.status, ms: result.ms, failure: null }, outcome: 'passthrough', status: result.status, replyBody: null });
+  writeDeviceReply(req, res, result.status, {
+    contentType: result.headers['content-type'],
+    body: result.body,
+  });
+  rt.record({
+    ...base,
+    upstream: { status: result.status, ms: result.ms, failure: null },
+    outcome: 'passthrough',
+    status: result.status,
+    replyBody: null,
+  });
 }
 
 /** The upstream's firmware downloads (`/xiaozhi/ota/download/…`, `/xiaozhi/otaMag/download/…`), streamed. */
@@ -103,16 +124,21 @@ export function relayDownload(req: IncomingMessage, res: ServerResponse, rt: Run
     else res.destroy();
     log.warn({ failure, err: error, bytes: sent }, 'upstream download failed');
   };
-  upstreamReq.setTimeout(IDLE_TIMEOUT_MS, () => upstreamReq.destroy(Object.assign(new Error('no progress for 30 s'), { code: 'ETIMEDOUT' })));
+  upstreamReq.setTimeout(IDLE_TIMEOUT_MS, () =>
+    upstreamReq.destroy(Object.assign(new Error('no progress for 30 s'), { code: 'ETIMEDOUT' })),
+  );
   upstreamReq.on('error', fail);
   // A 101 nobody asked for, or a close before any response: Node emits no error for either.
   let responded = false;
   upstreamReq.on('upgrade', (_res, socket) => {
     socket.destroy();
-    fail(Object.assign(new Error('the upstream switched protocols unasked'), { code: 'HPE_UNEXPECTED_UPGRADE' }));
+    fail(
+      Object.assign(new Error('the upstream switched protocols unasked'), { code: 'HPE_UNEXPECTED_UPGRADE' }),
+    );
   });
   upstreamReq.on('close', () => {
-    if (!responded) fail(Object.assign(new Error('the upstream closed without a reply'), { code: 'ECONNRESET' }));
+    if (!responded)
+      fail(Object.assign(new Error('the upstream closed without a reply'), { code: 'ECONNRESET' }));
   });
   res.on('close', () => {
     if (res.writableFinished) return;
@@ -152,7 +178,10 @@ async function bufferBody(res: IncomingMessage, encoding: string): Promise<Buffe
   let size = 0;
   for await (const chunk of res as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BUFFERED_DOWNLOAD) throw Object.assign(new Error('download over 16 MiB without Content-Length'), { code: 'ERR_TOO_LARGE' });
+    if (size > MAX_BUFFERED_DOWNLOAD)
+      throw Object.assign(new Error('download over 16 MiB without Content-Length'), {
+        code: 'ERR_TOO_LARGE',
+      });
     chunks.push(chunk);
   }
   if (!res.complete) throw Object.assign(new Error('upstream download ended early'), { code: 'ECONNRESET' });

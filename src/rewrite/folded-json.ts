@@ -57,7 +57,8 @@ export type UpstreamBody =
   | { readonly kind: 'invalid'; readonly reason: string };
 
 /** What `parseJson` found: a value (duplicates folded away) or why the text is not JSON. */
-export type ParsedJson = { readonly ok: true; readonly value: JsonValue } | { readonly ok: false; readonly reason: string };
+export type ParsedJson =
+  { readonly ok: true; readonly value: JsonValue } | { readonly ok: false; readonly reason: string };
 
 /**
  * A key as cJSON compares it: ASCII-only case folding (`tolower` byte by byte in the C locale, so `K` and
@@ -87,7 +88,8 @@ export function ownMember(obj: JsonObject, key: string): JsonValue | undefined {
 
 /** Sets an own data property; `__proto__` included, which plain assignment would turn into a prototype change. */
 export function setMember(obj: JsonObject, key: string, value: JsonValue): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
   else obj[key] = value;
 }
 
@@ -170,7 +172,11 @@ function foldObject(
   return out;
 }
 
-function foldValue(value: JsonValue, table: ReadonlyMap<string, string> | null, counter: { dropped: number }): JsonValue {
+function foldValue(
+  value: JsonValue,
+  table: ReadonlyMap<string, string> | null,
+  counter: { dropped: number },
+): JsonValue {
   if (Array.isArray(value)) return value.map((item) => foldValue(item, null, counter));
   if (isJsonObject(value)) return foldObject(value, table, null, counter);
   return value;
@@ -251,7 +257,8 @@ function parseValue(cursor: Cursor, depth: number): JsonValue {
 }
 
 function enter(cursor: Cursor, depth: number): void {
-  if (depth > MAX_DEPTH) throw new JsonSyntaxError(`nesting deeper than ${MAX_DEPTH} at offset ${cursor.pos}`);
+  if (depth > MAX_DEPTH)
+    throw new JsonSyntaxError(`nesting deeper than ${MAX_DEPTH} at offset ${cursor.pos}`);
 }
 
 function parseObject(cursor: Cursor, depth: number): JsonObject {

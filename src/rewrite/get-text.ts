@@ -17,7 +17,10 @@ import type { RuleContext } from './types.js';
 const URL_PATTERN = /\b(?:https?|wss?):\/\/[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+/g;
 
 /** Rewrites the URLs inside the upstream's `GET` text for this request. */
-export function rewriteGetText(text: string, ctx: Pick<RuleContext, 'config' | 'device' | 'request'>): string {
+export function rewriteGetText(
+  text: string,
+  ctx: Pick<RuleContext, 'config' | 'device' | 'request'>,
+): string {
   const input = matchInputOf(ctx);
   const { origin } = ctx.request;
   const websocket = ctx.config.websocket === null ? null : firstMatching(ctx.config.websocket, input);
@@ -28,6 +31,8 @@ export function rewriteGetText(text: string, ctx: Pick<RuleContext, 'config' | '
     const isWebsocket = url.startsWith('ws://') || url.startsWith('wss://');
     // Rule 2 wins over rule 1 for the websocket address, as in the JSON reply.
     if (isWebsocket && websocket !== null) return renderTemplate(websocket.url, origin, 'ws') + tail;
-    return rewriteUrl(url, ctx.config.rewrite, { input, origin, flavour: isWebsocket ? 'ws' : 'http' }) + tail;
+    return (
+      rewriteUrl(url, ctx.config.rewrite, { input, origin, flavour: isWebsocket ? 'ws' : 'http' }) + tail
+    );
   });
 }

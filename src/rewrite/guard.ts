@@ -9,7 +9,15 @@
 import type { DeviceFacts } from '../device/types.js';
 import { compareVersions, isDottedIntegers, parseVersionNumbers } from '../match/version.js';
 import type { VersionNumbers } from '../match/types.js';
-import { DEVICE_KEYS, foldBodyCounting, isJsonObject, ownMember, setMember, withMember, withoutMember } from './folded-json.js';
+import {
+  DEVICE_KEYS,
+  foldBodyCounting,
+  isJsonObject,
+  ownMember,
+  setMember,
+  withMember,
+  withoutMember,
+} from './folded-json.js';
 import { isPlaceholderUrl } from './rules/firmware-offer.js';
 import type { JsonObject } from './types.js';
 
@@ -66,7 +74,11 @@ function dropNonObjectSections(body: JsonObject, repairs: string[]): JsonObject 
 }
 
 /** Applies `guard` to the section when present; `null` from it drops the section. */
-function updateSection(body: JsonObject, key: string, guard: (section: JsonObject) => JsonObject | null): JsonObject {
+function updateSection(
+  body: JsonObject,
+  key: string,
+  guard: (section: JsonObject) => JsonObject | null,
+): JsonObject {
   const section = ownMember(body, key);
   if (!isJsonObject(section)) return body;
   const next = guard(section);
@@ -88,7 +100,9 @@ function guardActivation(section: JsonObject, repairs: string[]): JsonObject {
       setMember(out, key, value);
     } else {
       changed = true;
-      repairs.push(`activation.${memberLabel('activation', key)}-dropped:${key === 'timeout_ms' ? 'not-number' : 'not-string'}`);
+      repairs.push(
+        `activation.${memberLabel('activation', key)}-dropped:${key === 'timeout_ms' ? 'not-number' : 'not-string'}`,
+      );
     }
   }
   return changed ? out : section;
@@ -161,7 +175,10 @@ function guardWebsocket(section: JsonObject, repairs: string[]): JsonObject {
   return out;
 }
 
-type UrlCheck = { readonly kind: 'ok' } | { readonly kind: 'port-added'; readonly url: string } | { readonly kind: 'unusable' };
+type UrlCheck =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'port-added'; readonly url: string }
+  | { readonly kind: 'unusable' };
 
 /**
  * The device's WebSocket client (esp-ml307 `WebSocket::Connect`) takes everything between the first `:`

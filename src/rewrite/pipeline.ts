@@ -14,7 +14,10 @@ import type { JsonObject, Rule, RuleContext } from './types.js';
 export const rules: readonly Rule[] = [rewriteUrls, websocketUrl, stripMqtt, serverTime, firmwareOffer];
 
 /** Runs every rule on the folded upstream body; `applied` names the rules that changed it, `notes` say why others held back. */
-export function runRules(body: JsonObject, ctx: RuleContext): { body: JsonObject; applied: string[]; notes: string[] } {
+export function runRules(
+  body: JsonObject,
+  ctx: RuleContext,
+): { body: JsonObject; applied: string[]; notes: string[] } {
   let current = body;
   const applied: string[] = [];
   const notes: string[] = [];

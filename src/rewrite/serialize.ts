@@ -14,7 +14,13 @@ export const MAX_REPLY_BYTES = 4096;
 
 /** A reply that fits (its compact JSON and byte count) or one that does not; `repairs` name what the guard and size rule did. */
 export type FinishedReply =
-  | { readonly kind: 'ok'; readonly json: string; readonly bytes: number; readonly repairs: string[]; readonly body: JsonObject }
+  | {
+      readonly kind: 'ok';
+      readonly json: string;
+      readonly bytes: number;
+      readonly repairs: string[];
+      readonly body: JsonObject;
+    }
   | { readonly kind: 'too-large'; readonly bytes: number; readonly repairs: string[] };
 
 /** Guard, serialise and size-check a reply with sections (rewritten, or synthesised by the fallback). */
@@ -38,7 +44,8 @@ function sized(body: JsonObject, json: string, repairs: string[]): FinishedReply
   const trimmedRepairs = read.dropped > 0 ? [...repairs, 'size:unread-keys-dropped'] : repairs;
   const trimmed = JSON.stringify(read.body);
   const trimmedBytes = Buffer.byteLength(trimmed, 'utf8');
-  if (trimmedBytes < MAX_REPLY_BYTES) return { kind: 'ok', json: trimmed, bytes: trimmedBytes, repairs: trimmedRepairs, body: read.body };
+  if (trimmedBytes < MAX_REPLY_BYTES)
+    return { kind: 'ok', json: trimmed, bytes: trimmedBytes, repairs: trimmedRepairs, body: read.body };
   return { kind: 'too-large', bytes: trimmedBytes, repairs: trimmedRepairs };
 }
 

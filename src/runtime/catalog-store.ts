@@ -61,7 +61,13 @@ interface CachedFile {
 }
 
 /** Creates the store; nothing is read until `load()`. */
-export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs = 300 }: CatalogStoreOptions): CatalogStore {
+export function createCatalogStore({
+  dir,
+  env,
+  logger,
+  pollMs = 2000,
+  debounceMs = 300,
+}: CatalogStoreOptions): CatalogStore {
   const catalogPath = join(dir, CATALOG_FILE);
   let catalog: Catalog | null = null;
   /** Hashes by real path, reused while size, mtime, ctime and inode stay the same (constant work per reload). */
@@ -90,7 +96,10 @@ export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs
     try {
       text = await readFile(catalogPath, 'utf8');
     } catch (err) {
-      const reason = errorCode(err) === 'ENOENT' ? `${dir} has no ${CATALOG_FILE} (an empty file is an empty catalog)` : `cannot read ${catalogPath}: ${errorCode(err)}`;
+      const reason =
+        errorCode(err) === 'ENOENT'
+          ? `${dir} has no ${CATALOG_FILE} (an empty file is an empty catalog)`
+          : `cannot read ${catalogPath}: ${errorCode(err)}`;
       observed = seen;
       return failed(trigger, [{ path: 'catalog', message: reason, file: catalogPath, line: 0, col: 0 }]);
     }
@@ -107,18 +116,32 @@ export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs
       seen.set(path, await signatureOf(path));
       facts.set(entry.file, await inspect(entry, nextHashes));
     }
-    const { catalog: next, issues: fileIssues } = validateCatalog({ entries: parsed.entries, facts, file: catalogPath, dir });
+    const { catalog: next, issues: fileIssues } = validateCatalog({
+      entries: parsed.entries,
+      facts,
+      file: catalogPath,
+      dir,
+    });
     const issues = [...parsed.issues, ...fileIssues];
     // Swapped in one assignment: a request sees the old catalog or the new one, never a mix.
     catalog = next;
     hashes = nextHashes;
     observed = seen;
     loadedOnce = true;
-    for (const issue of issues) logger.warn({ path: issue.path, line: issue.line, col: issue.col }, issue.message);
+    for (const issue of issues)
+      logger.warn({ path: issue.path, line: issue.line, col: issue.col }, issue.message);
     logger.info(
       {
         trigger,
-        entries: next.entries.map((e) => ({ board: e.board, version: e.version, file: e.file, chip: e.image.chip, size: e.size, rollout: e.rollout, force: e.force })),
+        entries: next.entries.map((e) => ({
+          board: e.board,
+          version: e.version,
+          file: e.file,
+          chip: e.image.chip,
+          size: e.size,
+          rollout: e.rollout,
+          force: e.force,
+        })),
         skipped: issues.length,
       },
       `firmware catalog loaded: ${next.entries.length} entr${next.entries.length === 1 ? 'y' : 'ies'}${issues.length > 0 ? `, ${issues.length} problem${issues.length === 1 ? '' : 's'}` : ''}`,
@@ -129,7 +152,10 @@ export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs
   function failed(trigger: string, issues: readonly ConfigIssue[]): CatalogLoadResult {
     // At start-up the caller reports the failure (and exits); afterwards it is ours to log.
     if (loadedOnce) {
-      logger.error({ trigger, issues: issues.map((i) => i.message) }, `firmware catalog not reloaded: ${CATALOG_FILE} cannot be used; keeping the previous catalog`);
+      logger.error(
+        { trigger, issues: issues.map((i) => i.message) },
+        `firmware catalog not reloaded: ${CATALOG_FILE} cannot be used; keeping the previous catalog`,
+      );
     }
     return { ok: false, issues };
   }
@@ -142,7 +168,9 @@ export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs
     try {
       [real, realDir] = await Promise.all([realpath(path), realpath(dir)]);
     } catch (err) {
-      return errorCode(err) === 'ENOENT' ? { kind: 'missing' } : { kind: 'unreadable', reason: errorCode(err) };
+      return errorCode(err) === 'ENOENT'
+        ? { kind: 'missing' }
+        : { kind: 'unreadable', reason: errorCode(err) };
     }
     const rel = relative(realDir, real);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return { kind: 'outside-dir', resolved: real };
@@ -159,12 +187,19 @@ export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs
       const cached = hashes.get(real) ?? nextHashes.get(real);
       if (cached !== undefined && cached.signature === signature) {
         nextHashes.set(real, cached);
-        return { kind: 'file', path: real, size: before.size, mtimeMs: before.mtimeMs, sha256: cached.sha256, image: cached.image };
+        return {
+          kind: 'file',
+          path: real,
+          size: before.size,
+          mtimeMs: before.mtimeMs,
+          sha256: cached.sha256,
+          image: cached.image,
+        };
       }
       const header = Buffer.alloc(Math.min(before.size, APP_IMAGE_HEADER_BYTES));
       if (header.length > 0) await fd.read(header, 0, header.length, 0);
       const hash = createHash('sha256');
-      for (let position = 0; ; ) {
+      for (let position = 0; ;) {
         const { bytesRead } = await fd.read(hashBuffer, 0, hashBuffer.length, position);
         if (bytesRead === 0) break;
         hash.update(hashBuffer.subarray(0, bytesRead));
@@ -172,7 +207,8 @@ export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs
       }
       const after = await fd.stat();
       // A file still being copied: skip it this time; the poll sees it change and reloads.
-      if (signatureFromStat(after) !== signature) return { kind: 'unreadable', reason: 'it changed while being read' };
+      if (signatureFromStat(after) !== signature)
+        return { kind: 'unreadable', reason: 'it changed while being read' };
       const sha256 = hash.digest('hex');
       // Classified once while the bytes are at hand; only the verdict is cached (the header is 36 KiB).
       const image = readAppImage(header);
@@ -240,7 +276,9 @@ export function createCatalogStore({ dir, env, logger, pollMs = 2000, debounceMs
       poller = setInterval(() => void poll(), pollMs);
       poller.unref();
       try {
-        watcher = watch(dir, { persistent: false }, (_event, name) => schedule(`${name ?? 'firmware.dir'} changed`));
+        watcher = watch(dir, { persistent: false }, (_event, name) =>
+          schedule(`${name ?? 'firmware.dir'} changed`),
+        );
         // Watching is a shortcut only; polling alone still sees every change.
         watcher.on('error', (err) => {
           logger.debug({ err }, 'firmware.dir watch failed; polling only');
@@ -278,6 +316,7 @@ function signatureFromStat(s: { size: number; mtimeMs: number; ctimeMs: number; 
 }
 
 function errorCode(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
+    return err.code;
   return err instanceof Error ? err.message : String(err);
 }

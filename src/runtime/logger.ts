@@ -34,7 +34,10 @@ export function createLogger({ level, pretty, destination }: LoggerOptions): Log
   if (destination) return pino(options, destination);
   const wantPretty = pretty === true || (pretty === 'auto' && process.stdout.isTTY === true);
   if (wantPretty && prettyInstalled()) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } },
+    });
   }
   const logger = pino(options);
   if (pretty === true) logger.warn('log.pretty is true but pino-pretty is not installed: writing JSON lines');

@@ -96,7 +96,8 @@ export async function startProxy({
         requestTimeoutMs: config.limits.requestTimeoutMs,
       }),
     );
-    if (config.admin.listen) servers.push(await startServer({ listen: config.admin.listen, handle: app.handleAdmin }));
+    if (config.admin.listen)
+      servers.push(await startServer({ listen: config.admin.listen, handle: app.handleAdmin }));
   } catch (error) {
     await Promise.all(servers.map((s) => s.close(0)));
     app.close();
@@ -104,14 +105,20 @@ export async function startProxy({
     throw error;
   }
   const [main, admin] = servers as [RunningServer, RunningServer | undefined];
-  logger.info({ url: main.url, admin: admin?.url ?? null, upstream: config.upstream.target.href, config: config.file }, 'listening');
+  logger.info(
+    { url: main.url, admin: admin?.url ?? null, upstream: config.upstream.target.href, config: config.file },
+    'listening',
+  );
 
   let reloading: Promise<{ ok: boolean; restartKeys: readonly string[] }> | null = null;
   const reload = async (reason: string): Promise<{ ok: boolean; restartKeys: readonly string[] }> => {
     // An empty file on reload is an editor's save caught half-way (truncate, then write), not a wish to run
     // on every default — another upstream, no websocket item: keep running; the finished save reloads again.
     if (await holdsNoSettings(configPath)) {
-      logger.error({ reason, issues: [`${configPath} is empty`] }, 'config reload failed: keeping the running configuration');
+      logger.error(
+        { reason, issues: [`${configPath} is empty`] },
+        'config reload failed: keeping the running configuration',
+      );
       return { ok: false, restartKeys: [] };
     }
     let next: Config;
@@ -129,12 +136,17 @@ export async function startProxy({
     const plan = planReload(config, next);
     if (plan.config.firmware.dir !== config.firmware.dir) {
       try {
-        const fresh = plan.config.firmware.dir ? await openCatalog(plan.config.firmware.dir, env, logger) : null;
+        const fresh = plan.config.firmware.dir
+          ? await openCatalog(plan.config.firmware.dir, env, logger)
+          : null;
         store?.close();
         store = fresh;
       } catch (error) {
         const issues = error instanceof ConfigError ? error.issues.map((i) => i.message) : [String(error)];
-        logger.error({ reason, issues }, 'config reload failed: the new firmware catalog does not load; keeping the running configuration');
+        logger.error(
+          { reason, issues },
+          'config reload failed: the new firmware catalog does not load; keeping the running configuration',
+        );
         return { ok: false, restartKeys: [] };
       }
     } else {
@@ -143,7 +155,11 @@ export async function startProxy({
     config = plan.config;
     app.setConfig(config);
     logger.level = config.log.level;
-    if (plan.restartKeys.length > 0) logger.warn({ keys: plan.restartKeys }, 'config changed keys that need a restart: running with their old values');
+    if (plan.restartKeys.length > 0)
+      logger.warn(
+        { keys: plan.restartKeys },
+        'config changed keys that need a restart: running with their old values',
+      );
     logger.info({ reason, hash: config.hash }, 'config reloaded');
     return { ok: true, restartKeys: plan.restartKeys };
   };
@@ -159,7 +175,11 @@ export async function startProxy({
     });
     return run;
   };
-  const stopWatching = watchFile(configPath, { intervalMs: watchIntervalMs, initial: loadedSignature }, () => void serialisedReload('config file changed'));
+  const stopWatching = watchFile(
+    configPath,
+    { intervalMs: watchIntervalMs, initial: loadedSignature },
+    () => void serialisedReload('config file changed'),
+  );
 
   let shuttingDown: Promise<void> | null = null;
   return {
@@ -175,7 +195,10 @@ export async function startProxy({
     shutdown() {
       shuttingDown ??= (async () => {
         const grace = config.shutdownGraceMs;
-        logger.info({ graceMs: grace, inFlight: app.inFlight(), voiceSessions: voice.stats().open }, 'shutting down');
+        logger.info(
+          { graceMs: grace, inFlight: app.inFlight(), voiceSessions: voice.stats().open },
+          'shutting down',
+        );
         stopWatching();
         await Promise.all([...servers.map((s) => s.close(grace)), voice.shutdown(grace)]);
         app.close();
@@ -206,7 +229,11 @@ async function holdsNoSettings(path: string): Promise<boolean> {
   }
 }
 
-async function openCatalog(dir: string, env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<CatalogStore> {
+async function openCatalog(
+  dir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  logger: Logger,
+): Promise<CatalogStore> {
   const store = createCatalogStore({ dir, env, logger: logger.child({ component: 'catalog' }) });
   const loaded = await store.load();
   if (!loaded.ok) {
@@ -217,19 +244,37 @@ async function openCatalog(dir: string, env: Readonly<Record<string, string | un
   return store;
 }
 
-async function readTls(paths: { cert: string; key: string }, file: string): Promise<{ cert: Buffer; key: Buffer }> {
+async function readTls(
+  paths: { cert: string; key: string },
+  file: string,
+): Promise<{ cert: Buffer; key: Buffer }> {
   const read = async (path: string, key: string): Promise<Buffer> => {
     try {
       return await readFile(path);
     } catch (error) {
-      throw new ConfigError([{ path: key, message: `\`${key}\` cannot be read: ${(error as Error).message} (${file})`, file, line: 0, col: 0 }], { code: 'CONFIG_UNREADABLE', cause: error });
+      throw new ConfigError(
+        [
+          {
+            path: key,
+            message: `\`${key}\` cannot be read: ${(error as Error).message} (${file})`,
+            file,
+            line: 0,
+            col: 0,
+          },
+        ],
+        { code: 'CONFIG_UNREADABLE', cause: error },
+      );
     }
   };
   return { cert: await read(paths.cert, 'tls.cert'), key: await read(paths.key, 'tls.key') };
 }
 
 /** Calls `onChange` when the file's size, mtime or inode changes: fs.watch plus a periodic stat, debounced. */
-function watchFile(path: string, { intervalMs, initial }: { intervalMs: number; initial: string }, onChange: () => void): () => void {
+function watchFile(
+  path: string,
+  { intervalMs, initial }: { intervalMs: number; initial: string },
+  onChange: () => void,
+): () => void {
   let last = initial;
   let timer: NodeJS.Timeout | undefined;
   const check = (): void => {

@@ -95,7 +95,8 @@ export function when(spec: WhenSpec = {}): Condition {
   if (spec.version !== undefined) {
     cond.version = spec.version.map((text) => {
       const range = parseVersionRange(text);
-      if (typeof range === 'string') throw new Error(`bad test version range ${JSON.stringify(text)}: ${range}`);
+      if (typeof range === 'string')
+        throw new Error(`bad test version range ${JSON.stringify(text)}: ${range}`);
       return range;
     });
   }
@@ -106,7 +107,10 @@ export function rewriteRule(from: string, to: string, spec?: WhenSpec): RewriteR
   return { from, to: template(to), when: when(spec) };
 }
 
-export function websocketItem(url: string, { token = null, ...spec }: WhenSpec & { token?: string | null } = {}): WebsocketItem {
+export function websocketItem(
+  url: string,
+  { token = null, ...spec }: WhenSpec & { token?: string | null } = {},
+): WebsocketItem {
   return { url: template(url), token, when: when(spec) };
 }
 
@@ -137,7 +141,14 @@ export function testDevice(overrides: Partial<DeviceFacts> = {}): DeviceFacts {
 /** A device on the LAN reaching the proxy directly at 192.168.1.10:8003 over plain HTTP. */
 export function testRequest(overrides: Partial<RequestFacts> = {}): RequestFacts {
   const origin: Origin = { scheme: 'http', host: '192.168.1.10', port: 8003 };
-  return { address: '192.168.1.23', peer: '192.168.1.23', trustedPeer: false, host: '192.168.1.10', origin, ...overrides };
+  return {
+    address: '192.168.1.23',
+    peer: '192.168.1.23',
+    trustedPeer: false,
+    host: '192.168.1.10',
+    origin,
+    ...overrides,
+  };
 }
 
 const NO_OFFER: FirmwareDecision = { kind: 'none', reason: 'no-catalog', detail: 'no firmware.dir' };

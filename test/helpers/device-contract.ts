@@ -35,11 +35,16 @@ const ALLOWED_HEADERS = new Set(['Content-Type', 'Content-Length', 'Date', 'Conn
  * Every way a raw reply breaks the device contract (§2 framing, §3 body); `[]` when a device survives it.
  * Anything but status 200 is itself a violation — use `errorFramingViolations` for the clean-4xx/5xx case.
  */
-export function contractViolations(response: RawResponse, device: OracleDevice, options: OracleOptions = {}): string[] {
+export function contractViolations(
+  response: RawResponse,
+  device: OracleDevice,
+  options: OracleOptions = {},
+): string[] {
   const out: string[] = [];
   if (response.status !== 200) out.push(`status ${response.status}, not 200`);
   out.push(...framingViolations(response));
-  if (response.raw.length >= MAX_RESPONSE_BYTES) out.push(`whole response ${response.raw.length} bytes (≥ 8 KiB)`);
+  if (response.raw.length >= MAX_RESPONSE_BYTES)
+    out.push(`whole response ${response.raw.length} bytes (≥ 8 KiB)`);
   out.push(...bodyViolations(response.body, device, options));
   return out;
 }
@@ -51,7 +56,8 @@ export function framingViolations(response: RawResponse): string[] {
   if (lengths.length !== 1) out.push(`${lengths.length} Content-Length headers`);
   for (const [name, value] of lengths) {
     if (name !== 'Content-Length') out.push(`Content-Length spelled ${JSON.stringify(name)}`);
-    if (!/^\d+$/.test(value) || Number(value) !== response.body.length) out.push(`Content-Length ${JSON.stringify(value)} but ${response.body.length} body bytes`);
+    if (!/^\d+$/.test(value) || Number(value) !== response.body.length)
+      out.push(`Content-Length ${JSON.stringify(value)} but ${response.body.length} body bytes`);
   }
   for (const [name] of response.headers) {
     const lower = name.toLowerCase();
@@ -64,12 +70,19 @@ export function framingViolations(response: RawResponse): string[] {
 
 /** A clean error the device retries: status 4xx/5xx with exact framing. */
 export function errorFramingViolations(response: RawResponse): string[] {
-  const out = response.status >= 400 && response.status <= 599 ? [] : [`status ${response.status} is neither 200 nor 4xx/5xx`];
+  const out =
+    response.status >= 400 && response.status <= 599
+      ? []
+      : [`status ${response.status} is neither 200 nor 4xx/5xx`];
   return [...out, ...framingViolations(response)];
 }
 
 /** §3 on the body bytes alone (the pure pipeline's output can be checked without a socket). */
-export function bodyViolations(body: Buffer | string, device: OracleDevice, { fallback = false }: OracleOptions = {}): string[] {
+export function bodyViolations(
+  body: Buffer | string,
+  device: OracleDevice,
+  { fallback = false }: OracleOptions = {},
+): string[] {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const out: string[] = [];
   if (bytes.length >= MAX_BODY_BYTES) out.push(`body ${bytes.length} bytes (≥ 4 KiB)`);
@@ -91,7 +104,8 @@ export function bodyViolations(body: Buffer | string, device: OracleDevice, { fa
 
   for (const name of DEVICE_KEYS) {
     const section = member(root, name);
-    if (section !== undefined && section.t !== 'obj') out.push(`${name} is ${section.t === 'null' ? 'null' : section.t}, not an object`);
+    if (section !== undefined && section.t !== 'obj')
+      out.push(`${name} is ${section.t === 'null' ? 'null' : section.t}, not an object`);
   }
   const websocket = objectMember(root, 'websocket');
   const mqtt = objectMember(root, 'mqtt');
@@ -103,7 +117,8 @@ export function bodyViolations(body: Buffer | string, device: OracleDevice, { fa
   if (firmware) checkFirmware(firmware, device, out);
   // A reply without any section is an error shape the device treats as a failed check and retries (§6).
   const otaReply = DEVICE_KEYS.some((name) => member(root, name) !== undefined);
-  if (!firmware && device.legacy && otaReply) out.push('no firmware object for a device without Activation-Version (≤ 1.5.9 requires one)');
+  if (!firmware && device.legacy && otaReply)
+    out.push('no firmware object for a device without Activation-Version (≤ 1.5.9 requires one)');
   const activation = objectMember(root, 'activation');
   if (activation) checkActivation(activation, out);
 
@@ -119,7 +134,8 @@ export function bodyViolations(body: Buffer | string, device: OracleDevice, { fa
 function checkWebsocket(ws: ObjNode, out: string[]): void {
   checkStoredMembers(ws, 'websocket', out);
   const url = member(ws, 'url');
-  if (url !== undefined && !(url.t === 'str' && /^wss?:\/\/[^/?#\s]/.test(url.v))) out.push('websocket.url is not a ws:// or wss:// URL');
+  if (url !== undefined && !(url.t === 'str' && /^wss?:\/\/[^/?#\s]/.test(url.v)))
+    out.push('websocket.url is not a ws:// or wss:// URL');
   if (url?.t === 'str' && /^wss?:\/\//.test(url.v)) {
     // The client reads everything from the first `:` after `://` up to the next `/` with std::stoi (§3).
     const rest = url.v.slice(url.v.indexOf('://') + 3);
@@ -128,36 +144,44 @@ function checkWebsocket(ws: ObjNode, out: string[]): void {
       const slash = rest.indexOf('/', colon);
       const port = slash < 0 ? rest.slice(colon + 1) : rest.slice(colon + 1, slash);
       const digits = /^\d+/.exec(port)?.[0];
-      if (digits === undefined || Number(digits) > INT32_MAX) out.push(`websocket.url port ${JSON.stringify(port)} throws in std::stoi`);
+      if (digits === undefined || Number(digits) > INT32_MAX)
+        out.push(`websocket.url port ${JSON.stringify(port)} throws in std::stoi`);
     }
   }
   const version = member(ws, 'version');
-  if (version !== undefined && version.t !== 'num') out.push(`websocket.version is ${version.t}, not a number`);
+  if (version !== undefined && version.t !== 'num')
+    out.push(`websocket.version is ${version.t}, not a number`);
 }
 
 function checkMqtt(mqtt: ObjNode, out: string[]): void {
   if (mqtt.entries.length === 0) out.push('mqtt is {} (the device would use MQTT with nothing)');
   checkStoredMembers(mqtt, 'mqtt', out);
   const endpoint = member(mqtt, 'endpoint');
-  if (endpoint?.t !== 'str' || !/^[^:]+(?::\d{1,5})?$/.test(endpoint.v)) out.push('mqtt.endpoint is not host or host:port');
+  if (endpoint?.t !== 'str' || !/^[^:]+(?::\d{1,5})?$/.test(endpoint.v))
+    out.push('mqtt.endpoint is not host or host:port');
   const keepalive = member(mqtt, 'keepalive');
-  if (keepalive !== undefined && keepalive.t !== 'num') out.push(`mqtt.keepalive is ${keepalive.t}, not a number`);
+  if (keepalive !== undefined && keepalive.t !== 'num')
+    out.push(`mqtt.keepalive is ${keepalive.t}, not a number`);
 }
 
 /** Each member is stored in flash under its own key: 1–15 bytes of key, strings under 4000 bytes (§3). */
 function checkStoredMembers(section: ObjNode, name: string, out: string[]): void {
   for (const [key, value] of section.entries) {
     const keyBytes = Buffer.byteLength(cString(key), 'utf8');
-    if (keyBytes < 1 || keyBytes > 15) out.push(`${name} member key ${JSON.stringify(key)} is ${keyBytes} bytes`);
-    if (value.t === 'str' && Buffer.byteLength(value.v, 'utf8') >= 4000) out.push(`${name}.${key} is a string of 4000 bytes or more`);
+    if (keyBytes < 1 || keyBytes > 15)
+      out.push(`${name} member key ${JSON.stringify(key)} is ${keyBytes} bytes`);
+    if (value.t === 'str' && Buffer.byteLength(value.v, 'utf8') >= 4000)
+      out.push(`${name}.${key} is a string of 4000 bytes or more`);
   }
 }
 
 function checkServerTime(time: ObjNode, out: string[]): void {
   const timestamp = member(time, 'timestamp');
-  if (timestamp !== undefined && !(timestamp.t === 'num' && timestamp.v > 1e12)) out.push('server_time.timestamp is not a number of milliseconds');
+  if (timestamp !== undefined && !(timestamp.t === 'num' && timestamp.v > 1e12))
+    out.push('server_time.timestamp is not a number of milliseconds');
   const offset = member(time, 'timezone_offset');
-  if (offset !== undefined && !(offset.t === 'num' && Number.isInteger(offset.v))) out.push('server_time.timezone_offset is not an integer');
+  if (offset !== undefined && !(offset.t === 'num' && Number.isInteger(offset.v)))
+    out.push('server_time.timezone_offset is not an integer');
 }
 
 function checkFirmware(firmware: ObjNode, device: OracleDevice, out: string[]): void {
@@ -176,11 +200,15 @@ function checkFirmware(firmware: ObjNode, device: OracleDevice, out: string[]): 
   // Unknown running version: only an all-zero version is surely not newer than what the device runs.
   const newer = running === null ? offered.some((n) => n !== 0) : compare(offered, running) > 0;
   const downloadable = /^https?:\/\/[^/?#\s]/.test(url.v) && !url.v.includes(PLACEHOLDER_MARK);
-  if (newer && !downloadable) out.push(`firmware ${version.v} is newer than ${device.version ?? 'the unknown running version'} but its url cannot be downloaded`);
+  if (newer && !downloadable)
+    out.push(
+      `firmware ${version.v} is newer than ${device.version ?? 'the unknown running version'} but its url cannot be downloaded`,
+    );
   const force = member(firmware, 'force');
   if (force !== undefined) {
     if (!(force.t === 'num' && force.v === 1)) out.push('firmware.force is not the number 1');
-    if (running === null || compare(offered, running) === 0) out.push('firmware.force with the running (or an unknown) version');
+    if (running === null || compare(offered, running) === 0)
+      out.push('firmware.force with the running (or an unknown) version');
     if (!downloadable) out.push('firmware.force with a url that cannot be downloaded');
   }
 }
@@ -191,7 +219,8 @@ function checkActivation(activation: ObjNode, out: string[]): void {
     if (value !== undefined && value.t !== 'str') out.push(`activation.${name} is ${value.t}, not a string`);
   }
   const timeout = member(activation, 'timeout_ms');
-  if (timeout !== undefined && timeout.t !== 'num') out.push(`activation.timeout_ms is ${timeout.t}, not a number`);
+  if (timeout !== undefined && timeout.t !== 'num')
+    out.push(`activation.timeout_ms is ${timeout.t}, not a number`);
 }
 
 /**

@@ -22,10 +22,18 @@ export const CAPTURED_DEVICE: OracleDevice = { version: '1.6.0', legacy: false }
 /** The same device as firmware ≤ 1.5.9 sees it: no Activation-Version header. */
 export const LEGACY_DEVICE: OracleDevice = { version: '1.6.0', legacy: true };
 
-export function deviceCheck({ capture = 'python-default-post', method, path, drop = [], set = [], body }: RequestEdit = {}): Buffer {
+export function deviceCheck({
+  capture = 'python-default-post',
+  method,
+  path,
+  drop = [],
+  set = [],
+  body,
+}: RequestEdit = {}): Buffer {
   const message = readCapture(capture, 'request');
   const [m, target, version] = message.startLine.split(' ');
-  const payload = body === undefined ? message.body : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+  const payload =
+    body === undefined ? message.body : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
   const dropped = new Set(drop.map((d) => d.toLowerCase()));
   const replaced = new Map(set.map(([k, v]) => [k.toLowerCase(), [k, v] as const]));
   const lines = [`${method ?? m} ${path ?? target} ${version}`];
@@ -51,7 +59,10 @@ export function deviceCheck({ capture = 'python-default-post', method, path, dro
 }
 
 /** Polls until `predicate` holds (log lines arrive after the reply is written). */
-export async function eventually<T>(read: () => T | undefined | null | false, { timeoutMs = 3000, what = 'condition' } = {}): Promise<T> {
+export async function eventually<T>(
+  read: () => T | undefined | null | false,
+  { timeoutMs = 3000, what = 'condition' } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = read();

@@ -48,7 +48,14 @@ export interface DoctorRunOptions {
 }
 
 /** Runs doctor once and tears everything down before returning. */
-export async function runDoctorAgainst({ responder, yaml = '', upstreamUrl, files = {}, deviceHost = '192.168.1.10', options = {} }: DoctorRunOptions = {}): Promise<DoctorRun> {
+export async function runDoctorAgainst({
+  responder,
+  yaml = '',
+  upstreamUrl,
+  files = {},
+  deviceHost = '192.168.1.10',
+  options = {},
+}: DoctorRunOptions = {}): Promise<DoctorRun> {
   const upstream = await startFakeUpstream(responder);
   const dir = mkdtempSync(join(tmpdir(), 'ota-doctor-test-'));
   try {
@@ -57,7 +64,10 @@ export async function runDoctorAgainst({ responder, yaml = '', upstreamUrl, file
       writeFileSync(join(dir, name), content);
     }
     const file = join(dir, 'proxy.yaml');
-    writeFileSync(file, `listen: 0.0.0.0:8003\nupstream:\n  url: ${upstreamUrl ?? upstream.url}\n  timeout_ms: 2000\n${yaml}`);
+    writeFileSync(
+      file,
+      `listen: 0.0.0.0:8003\nupstream:\n  url: ${upstreamUrl ?? upstream.url}\n  timeout_ms: 2000\n${yaml}`,
+    );
     const config = await loadConfigFile(file, { env: {} });
     const choice = chooseDeviceHost({ option: deviceHost, config, interfaces: [] });
     if (typeof choice === 'string') throw new Error(choice);
@@ -77,7 +87,10 @@ export async function runDoctorAgainst({ responder, yaml = '', upstreamUrl, file
       prober,
       find(id) {
         const found = report.findings.find((f) => f.id === id);
-        if (found === undefined) throw new Error(`no finding ${id}; got ${report.findings.map((f) => `${f.id}:${f.status}`).join(', ')}`);
+        if (found === undefined)
+          throw new Error(
+            `no finding ${id}; got ${report.findings.map((f) => `${f.id}:${f.status}`).join(', ')}`,
+          );
         return found;
       },
     };

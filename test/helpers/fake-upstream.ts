@@ -19,8 +19,18 @@ export interface Received {
 export type Reply =
   | { readonly kind: 'capture'; readonly name: string }
   | { readonly kind: 'raw'; readonly bytes: Buffer | string }
-  | { readonly kind: 'json'; readonly body: unknown; readonly status?: number; readonly headers?: Record<string, string> }
-  | { readonly kind: 'text'; readonly body: string | Buffer; readonly status?: number; readonly headers?: Record<string, string> }
+  | {
+      readonly kind: 'json';
+      readonly body: unknown;
+      readonly status?: number;
+      readonly headers?: Record<string, string>;
+    }
+  | {
+      readonly kind: 'text';
+      readonly body: string | Buffer;
+      readonly status?: number;
+      readonly headers?: Record<string, string>;
+    }
   | { readonly kind: 'hang' }
   | { readonly kind: 'reset' }
   | { readonly kind: 'close-after'; readonly bytes: Buffer | string };
@@ -36,7 +46,9 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-export async function startFakeUpstream(responder: Responder = () => ({ kind: 'capture', name: 'python-default-post' })): Promise<FakeUpstream> {
+export async function startFakeUpstream(
+  responder: Responder = () => ({ kind: 'capture', name: 'python-default-post' }),
+): Promise<FakeUpstream> {
   let current = responder;
   const received: Received[] = [];
   const sockets = new Set<Socket>();
@@ -49,7 +61,13 @@ export async function startFakeUpstream(responder: Responder = () => ({ kind: 'c
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-    const got: Received = { method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, headers: req.headers, body: Buffer.concat(chunks) };
+    const got: Received = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      rawHeaders: req.rawHeaders,
+      headers: req.headers,
+      body: Buffer.concat(chunks),
+    };
     received.push(got);
     const reply = await current(got);
     const socket = req.socket;
@@ -65,13 +83,21 @@ export async function startFakeUpstream(responder: Responder = () => ({ kind: 'c
         return;
       case 'json': {
         const body = Buffer.from(JSON.stringify(reply.body));
-        res.writeHead(reply.status ?? 200, { 'Content-Type': 'application/json', 'Content-Length': String(body.length), ...reply.headers });
+        res.writeHead(reply.status ?? 200, {
+          'Content-Type': 'application/json',
+          'Content-Length': String(body.length),
+          ...reply.headers,
+        });
         res.end(body);
         return;
       }
       case 'text': {
         const body = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body);
-        res.writeHead(reply.status ?? 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length), ...reply.headers });
+        res.writeHead(reply.status ?? 200, {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'Content-Length': String(body.length),
+          ...reply.headers,
+        });
         res.end(body);
         return;
       }

@@ -28,7 +28,8 @@ export function captureLogger(): { logger: Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      for (const text of chunk.toString('utf8').split('\n')) if (text !== '') lines.push(JSON.parse(text) as LogLine);
+      for (const text of chunk.toString('utf8').split('\n'))
+        if (text !== '') lines.push(JSON.parse(text) as LogLine);
       callback();
     },
   });
@@ -77,12 +78,19 @@ export interface FirmwareServer {
   close(): Promise<void>;
 }
 
-export async function startFirmwareServer({ stallTimeoutMs = 30_000 }: { stallTimeoutMs?: number } = {}): Promise<FirmwareServer> {
+export async function startFirmwareServer({
+  stallTimeoutMs = 30_000,
+}: { stallTimeoutMs?: number } = {}): Promise<FirmwareServer> {
   const dir = await mkdtemp(join(tmpdir(), 'xz-fw-'));
   const { logger, lines } = captureLogger();
   let catalog: Catalog | null = catalogOf([]);
   const server: Server = createServer((req, res) => {
-    serveFirmware(req, res, { catalog, logger, clientAddress: req.socket.remoteAddress ?? '', stallTimeoutMs });
+    serveFirmware(req, res, {
+      catalog,
+      logger,
+      clientAddress: req.socket.remoteAddress ?? '',
+      stallTimeoutMs,
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -131,7 +139,12 @@ export function rawExchange(port: number, request: string, { timeoutMs = 5000 } 
 }
 
 /** Splits a raw HTTP/1.1 response into its status, header lines (as sent) and body bytes. */
-export function splitResponse(raw: Buffer): { status: number; headerLines: string[]; headers: Map<string, string>; body: Buffer } {
+export function splitResponse(raw: Buffer): {
+  status: number;
+  headerLines: string[];
+  headers: Map<string, string>;
+  body: Buffer;
+} {
   const end = raw.indexOf('\r\n\r\n');
   if (end === -1) throw new Error('no end of headers');
   const [statusLine = '', ...headerLines] = raw.subarray(0, end).toString('latin1').split('\r\n');
@@ -159,7 +172,9 @@ export function fetchFirmware(
     const req = request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);

@@ -41,7 +41,15 @@ export interface HarnessOptions {
   readonly mountOps?: ProxyServiceOptions['mountOps'];
 }
 
-export async function startHarness({ yaml = '', fullYaml, responder, env = {}, files = {}, now, mountOps }: HarnessOptions = {}): Promise<Harness> {
+export async function startHarness({
+  yaml = '',
+  fullYaml,
+  responder,
+  env = {},
+  files = {},
+  now,
+  mountOps,
+}: HarnessOptions = {}): Promise<Harness> {
   const upstream = await startFakeUpstream(responder);
   const dir = mkdtempSync(join(tmpdir(), 'ota-proxy-test-'));
   try {
@@ -58,12 +66,20 @@ export async function startHarness({ yaml = '', fullYaml, responder, env = {}, f
     const logs: LogLine[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as LogLine);
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line.trim()) logs.push(JSON.parse(line) as LogLine);
         callback();
       },
     });
     const logger = createLogger({ level: 'debug', pretty: false, destination });
-    const proxy = await startProxy({ configPath, env, logger, watchIntervalMs: 200, ...(now ? { now } : {}), ...(mountOps ? { mountOps } : {}) });
+    const proxy = await startProxy({
+      configPath,
+      env,
+      logger,
+      watchIntervalMs: 200,
+      ...(now ? { now } : {}),
+      ...(mountOps ? { mountOps } : {}),
+    });
     const port = Number(new URL(proxy.url).port);
     return {
       proxy,

@@ -13,11 +13,24 @@ import { decideReply } from '../../src/gateway/reply-table.js';
 import { judgeUpstream } from '../../src/http/ota-check.js';
 import type { JsonObject, RuleContext } from '../../src/rewrite/types.js';
 import { makeEntry } from './catalog-entry.js';
-import { mqttItem, rewriteRule, serverTimeItem, testConfig, testContext, testDevice, websocketItem } from './config-fixture.js';
+import {
+  mqttItem,
+  rewriteRule,
+  serverTimeItem,
+  testConfig,
+  testContext,
+  testDevice,
+  websocketItem,
+} from './config-fixture.js';
 import { runningVersion } from './hostile-json.js';
 
 export type PureOutcome =
-  | { readonly kind: 'reply'; readonly json: string; readonly fallback: boolean; readonly upstream: JsonObject | null }
+  | {
+      readonly kind: 'reply';
+      readonly json: string;
+      readonly fallback: boolean;
+      readonly upstream: JsonObject | null;
+    }
   /** 502/504: no transport can be named, or the fallback is off. */
   | { readonly kind: 'error' };
 
@@ -25,17 +38,33 @@ export type PureOutcome =
  * The reply the proxy writes for an upstream 2xx body `text` (or a transport failure when `text` is null):
  * the very decision the OTA check makes (judgeUpstream → decideReply), without the sockets.
  */
-export function pureCheck(text: string | null, ctx: RuleContext, remembered: RememberedDevice | null, lastOffset: number | null): PureOutcome {
+export function pureCheck(
+  text: string | null,
+  ctx: RuleContext,
+  remembered: RememberedDevice | null,
+  lastOffset: number | null,
+): PureOutcome {
   const verdict = judgeUpstream(
     text === null
       ? { kind: 'failure', failure: 'refused', cause: 'test: upstream down', ms: 0 }
-      : { kind: 'response', status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(text, 'utf8'), ms: 0 },
+      : {
+          kind: 'response',
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(text, 'utf8'),
+          ms: 0,
+        },
   );
   const decision = decideReply(verdict, ctx, { recall: () => remembered, lastUpstreamOffset: lastOffset });
   if (decision.outcome === 'failed') return { kind: 'error' };
   const upstream = verdict.kind === 'sections' || verdict.kind === 'other-object' ? verdict.body : null;
   const json = typeof decision.body === 'string' ? decision.body : decision.body.toString('utf8');
-  return { kind: 'reply', json, fallback: decision.outcome === 'fallback', upstream: decision.outcome === 'fallback' ? null : upstream };
+  return {
+    kind: 'reply',
+    json,
+    fallback: decision.outcome === 'fallback',
+    upstream: decision.outcome === 'fallback' ? null : upstream,
+  };
 }
 
 /** What the proxy remembers from a good upstream reply (src/http/ota-check.ts rememberGoodReply). */
@@ -61,9 +90,15 @@ export const CONFIGS: readonly Config[] = [
     firmware: { dir: null, upstreamOffers: 'drop' },
   }),
   testConfig({
-    rewrite: [rewriteRule('http://172.21.0.5:8003/', 'http://{host}:8003/'), rewriteRule('ws://172.21.0.5:8000/', '{scheme}://{host}:8000/')],
+    rewrite: [
+      rewriteRule('http://172.21.0.5:8003/', 'http://{host}:8003/'),
+      rewriteRule('ws://172.21.0.5:8000/', '{scheme}://{host}:8000/'),
+    ],
     mqtt: [mqttItem('strip', { board: ['bread-*'] }), mqttItem('keep')],
-    serverTime: [serverTimeItem({ kind: 'fixed', offsetMinutes: 0 }, { board: ['m5stack-*'] }), serverTimeItem({ kind: 'zone', name: 'Asia/Kolkata' })],
+    serverTime: [
+      serverTimeItem({ kind: 'fixed', offsetMinutes: 0 }, { board: ['m5stack-*'] }),
+      serverTimeItem({ kind: 'zone', name: 'Asia/Kolkata' }),
+    ],
   }),
   // Hostile but loadable: a colon in the websocket path, rewrites that turn URLs into something else.
   testConfig({
@@ -71,20 +106,38 @@ export const CONFIGS: readonly Config[] = [
     rewrite: [rewriteRule('ws://', 'http://{host}/'), rewriteRule('http://', 'ftp://')],
     fallback: { enabled: true, rememberDevices: 10 },
   }),
-  testConfig({ fallback: { enabled: false, rememberDevices: 10 }, websocket: [websocketItem('ws://{host}:8000/xiaozhi/v1/')] }),
+  testConfig({
+    fallback: { enabled: false, rememberDevices: 10 },
+    websocket: [websocketItem('ws://{host}:8000/xiaozhi/v1/')],
+  }),
 ];
 
 /** The catalog's decision: nothing, or an offer (newer, equal, older; forced or not). */
 export const offerArb: fc.Arbitrary<FirmwareDecision> = fc.oneof(
   fc.constant<FirmwareDecision>({ kind: 'none', reason: 'no-catalog', detail: 'no firmware.dir' }),
   fc
-    .tuple(fc.constantFrom('1.6.0', '2.0.0', '2.4.2', '9.0.0', '0.0.1', '1.10.0'), fc.constantFrom('http://192.168.1.10:8003/firmware/a.bin', 'https://cdn.example.com/a.bin'), fc.boolean())
-    .map(([version, url, force]): FirmwareDecision => ({ kind: 'offer', entry: makeEntry({ version }), version, url, force })),
+    .tuple(
+      fc.constantFrom('1.6.0', '2.0.0', '2.4.2', '9.0.0', '0.0.1', '1.10.0'),
+      fc.constantFrom('http://192.168.1.10:8003/firmware/a.bin', 'https://cdn.example.com/a.bin'),
+      fc.boolean(),
+    )
+    .map(([version, url, force]): FirmwareDecision => ({
+      kind: 'offer',
+      entry: makeEntry({ version }),
+      version,
+      url,
+      force,
+    })),
 );
 
 /** A device as the proxy read it, and the truth the oracle compares against. */
 export const deviceArb: fc.Arbitrary<DeviceFacts> = fc
-  .tuple(runningVersion, fc.boolean(), fc.constantFrom<string | null>('aa:bb:cc:dd:ee:01', null), fc.constantFrom('bread-compact-wifi', 'm5stack-stack-chan'))
+  .tuple(
+    runningVersion,
+    fc.boolean(),
+    fc.constantFrom<string | null>('aa:bb:cc:dd:ee:01', null),
+    fc.constantFrom('bread-compact-wifi', 'm5stack-stack-chan'),
+  )
   .map(([version, legacy, id, build]) => testDevice({ version, legacy, id, build, boardType: build }));
 
 /** A rule context for one drawn case. */

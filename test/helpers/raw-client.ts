@@ -16,13 +16,21 @@ export interface RawResponse {
 }
 
 /** Sends `bytes` to 127.0.0.1:port and reads until the server closes (devices send Connection: close). */
-export function rawRequest(port: number, bytes: Buffer | string, { timeoutMs = 10_000 } = {}): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  bytes: Buffer | string,
+  { timeoutMs = 10_000 } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`no complete response within ${timeoutMs} ms; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`));
+      reject(
+        new Error(
+          `no complete response within ${timeoutMs} ms; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`,
+        ),
+      );
     }, timeoutMs);
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (error) => {
@@ -68,13 +76,19 @@ export function assertDeviceFraming(
   { extraHeaders = [], maxBytes }: { extraHeaders?: readonly string[]; maxBytes?: number } = {},
 ): void {
   const allowed = new Set([...DEVICE_HEADERS, ...extraHeaders]);
-  for (const [name] of response.headers) assert.ok(allowed.has(name), `unexpected header ${JSON.stringify(name)} in ${response.statusLine}`);
+  for (const [name] of response.headers)
+    assert.ok(allowed.has(name), `unexpected header ${JSON.stringify(name)} in ${response.statusLine}`);
   const lengths = response.headers.filter(([name]) => name.toLowerCase() === 'content-length');
   assert.equal(lengths.length, 1, 'exactly one Content-Length');
-  assert.equal(lengths[0]?.[0], 'Content-Length', 'Content-Length spelled with that exact casing (device-contract.md §2)');
+  assert.equal(
+    lengths[0]?.[0],
+    'Content-Length',
+    'Content-Length spelled with that exact casing (device-contract.md §2)',
+  );
   assert.equal(Number(lengths[0]?.[1]), response.body.length, 'Content-Length equals the body bytes');
   assert.equal(headerOf(response, 'transfer-encoding'), undefined, 'never chunked');
   assert.equal(headerOf(response, 'content-encoding'), undefined, 'never compressed');
   assert.ok(headerOf(response, 'date'), 'a Date header');
-  if (maxBytes !== undefined) assert.ok(response.raw.length < maxBytes, `reply ${response.raw.length} bytes, limit ${maxBytes}`);
+  if (maxBytes !== undefined)
+    assert.ok(response.raw.length < maxBytes, `reply ${response.raw.length} bytes, limit ${maxBytes}`);
 }

@@ -11,7 +11,10 @@ import { rawRequest } from '../helpers/raw-client.js';
 
 const AUTH = { authorization: 'Bearer t0k' };
 
-async function exchanges(h: Harness, query = ''): Promise<{ capacity: number; kept: number; count: number; exchanges: ExchangeView[] }> {
+async function exchanges(
+  h: Harness,
+  query = '',
+): Promise<{ capacity: number; kept: number; count: number; exchanges: ExchangeView[] }> {
   const res = await fetch(`${h.proxy.url}/admin/exchanges${query}`, { headers: AUTH });
   assert.equal(res.status, 200);
   return (await res.json()) as { capacity: number; kept: number; count: number; exchanges: ExchangeView[] };
@@ -43,13 +46,27 @@ describe('/admin/exchanges', () => {
     assert.match(x.replyBody ?? '', /ws:\/\/192\.168\.1\.10:8000\/xiaozhi\/v1\//);
     assert.doesNotMatch(x.replyBody ?? '', /"mqtt"/);
     const all = JSON.stringify(list);
-    assert.equal(all.includes('RkFJLM2x5xtfBNoYQHXQpkXa3piyzB4JrkkDW9hJpSc'), false, 'the websocket token is redacted');
-    assert.equal(all.includes('cqz6nGvi/T6aYVMcyMr3yhQxws0rOwIzDwXmVBk/qXE='), false, 'the MQTT password is redacted');
+    assert.equal(
+      all.includes('RkFJLM2x5xtfBNoYQHXQpkXa3piyzB4JrkkDW9hJpSc'),
+      false,
+      'the websocket token is redacted',
+    );
+    assert.equal(
+      all.includes('cqz6nGvi/T6aYVMcyMr3yhQxws0rOwIzDwXmVBk/qXE='),
+      false,
+      'the MQTT password is redacted',
+    );
     assert.match(all, /\[redacted\]/);
   });
 
   test('guard repairs are listed', async () => {
-    reply = { kind: 'json', body: { websocket: { url: 'ws://a:8000/', version: '3' }, server_time: { timestamp: 1795300269, timezone_offset: 480 } } };
+    reply = {
+      kind: 'json',
+      body: {
+        websocket: { url: 'ws://a:8000/', version: '3' },
+        server_time: { timestamp: 1795300269, timezone_offset: 480 },
+      },
+    };
     await rawRequest(h.port, deviceRequest('python-default-post'));
     const x = (await exchanges(h)).exchanges[0];
     assert.ok(x?.repairs.includes('websocket.version-number'), JSON.stringify(x?.repairs));
@@ -58,7 +75,11 @@ describe('/admin/exchanges', () => {
 
   test('keeps only the last admin.exchanges, newest first', async () => {
     reply = { kind: 'capture', name: 'python-default-post' };
-    for (let i = 0; i < 5; i++) await rawRequest(h.port, deviceRequest('python-default-post', { path: i % 2 === 0 ? '/xiaozhi/ota/' : '/xiaozhi/ota' }));
+    for (let i = 0; i < 5; i++)
+      await rawRequest(
+        h.port,
+        deviceRequest('python-default-post', { path: i % 2 === 0 ? '/xiaozhi/ota/' : '/xiaozhi/ota' }),
+      );
     const result = await exchanges(h);
     assert.equal(result.capacity, 3);
     assert.equal(result.kept, 3);
@@ -68,7 +89,10 @@ describe('/admin/exchanges', () => {
       ['/xiaozhi/ota/', '/xiaozhi/ota', '/xiaozhi/ota/'],
     );
     const times = result.exchanges.map((x) => Date.parse(x.at));
-    assert.deepEqual([...times].sort((a, b) => b - a), times);
+    assert.deepEqual(
+      [...times].sort((a, b) => b - a),
+      times,
+    );
   });
 
   test('?limit, ?device and ?kind filter the list', async () => {

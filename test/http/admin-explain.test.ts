@@ -17,13 +17,18 @@ function capturedRequest(host = '192.168.1.10:8003'): { headers: [string, string
 
 describe('/admin/explain', () => {
   let h: Harness;
-  const explain = async (input: unknown): Promise<{ status: number; body: Explanation & { error?: string; detail?: string } }> => {
+  const explain = async (
+    input: unknown,
+  ): Promise<{ status: number; body: Explanation & { error?: string; detail?: string } }> => {
     const res = await fetch(`${h.proxy.url}/admin/explain`, {
       method: 'POST',
       headers: { authorization: 'Bearer ex-token', 'content-type': 'application/json' },
       body: typeof input === 'string' ? input : JSON.stringify(input),
     });
-    return { status: res.status, body: (await res.json()) as Explanation & { error?: string; detail?: string } };
+    return {
+      status: res.status,
+      body: (await res.json()) as Explanation & { error?: string; detail?: string },
+    };
   };
 
   before(async () => {
@@ -36,7 +41,10 @@ describe('/admin/explain', () => {
 
   test('against a given reply: the reply devices would get, the diff and which item matched; the upstream is not asked', async () => {
     const before = h.upstream.received.length;
-    const { status, body } = await explain({ request: capturedRequest(), upstream: { status: 200, body: upstreamText('python-default-post') } });
+    const { status, body } = await explain({
+      request: capturedRequest(),
+      upstream: { status: 200, body: upstreamText('python-default-post') },
+    });
     assert.equal(status, 200);
     assert.equal(h.upstream.received.length, before, 'nothing went upstream');
     assert.equal(body.upstream.source, 'given');
@@ -44,7 +52,14 @@ describe('/admin/explain', () => {
     assert.equal(body.outcome, 'rewritten');
     assert.equal(body.reply.status, 200);
     assert.deepEqual(body.rules.applied, ['websocket']);
-    assert.deepEqual(body.diff, [{ path: 'websocket.url', op: 'changed', before: 'ws://172.21.0.5:8000/xiaozhi/v1/', after: 'ws://192.168.1.10:8000/xiaozhi/v1/' }]);
+    assert.deepEqual(body.diff, [
+      {
+        path: 'websocket.url',
+        op: 'changed',
+        before: 'ws://172.21.0.5:8000/xiaozhi/v1/',
+        after: 'ws://192.168.1.10:8000/xiaozhi/v1/',
+      },
+    ]);
     assert.deepEqual(body.matched.websocket, { index: 0, url: 'ws://192.168.1.10:8000/xiaozhi/v1/' });
     assert.equal(body.matched.rewrite[0]?.matches, true);
     assert.equal(body.request.origin, 'http://192.168.1.10:8003');
@@ -74,7 +89,12 @@ describe('/admin/explain', () => {
   test('guard repairs and a seconds timestamp are explained', async () => {
     const { body } = await explain({
       request: capturedRequest(),
-      upstream: { body: { server_time: { timestamp: 1795300269, timezone_offset: 480 }, websocket: { url: 'ws://172.21.0.5:8000/xiaozhi/v1/', version: '3' } } },
+      upstream: {
+        body: {
+          server_time: { timestamp: 1795300269, timezone_offset: 480 },
+          websocket: { url: 'ws://172.21.0.5:8000/xiaozhi/v1/', version: '3' },
+        },
+      },
     });
     assert.ok(body.repairs.includes('server_time.timestamp-ms'));
     assert.ok(body.repairs.includes('websocket.version-number'));
@@ -91,17 +111,30 @@ describe('/admin/explain', () => {
     assert.equal(body.reply.status, 200);
     assert.match(body.reply.body, /ws:\/\/192\.168\.1\.10:8000\/xiaozhi\/v1\//);
     assert.equal(h.proxy.app.runtime.breaker.state, 'closed');
-    const checks = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('xiaozhi_ota_proxy_ota_checks_total'));
-    assert.deepEqual(checks(await (await fetch(`${h.proxy.url}/metrics`)).text()), checks(metricsBefore), 'explain is not counted as a check');
-    const list = (await (await fetch(`${h.proxy.url}/admin/exchanges`, { headers: { authorization: 'Bearer ex-token' } })).json()) as { count: number };
+    const checks = (text: string): string[] =>
+      text.split('\n').filter((l) => l.startsWith('xiaozhi_ota_proxy_ota_checks_total'));
+    assert.deepEqual(
+      checks(await (await fetch(`${h.proxy.url}/metrics`)).text()),
+      checks(metricsBefore),
+      'explain is not counted as a check',
+    );
+    const list = (await (
+      await fetch(`${h.proxy.url}/admin/exchanges`, { headers: { authorization: 'Bearer ex-token' } })
+    ).json()) as { count: number };
     assert.equal(list.count, 0, 'explain is not an exchange');
   });
 
-  test('the upstream\'s error shapes and 4xx are explained as passed through', async () => {
-    const shape = await explain({ request: capturedRequest(), upstream: { body: '{"code":404,"msg":"资源不存在","data":null}' } });
+  test("the upstream's error shapes and 4xx are explained as passed through", async () => {
+    const shape = await explain({
+      request: capturedRequest(),
+      upstream: { body: '{"code":404,"msg":"资源不存在","data":null}' },
+    });
     assert.equal(shape.body.upstream.verdict, 'other-object');
     assert.equal(shape.body.outcome, 'passthrough');
-    const notFound = await explain({ request: capturedRequest(), upstream: { status: 404, body: '404: Not Found' } });
+    const notFound = await explain({
+      request: capturedRequest(),
+      upstream: { status: 404, body: '404: Not Found' },
+    });
     assert.equal(notFound.body.outcome, 'passthrough');
     assert.equal(notFound.body.reply.status, 404);
   });
@@ -116,7 +149,14 @@ describe('/admin/explain', () => {
   });
 
   test('malformed input is a 400 naming what is wrong', async () => {
-    for (const input of ['not json', {}, { request: { headers: 'x', body: '' } }, { request: { headers: {} } }, { request: { headers: {}, body: '' }, upstream: { failure: 'nope' } }, { request: { headers: {}, body: '' }, upstream: { status: 99, body: '' } }]) {
+    for (const input of [
+      'not json',
+      {},
+      { request: { headers: 'x', body: '' } },
+      { request: { headers: {} } },
+      { request: { headers: {}, body: '' }, upstream: { failure: 'nope' } },
+      { request: { headers: {}, body: '' }, upstream: { status: 99, body: '' } },
+    ]) {
       const { status, body } = await explain(input);
       assert.equal(status, 400, JSON.stringify(input));
       assert.equal(body.error, 'bad request');

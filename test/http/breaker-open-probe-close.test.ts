@@ -60,10 +60,17 @@ describe('the breaker opens, answers at once, probes and closes', () => {
     const before = h.exchanges().length;
     const started = performance.now();
     const replies = await Promise.all(Array.from({ length: 20 }, () => rawRequest(h.port, deviceCheck())));
-    assert.ok(performance.now() - started < 2500, `answered in ${Math.round(performance.now() - started)} ms`);
-    for (const res of replies) assert.deepEqual(contractViolations(res, CAPTURED_DEVICE, { fallback: true }), []);
+    assert.ok(
+      performance.now() - started < 2500,
+      `answered in ${Math.round(performance.now() - started)} ms`,
+    );
+    for (const res of replies)
+      assert.deepEqual(contractViolations(res, CAPTURED_DEVICE, { fallback: true }), []);
     assert.equal(postsUpstream(), 3);
-    const lines = await eventually(() => (h.exchanges().length - before >= 20 ? h.exchanges().slice(before) : null), { what: '20 log lines' });
+    const lines = await eventually(
+      () => (h.exchanges().length - before >= 20 ? h.exchanges().slice(before) : null),
+      { what: '20 log lines' },
+    );
     for (const line of lines) {
       assert.equal(line.outcome, 'fallback');
       assert.ok((line.notes as string[]).includes('upstream breaker-open'));
@@ -72,7 +79,10 @@ describe('the breaker opens, answers at once, probes and closes', () => {
 
   test('while open, a GET on the OTA path answers at once with a sentence holding "OTA"', async () => {
     const gets = h.upstream.received.filter((r) => r.method === 'GET').length;
-    const res = await rawRequest(h.port, 'GET /xiaozhi/ota/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    const res = await rawRequest(
+      h.port,
+      'GET /xiaozhi/ota/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+    );
     assert.equal(res.status, 200);
     assert.match(res.body.toString('utf8'), /OTA/);
     assert.equal(h.upstream.received.filter((r) => r.method === 'GET').length, gets);
@@ -85,7 +95,11 @@ describe('the breaker opens, answers at once, probes and closes', () => {
     const replies = await Promise.all(Array.from({ length: 6 }, () => rawRequest(h.port, deviceCheck())));
     for (const res of replies) assert.deepEqual(contractViolations(res, CAPTURED_DEVICE), []);
     assert.equal(postsUpstream(), 4, 'one probe');
-    const outcomes = (await eventually(() => (h.exchanges().length - before >= 6 ? h.exchanges().slice(before) : null))).map((l) => l.outcome).sort();
+    const outcomes = (
+      await eventually(() => (h.exchanges().length - before >= 6 ? h.exchanges().slice(before) : null))
+    )
+      .map((l) => l.outcome)
+      .sort();
     assert.deepEqual(outcomes, ['fallback', 'fallback', 'fallback', 'fallback', 'fallback', 'rewritten']);
     assert.equal(h.proxy.app.runtime.breaker.state, 'closed');
 

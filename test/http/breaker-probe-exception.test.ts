@@ -23,7 +23,11 @@ describe('a probe that throws', () => {
   before(async () => {
     upstream = await startFakeUpstream(() => ({ kind: 'capture', name: 'python-default-post' }));
     const config = testConfig({
-      upstream: { target: { scheme: 'http', host: '127.0.0.1', port: upstream.port, href: upstream.url }, timeoutMs: 2000, maxBodyBytes: 262144 },
+      upstream: {
+        target: { scheme: 'http', host: '127.0.0.1', port: upstream.port, href: upstream.url },
+        timeoutMs: 2000,
+        maxBodyBytes: 262144,
+      },
       websocket: [websocketItem('ws://{host}:8000/xiaozhi/v1/')],
       breaker: { failures: 1, cooldownMs: 0 },
     });

@@ -23,7 +23,9 @@ describe('a failed probe and a late success', () => {
           await sleep(400);
           return { kind: 'capture', name: 'python-default-post' };
         }
-        return mode === 'fail' ? { kind: 'text', status: 502, body: 'bad gateway' } : { kind: 'capture', name: 'python-default-post' };
+        return mode === 'fail'
+          ? { kind: 'text', status: 502, body: 'bad gateway' }
+          : { kind: 'capture', name: 'python-default-post' };
       },
       yaml: 'websocket:\n  url: ws://{host}:8000/xiaozhi/v1/\nbreaker:\n  failures: 2\n  cooldown_ms: 5000\n',
     });

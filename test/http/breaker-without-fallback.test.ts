@@ -15,7 +15,8 @@ describe('an open breaker without the fallback', () => {
   before(async () => {
     h = await startHarness({
       responder: () => (hang ? { kind: 'hang' } : { kind: 'reset' }),
-      fullYaml: 'listen: 127.0.0.1:0\nupstream:\n  url: {{upstream}}\n  timeout_ms: 4000\nfallback:\n  enabled: false\nbreaker:\n  failures: 2\n  cooldown_ms: 60000\n',
+      fullYaml:
+        'listen: 127.0.0.1:0\nupstream:\n  url: {{upstream}}\n  timeout_ms: 4000\nfallback:\n  enabled: false\nbreaker:\n  failures: 2\n  cooldown_ms: 60000\n',
     });
   });
   after(() => h.close());

@@ -37,7 +37,10 @@ describe('doctor: the firmware catalog', () => {
     assert.ok(entry.detail?.some((l) => l.includes('esp32s3') && l.includes('1.7.0')));
     assert.equal(run.find('catalog.issue[0]').status, 'warn');
     assert.equal(run.find('catalog.issue[1]').status, 'warn');
-    assert.match(run.find('firmware.offer').title, /will download 1\.7\.0 from http:\/\/192\.168\.1\.10:8003\/firmware\/xiaozhi-1\.7\.0\.bin/);
+    assert.match(
+      run.find('firmware.offer').title,
+      /will download 1\.7\.0 from http:\/\/192\.168\.1\.10:8003\/firmware\/xiaozhi-1\.7\.0\.bin/,
+    );
     const url = run.find('firmware.url');
     assert.equal(url.status, 'pass');
     assert.match(url.title, /served by the proxy/);
@@ -54,7 +57,9 @@ describe('doctor: the firmware catalog', () => {
   });
 
   test('no firmware.dir: SKIP', async () => {
-    const run = await runDoctorAgainst({ responder: () => ({ kind: 'capture', name: 'python-default-post' }) });
+    const run = await runDoctorAgainst({
+      responder: () => ({ kind: 'capture', name: 'python-default-post' }),
+    });
     assert.equal(run.find('catalog.loaded').status, 'skip');
   });
 });

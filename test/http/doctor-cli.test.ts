@@ -11,7 +11,10 @@ import { startFakeUpstream, type FakeUpstream, type Responder } from '../helpers
 
 const root = new URL('../../', import.meta.url).pathname;
 
-async function cli(args: string[], { tty = false, env = {} }: { tty?: boolean; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  { tty = false, env = {} }: { tty?: boolean; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await runDoctorCli(args, {
@@ -36,11 +39,18 @@ describe('doctor command line', () => {
     const voicePort = (voice.address() as net.AddressInfo).port;
     healthy = () => ({
       kind: 'json',
-      body: { server_time: { timestamp: Date.now(), timezone_offset: 0 }, firmware: { version: '1.6.0', url: '' }, websocket: { url: `ws://127.0.0.1:${voicePort}/xiaozhi/v1/`, token: '' } },
+      body: {
+        server_time: { timestamp: Date.now(), timezone_offset: 0 },
+        firmware: { version: '1.6.0', url: '' },
+        websocket: { url: `ws://127.0.0.1:${voicePort}/xiaozhi/v1/`, token: '' },
+      },
     });
     upstream = await startFakeUpstream(healthy);
     good = join(dir, 'good.yaml');
-    writeFileSync(good, `listen: 0.0.0.0:8003\nupstream:\n  url: ${upstream.url}\n  timeout_ms: 2000\nserver_time:\n  timezone: UTC\n`);
+    writeFileSync(
+      good,
+      `listen: 0.0.0.0:8003\nupstream:\n  url: ${upstream.url}\n  timeout_ms: 2000\nserver_time:\n  timezone: UTC\n`,
+    );
     bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'listen: 0.0.0.0:8003\nupstream:\n  url: localhost:8002\n');
   });
@@ -59,7 +69,16 @@ describe('doctor command line', () => {
 
   test('bad arguments exit 2 without running anything', async () => {
     const before = upstream.received.length;
-    for (const args of [['--nope'], ['--device-id', 'not-a-mac'], ['--version', 'v2.0'], ['--chip', 'esp8266'], ['--proxy', 'ftp://x'], ['--device-ip', 'nope'], ['--timeout-ms', 'soon'], ['--device-host', 'a b']]) {
+    for (const args of [
+      ['--nope'],
+      ['--device-id', 'not-a-mac'],
+      ['--version', 'v2.0'],
+      ['--chip', 'esp8266'],
+      ['--proxy', 'ftp://x'],
+      ['--device-ip', 'nope'],
+      ['--timeout-ms', 'soon'],
+      ['--device-host', 'a b'],
+    ]) {
       const { code, stderr } = await cli(['--config', good, ...args]);
       assert.equal(code, 2, args.join(' '));
       assert.match(stderr, /doctor:/);
@@ -74,7 +93,10 @@ describe('doctor command line', () => {
     assert.match(text.stderr, /bad\.yaml:3:8/);
     const json = await cli(['--config', bad, '--json']);
     assert.equal(json.code, 2);
-    const parsed = JSON.parse(json.stdout) as { ok: boolean; error: { code: string; issues: { path: string }[] } };
+    const parsed = JSON.parse(json.stdout) as {
+      ok: boolean;
+      error: { code: string; issues: { path: string }[] };
+    };
     assert.equal(parsed.ok, false);
     assert.equal(parsed.error.code, 'CONFIG_INVALID');
     assert.equal(parsed.error.issues[0]?.path, 'upstream.url');
@@ -82,12 +104,21 @@ describe('doctor command line', () => {
 
   test('a healthy deployment exits 0; --json is the whole report', async () => {
     const { code, stdout } = await cli(['--config', good, '--device-host', '127.0.0.1', '--json']);
-    const report = JSON.parse(stdout) as { ok: boolean; findings: { id: string; status: string }[]; device: { deviceId: string }; proxy: { mode: string } };
+    const report = JSON.parse(stdout) as {
+      ok: boolean;
+      findings: { id: string; status: string }[];
+      device: { deviceId: string };
+      proxy: { mode: string };
+    };
     assert.equal(code, 0, JSON.stringify(report.findings.filter((f) => f.status === 'fail')));
     assert.equal(report.ok, true);
     assert.equal(report.proxy.mode, 'in-process');
     assert.equal(report.findings.find((f) => f.id === 'websocket.reachable')?.status, 'pass');
-    assert.equal(report.findings.find((f) => f.id === 'config.device-host')?.status, 'warn', 'loopback is named as a poor device host');
+    assert.equal(
+      report.findings.find((f) => f.id === 'config.device-host')?.status,
+      'warn',
+      'loopback is named as a poor device host',
+    );
   });
 
   test('a finding that stops devices exits 1; text without colours unless asked', async () => {
@@ -113,7 +144,10 @@ describe('doctor command line', () => {
   });
 
   test('`xiaozhi-ota-proxy doctor` is dispatched by the main command line', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'doctor', '--help'], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'doctor', '--help'], {
+      cwd: root,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

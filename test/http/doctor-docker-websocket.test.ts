@@ -5,7 +5,9 @@ import { runDoctorAgainst } from '../helpers/doctor-harness.js';
 
 describe('doctor: Docker-internal websocket URL', () => {
   test('without a websocket rule devices get ws://172.21.0.5: FAIL, and the report is not ok', async () => {
-    const run = await runDoctorAgainst({ responder: () => ({ kind: 'capture', name: 'python-default-post' }) });
+    const run = await runDoctorAgainst({
+      responder: () => ({ kind: 'capture', name: 'python-default-post' }),
+    });
     const ws = run.find('websocket.url');
     assert.equal(ws.status, 'fail');
     assert.match(ws.title, /ws:\/\/172\.21\.0\.5:8000\/xiaozhi\/v1\//);
@@ -13,8 +15,16 @@ describe('doctor: Docker-internal websocket URL', () => {
     assert.equal(run.report.ok, false);
     assert.equal(run.find('upstream.reply').status, 'pass');
     assert.equal(run.find('proxy.framing').status, 'pass');
-    assert.equal(run.find('websocket.reachable').status, 'info', 'a reachable container address does not make it usable');
-    assert.deepEqual(run.prober.offLoopback, ['172.21.0.5:8000'], 'the off-loopback host was never dialled in the test');
+    assert.equal(
+      run.find('websocket.reachable').status,
+      'info',
+      'a reachable container address does not make it usable',
+    );
+    assert.deepEqual(
+      run.prober.offLoopback,
+      ['172.21.0.5:8000'],
+      'the off-loopback host was never dialled in the test',
+    );
   });
 
   test('with websocket.url ws://{host}:8000/… the proxy fixes it, judged for --device-host, not for loopback', async () => {
@@ -28,7 +38,11 @@ describe('doctor: Docker-internal websocket URL', () => {
     assert.match(ws.title, /^devices get ws:\/\/192\.168\.1\.10:8000\/xiaozhi\/v1\/ \(fixed by the proxy/);
     assert.ok(ws.detail?.some((line) => line.includes('ws://172.21.0.5:8000/xiaozhi/v1/')));
     assert.equal(run.find('config.websocket.url').status, 'pass');
-    assert.equal(JSON.stringify(run.report).includes('ws://127.0.0.1:8000'), false, 'never judged for the loopback address doctor dialled');
+    assert.equal(
+      JSON.stringify(run.report).includes('ws://127.0.0.1:8000'),
+      false,
+      'never judged for the loopback address doctor dialled',
+    );
     assert.equal(run.report.deviceHost, '192.168.1.10:8003');
   });
 

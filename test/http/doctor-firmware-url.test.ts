@@ -15,7 +15,11 @@ async function closedPort(): Promise<number> {
 
 const offer = (url: string) => () => ({
   kind: 'json' as const,
-  body: { server_time: { timestamp: Date.now(), timezone_offset: 0 }, firmware: { version: '9.9.9', url }, websocket: { url: 'ws://192.168.1.10:8000/xiaozhi/v1/', token: '' } },
+  body: {
+    server_time: { timestamp: Date.now(), timezone_offset: 0 },
+    firmware: { version: '9.9.9', url },
+    websocket: { url: 'ws://192.168.1.10:8000/xiaozhi/v1/', token: '' },
+  },
 });
 
 describe('doctor: firmware URLs', () => {
@@ -36,7 +40,10 @@ describe('doctor: firmware URLs', () => {
 
   test('a firmware URL to a closed port: FAIL, nothing listens', async () => {
     const dead = await closedPort();
-    const run = await runDoctorAgainst({ responder: offer(`http://127.0.0.1:${dead}/xiaozhi/ota/download/fw_9.9.9.bin`), deviceHost: '127.0.0.1' });
+    const run = await runDoctorAgainst({
+      responder: offer(`http://127.0.0.1:${dead}/xiaozhi/ota/download/fw_9.9.9.bin`),
+      deviceHost: '127.0.0.1',
+    });
     const offered = run.find('firmware.offer');
     assert.equal(offered.status, 'info');
     assert.match(offered.title, /will download 9\.9\.9/);
@@ -71,7 +78,9 @@ describe('doctor: firmware URLs', () => {
   });
 
   test('a firmware URL on a Docker-internal address: FAIL even though this machine is not asked to reach it', async () => {
-    const run = await runDoctorAgainst({ responder: offer('http://172.21.0.5:8003/xiaozhi/ota/download/bread-compact-wifi_1.7.0.bin') });
+    const run = await runDoctorAgainst({
+      responder: offer('http://172.21.0.5:8003/xiaozhi/ota/download/bread-compact-wifi_1.7.0.bin'),
+    });
     const url = run.find('firmware.url');
     assert.equal(url.status, 'fail');
     assert.ok(url.detail?.some((l) => l.includes('172.16.0.0/12')));
@@ -83,7 +92,10 @@ describe('doctor: firmware URLs', () => {
       yaml: 'rewrite:\n  - from: http://172.21.0.5:8003/\n    to: http://{host}:8003/\nwebsocket:\n  url: ws://{host}:8000/xiaozhi/v1/\n',
     });
     const offered = run.find('firmware.offer');
-    assert.match(offered.title, /from http:\/\/192\.168\.1\.10:8003\/xiaozhi\/ota\/download\/bread-compact-wifi_1\.7\.0\.bin/);
+    assert.match(
+      offered.title,
+      /from http:\/\/192\.168\.1\.10:8003\/xiaozhi\/ota\/download\/bread-compact-wifi_1\.7\.0\.bin/,
+    );
     assert.equal(run.find('config.rewrite[0].to').status, 'pass');
   });
 });

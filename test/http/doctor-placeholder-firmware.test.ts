@@ -5,15 +5,30 @@ import { runDoctorAgainst } from '../helpers/doctor-harness.js';
 
 describe('doctor: the Java placeholder firmware URL', () => {
   test('is a PASS with a note that it is deliberate, and no host of it is dialled', async () => {
-    const run = await runDoctorAgainst({ responder: () => ({ kind: 'capture', name: 'java-unbound-device' }), yaml: 'websocket:\n  url: ws://{host}:8000/xiaozhi/v1/\n' });
+    const run = await runDoctorAgainst({
+      responder: () => ({ kind: 'capture', name: 'java-unbound-device' }),
+      yaml: 'websocket:\n  url: ws://{host}:8000/xiaozhi/v1/\n',
+    });
     const offer = run.find('firmware.offer');
     assert.equal(offer.status, 'pass');
     assert.match(offer.title, /placeholder/);
-    assert.ok(offer.detail?.some((l) => l.includes('NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL is deliberate')));
-    assert.equal(run.report.findings.some((f) => f.id === 'firmware.url'), false);
-    assert.equal(run.report.probes.some((p) => p.host.includes('xiaozhi.server.com')), false);
+    assert.ok(
+      offer.detail?.some((l) => l.includes('NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL is deliberate')),
+    );
+    assert.equal(
+      run.report.findings.some((f) => f.id === 'firmware.url'),
+      false,
+    );
+    assert.equal(
+      run.report.probes.some((p) => p.host.includes('xiaozhi.server.com')),
+      false,
+    );
     assert.equal(run.find('upstream.activation').status, 'info');
     assert.match(run.find('upstream.activation').title, /182071/);
-    assert.equal(JSON.stringify(run.report).includes('RkFJLM2x5xtfBNoYQHXQpkXa3piyzB4JrkkDW9hJpSc'), false, 'the websocket token is never printed');
+    assert.equal(
+      JSON.stringify(run.report).includes('RkFJLM2x5xtfBNoYQHXQpkXa3piyzB4JrkkDW9hJpSc'),
+      false,
+      'the websocket token is never printed',
+    );
   });
 });

@@ -11,7 +11,10 @@ const json = (serverTime: Record<string, unknown>) => () => ({
 
 describe('doctor: server_time', () => {
   test('the float 330.0 of python-timezone-fraction is noted; UTC+05:30 differs from this machine (UTC): WARN with the zone to set', async () => {
-    const run = await runDoctorAgainst({ responder: () => ({ kind: 'capture', name: 'python-timezone-fraction' }), yaml: WS });
+    const run = await runDoctorAgainst({
+      responder: () => ({ kind: 'capture', name: 'python-timezone-fraction' }),
+      yaml: WS,
+    });
     const offset = run.find('server_time.offset');
     assert.equal(offset.status, 'warn');
     assert.match(offset.title, /UTC\+05:30/);
@@ -30,7 +33,10 @@ describe('doctor: server_time', () => {
 
   test('a timestamp in seconds reaches devices in milliseconds: the guard repair is named', async () => {
     const now = Date.now();
-    const run = await runDoctorAgainst({ responder: json({ timestamp: Math.floor(now / 1000), timezone_offset: 0 }), yaml: WS });
+    const run = await runDoctorAgainst({
+      responder: json({ timestamp: Math.floor(now / 1000), timezone_offset: 0 }),
+      yaml: WS,
+    });
     const ts = run.find('server_time.timestamp');
     assert.equal(ts.status, 'pass');
     assert.ok(ts.detail?.some((l) => l.includes('seconds')));
@@ -40,21 +46,30 @@ describe('doctor: server_time', () => {
   });
 
   test('an offset in hours (8) is a FAIL', async () => {
-    const run = await runDoctorAgainst({ responder: json({ timestamp: Date.now(), timezone_offset: 8 }), yaml: WS });
+    const run = await runDoctorAgainst({
+      responder: json({ timestamp: Date.now(), timezone_offset: 8 }),
+      yaml: WS,
+    });
     const offset = run.find('server_time.offset');
     assert.equal(offset.status, 'fail');
     assert.match(offset.title, /hours\? 8 h = 480 min/);
   });
 
   test('an offset in seconds (28800) is a FAIL', async () => {
-    const run = await runDoctorAgainst({ responder: json({ timestamp: Date.now(), timezone_offset: 28800 }), yaml: WS });
+    const run = await runDoctorAgainst({
+      responder: json({ timestamp: Date.now(), timezone_offset: 28800 }),
+      yaml: WS,
+    });
     const offset = run.find('server_time.offset');
     assert.equal(offset.status, 'fail');
     assert.match(offset.title, /seconds\?/);
   });
 
-  test('server_time.timezone configured: the proxy\'s own clock and zone, PASS', async () => {
-    const run = await runDoctorAgainst({ responder: json({ timestamp: 1, timezone_offset: 480 }), yaml: `${WS}server_time:\n  timezone: Asia/Kolkata\n` });
+  test("server_time.timezone configured: the proxy's own clock and zone, PASS", async () => {
+    const run = await runDoctorAgainst({
+      responder: json({ timestamp: 1, timezone_offset: 480 }),
+      yaml: `${WS}server_time:\n  timezone: Asia/Kolkata\n`,
+    });
     assert.equal(run.find('server_time.timestamp').status, 'pass');
     const offset = run.find('server_time.offset');
     assert.equal(offset.status, 'pass');

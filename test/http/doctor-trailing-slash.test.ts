@@ -5,7 +5,9 @@ import { runDoctorAgainst } from '../helpers/doctor-harness.js';
 
 describe('doctor: no OTA route upstream', () => {
   test('manager-api\'s 200 {"code":404,…} (the real no-trailing-slash reply, chunked) is a FAIL naming the trailing slash', async () => {
-    const run = await runDoctorAgainst({ responder: () => ({ kind: 'capture', name: 'java-no-trailing-slash' }) });
+    const run = await runDoctorAgainst({
+      responder: () => ({ kind: 'capture', name: 'java-no-trailing-slash' }),
+    });
     const path = run.find('upstream.ota-path');
     assert.equal(path.status, 'fail');
     assert.match(path.title, /200 \{"code":404\}/);
@@ -16,8 +18,10 @@ describe('doctor: no OTA route upstream', () => {
     assert.equal(run.report.ok, false);
   });
 
-  test('the Python server\'s 404 is a FAIL with the port hint', async () => {
-    const run = await runDoctorAgainst({ responder: () => ({ kind: 'capture', name: 'python-no-trailing-slash' }) });
+  test("the Python server's 404 is a FAIL with the port hint", async () => {
+    const run = await runDoctorAgainst({
+      responder: () => ({ kind: 'capture', name: 'python-no-trailing-slash' }),
+    });
     const path = run.find('upstream.ota-path');
     assert.equal(path.status, 'fail');
     assert.match(path.fix ?? '', /8002/);
@@ -26,7 +30,13 @@ describe('doctor: no OTA route upstream', () => {
   });
 
   test('something that is not the OTA endpoint (HTML on the port) is a FAIL', async () => {
-    const run = await runDoctorAgainst({ responder: () => ({ kind: 'text', body: '<html>console</html>', headers: { 'Content-Type': 'text/html' } }) });
+    const run = await runDoctorAgainst({
+      responder: () => ({
+        kind: 'text',
+        body: '<html>console</html>',
+        headers: { 'Content-Type': 'text/html' },
+      }),
+    });
     const reply = run.find('upstream.reply');
     assert.equal(reply.status, 'fail');
     assert.match(reply.title, /not a JSON object/);

@@ -15,7 +15,10 @@ async function closedPort(): Promise<number> {
 describe('doctor: upstream unreachable', () => {
   test('connection refused: FAIL naming host and port with the 8002/8003 hint; devices get the fallback', async () => {
     const port = await closedPort();
-    const run = await runDoctorAgainst({ upstreamUrl: `http://127.0.0.1:${port}`, yaml: 'websocket:\n  url: ws://{host}:8000/xiaozhi/v1/\n' });
+    const run = await runDoctorAgainst({
+      upstreamUrl: `http://127.0.0.1:${port}`,
+      yaml: 'websocket:\n  url: ws://{host}:8000/xiaozhi/v1/\n',
+    });
     const reachable = run.find('upstream.reachable');
     assert.equal(reachable.status, 'fail');
     assert.match(reachable.title, new RegExp(`127\\.0\\.0\\.1:${port}`));
@@ -25,7 +28,11 @@ describe('doctor: upstream unreachable', () => {
     assert.equal(reply.status, 'warn');
     assert.match(reply.title, /fallback/);
     assert.equal(run.report.ok, false);
-    assert.equal(run.report.findings.some((f) => f.id === 'upstream.ota-path'), false, 'no judgement of a reply that never came');
+    assert.equal(
+      run.report.findings.some((f) => f.id === 'upstream.ota-path'),
+      false,
+      'no judgement of a reply that never came',
+    );
   });
 
   test('refused with the fallback unable to name a transport: devices get 502', async () => {

@@ -29,18 +29,28 @@ describe('the fallback with a catalog', () => {
 
   for (const [name, request, device] of [
     ['a current device', deviceCheck({ set: [['Host', '192.168.1.10:8003']] }), CAPTURED_DEVICE],
-    ['a device ≤ 1.5.9', deviceCheck({ set: [['Host', '192.168.1.10:8003']], drop: ['Activation-Version'] }), LEGACY_DEVICE],
+    [
+      'a device ≤ 1.5.9',
+      deviceCheck({ set: [['Host', '192.168.1.10:8003']], drop: ['Activation-Version'] }),
+      LEGACY_DEVICE,
+    ],
   ] as const) {
     test(`${name} gets the catalog's offer in the fallback, and the offered file downloads`, async () => {
       const res = await rawRequest(h.port, request);
       assert.deepEqual(contractViolations(res, device, { fallback: true }), []);
       const body = JSON.parse(res.body.toString('utf8')) as { firmware?: { version: string; url: string } };
-      assert.deepEqual(body.firmware, { version: '1.7.2', url: 'http://192.168.1.10:8003/firmware/bread-1.7.2.bin' });
+      assert.deepEqual(body.firmware, {
+        version: '1.7.2',
+        url: 'http://192.168.1.10:8003/firmware/bread-1.7.2.bin',
+      });
       const line = h.exchanges().at(-1);
       assert.equal(line?.outcome, 'fallback');
       assert.ok((line?.rules as string[]).includes('firmware'));
 
-      const download = await rawRequest(h.port, 'GET /firmware/bread-1.7.2.bin HTTP/1.1\r\nHost: 192.168.1.10:8003\r\nConnection: close\r\n\r\n');
+      const download = await rawRequest(
+        h.port,
+        'GET /firmware/bread-1.7.2.bin HTTP/1.1\r\nHost: 192.168.1.10:8003\r\nConnection: close\r\n\r\n',
+      );
       assert.equal(download.status, 200);
       assertDeviceFraming(download, { extraHeaders: ['ETag', 'Last-Modified', 'Accept-Ranges'] });
       assert.deepEqual(download.body, image);

@@ -18,7 +18,8 @@ describe('the fallback without a transport to name', () => {
   before(async () => {
     h = await startHarness({
       responder: () => reply,
-      fullYaml: 'listen: 127.0.0.1:0\nupstream:\n  url: {{upstream}}\n  timeout_ms: 200\nbreaker:\n  failures: 1000\n',
+      fullYaml:
+        'listen: 127.0.0.1:0\nupstream:\n  url: {{upstream}}\n  timeout_ms: 200\nbreaker:\n  failures: 1000\n',
     });
   });
   after(() => h.close());
@@ -46,7 +47,10 @@ describe('the fallback without a transport to name', () => {
   test('a remembered section the guard must drop names no transport either', async () => {
     // A userinfo `:` in the authority makes the device's port parser throw: the guard drops that url, so the
     // device got a websocket section without url, and the fallback must not replay it as a transport.
-    reply = { kind: 'json', body: { websocket: { url: 'ws://user:pw@voice.example.com/xiaozhi/v1/', token: 't' } } };
+    reply = {
+      kind: 'json',
+      body: { websocket: { url: 'ws://user:pw@voice.example.com/xiaozhi/v1/', token: 't' } },
+    };
     const good = await rawRequest(h.port, deviceCheck({ set: [['Device-Id', 'aa:bb:cc:dd:ee:02']] }));
     assert.equal(good.status, 200);
     assert.deepEqual(JSON.parse(good.body.toString('utf8')), { websocket: { token: 't' } });

@@ -61,7 +61,15 @@ describe('the fallback remembers each device', () => {
   after(() => h.close());
 
   const check = (id: string, host = '127.0.0.1:8003'): Promise<RawResponse> =>
-    rawRequest(h.port, deviceCheck({ set: [['Device-Id', id], ['Host', host]] }));
+    rawRequest(
+      h.port,
+      deviceCheck({
+        set: [
+          ['Device-Id', id],
+          ['Host', host],
+        ],
+      }),
+    );
   const body = (res: RawResponse): Body => JSON.parse(res.body.toString('utf8')) as Body;
 
   test('a remembered websocket keeps its token and version, with rewrite run again for this request', async () => {
@@ -72,7 +80,11 @@ describe('the fallback remembers each device', () => {
     // The device now reaches the proxy under another name: the rewrite renders it for this request.
     const res = await check('aa:bb:cc:dd:ee:11', 'ota.lan:8003');
     assert.deepEqual(contractViolations(res, CAPTURED_DEVICE, { fallback: true }), []);
-    assert.deepEqual(body(res).websocket, { url: 'ws://ota.lan:8000/xiaozhi/v1/', token: 'tok-aa:bb:cc:dd:ee:11', version: 3 });
+    assert.deepEqual(body(res).websocket, {
+      url: 'ws://ota.lan:8000/xiaozhi/v1/',
+      token: 'tok-aa:bb:cc:dd:ee:11',
+      version: 3,
+    });
     assert.equal(h.exchanges().at(-1)?.outcome, 'fallback');
   });
 
@@ -120,7 +132,8 @@ describe('the fallback remembers each device', () => {
 
   test('the memory is bounded: the least recently seen device is forgotten first', async () => {
     mode = 'good';
-    for (const id of ['aa:bb:cc:dd:ee:41', 'aa:bb:cc:dd:ee:42', 'aa:bb:cc:dd:ee:43']) assert.equal((await check(id)).status, 200);
+    for (const id of ['aa:bb:cc:dd:ee:41', 'aa:bb:cc:dd:ee:42', 'aa:bb:cc:dd:ee:43'])
+      assert.equal((await check(id)).status, 200);
     // Seeing 41 again makes 42 the least recently seen; a fourth device then pushes 42 out.
     mode = 'fail';
     assert.equal(body(await check('aa:bb:cc:dd:ee:41')).websocket?.token, 'tok-aa:bb:cc:dd:ee:41');

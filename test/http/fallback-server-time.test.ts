@@ -42,7 +42,9 @@ describe('the fallback clock', () => {
     reply = { kind: 'reset' };
     const res = await rawRequest(h.port, request);
     assert.deepEqual(contractViolations(res, CAPTURED_DEVICE, { fallback: true }), []);
-    return (JSON.parse(res.body.toString('utf8')) as { server_time: { timestamp: number; timezone_offset: number } }).server_time;
+    return (
+      JSON.parse(res.body.toString('utf8')) as { server_time: { timestamp: number; timezone_offset: number } }
+    ).server_time;
   }
 
   test('before the upstream ever answered: the local zone of the process', async () => {
@@ -55,11 +57,17 @@ describe('the fallback clock', () => {
     assert.equal((await rawRequest(h.port, deviceCheck())).status, 200);
     assert.deepEqual(await fallbackTime(deviceCheck()), { timestamp: NOW, timezone_offset: 330 });
     // Another device benefits too: the offset is the upstream's, not a device's.
-    assert.deepEqual(await fallbackTime(deviceCheck({ set: [['Device-Id', 'aa:bb:cc:dd:ee:0c']] })), { timestamp: NOW, timezone_offset: 330 });
+    assert.deepEqual(await fallbackTime(deviceCheck({ set: [['Device-Id', 'aa:bb:cc:dd:ee:0c']] })), {
+      timestamp: NOW,
+      timezone_offset: 330,
+    });
   });
 
   test('a matching zone item wins: fixed offset, or the zone at this instant', async () => {
-    const stackChan = deviceCheck({ set: [['User-Agent', 'm5stack-stack-chan/1.2.4']], body: '{"board":{"type":"m5stack-stack-chan","name":"m5stack-stack-chan"},"application":{"version":"1.2.4"}}' });
+    const stackChan = deviceCheck({
+      set: [['User-Agent', 'm5stack-stack-chan/1.2.4']],
+      body: '{"board":{"type":"m5stack-stack-chan","name":"m5stack-stack-chan"},"application":{"version":"1.2.4"}}',
+    });
     assert.deepEqual(await fallbackTime(stackChan), { timestamp: NOW, timezone_offset: 0 });
     const berlin = await fallbackTime(deviceCheck({ set: [['Device-Id', 'aa:bb:cc:dd:ee:0b']] }));
     assert.deepEqual(berlin, { timestamp: NOW, timezone_offset: zoneOffsetMinutes('Europe/Berlin', NOW) });

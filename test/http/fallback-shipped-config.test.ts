@@ -38,9 +38,17 @@ describe('the shipped config with no upstream', () => {
     writeFileSync(join(dir, 'config/proxy.yaml'), shipped.replace(/^listen: .*$/m, 'listen: 127.0.0.1:0'));
     cpSync(join(root, 'firmware'), join(dir, 'firmware'), { recursive: true });
 
-    const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', UPSTREAM_URL: `http://127.0.0.1:${await refusedPort()}` };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      NODE_OPTIONS: '',
+      UPSTREAM_URL: `http://127.0.0.1:${await refusedPort()}`,
+    };
     for (const name of ['ADMIN_TOKEN', 'VOICE_UPSTREAM']) delete env[name];
-    child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), '--config', join(dir, 'config/proxy.yaml')], { cwd: root, env });
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'src/cli.ts'), '--config', join(dir, 'config/proxy.yaml')],
+      { cwd: root, env },
+    );
     const lines: Record<string, unknown>[] = [];
     let stderr = '';
     let buffered = '';
@@ -48,10 +56,14 @@ describe('the shipped config with no upstream', () => {
       buffered += chunk.toString('utf8');
       const parts = buffered.split('\n');
       buffered = parts.pop() ?? '';
-      for (const line of parts) if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of parts)
+        if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const listening = await eventually(() => lines.find((l) => l.msg === 'listening'), { timeoutMs: 20_000, what: `the listening line (${stderr})` });
+    const listening = await eventually(() => lines.find((l) => l.msg === 'listening'), {
+      timeoutMs: 20_000,
+      what: `the listening line (${stderr})`,
+    });
     port = Number(new URL(String(listening.url)).port);
   });
   after(() => {
@@ -61,19 +73,29 @@ describe('the shipped config with no upstream', () => {
 
   for (const [name, request, device] of [
     ['a current device', deviceCheck({ set: [['Host', '192.168.1.10:8003']] }), CAPTURED_DEVICE],
-    ['a device ≤ 1.5.9', deviceCheck({ set: [['Host', '192.168.1.10:8003']], drop: ['Activation-Version'] }), LEGACY_DEVICE],
+    [
+      'a device ≤ 1.5.9',
+      deviceCheck({ set: [['Host', '192.168.1.10:8003']], drop: ['Activation-Version'] }),
+      LEGACY_DEVICE,
+    ],
   ] as const) {
     test(`${name} gets a 200 fallback with a websocket URL and the clock`, async () => {
       const res = await rawRequest(port, request);
       assert.deepEqual(contractViolations(res, device, { fallback: true }), [], res.body.toString('utf8'));
-      const body = JSON.parse(res.body.toString('utf8')) as { websocket?: { url: string }; server_time?: { timestamp: number } };
+      const body = JSON.parse(res.body.toString('utf8')) as {
+        websocket?: { url: string };
+        server_time?: { timestamp: number };
+      };
       assert.equal(body.websocket?.url, 'ws://192.168.1.10:8000/xiaozhi/v1/');
       assert.ok(Math.abs((body.server_time?.timestamp ?? 0) - Date.now()) < 60_000);
     });
   }
 
   test('GET on the OTA path says the upstream is not answering, with "OTA" in it', async () => {
-    const res = await rawRequest(port, 'GET /xiaozhi/ota/ HTTP/1.1\r\nHost: 192.168.1.10:8003\r\nConnection: close\r\n\r\n');
+    const res = await rawRequest(
+      port,
+      'GET /xiaozhi/ota/ HTTP/1.1\r\nHost: 192.168.1.10:8003\r\nConnection: close\r\n\r\n',
+    );
     assert.equal(res.status, 200);
     assert.match(res.body.toString('utf8'), /OTA/);
   });

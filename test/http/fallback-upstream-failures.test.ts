@@ -16,38 +16,110 @@ import { startHarness, type Harness, type LogLine } from '../helpers/proxy-harne
 import { rawRequest } from '../helpers/raw-client.js';
 import type { UpstreamFailure } from '../../src/gateway/upstream-failure.js';
 
-const head = (status: string, headers: string): string => `HTTP/1.1 ${status}\r\n${headers}Connection: close\r\n\r\n`;
+const head = (status: string, headers: string): string =>
+  `HTTP/1.1 ${status}\r\n${headers}Connection: close\r\n\r\n`;
 
 const cases: [string, Reply, UpstreamFailure][] = [
   ['5xx', { kind: 'text', status: 500, body: 'Internal Server Error' }, 'bad-status'],
-  ['503 with a JSON body', { kind: 'json', status: 503, body: { websocket: { url: 'ws://a/' } } }, 'bad-status'],
-  ['3xx redirect', { kind: 'text', status: 302, body: '', headers: { Location: 'http://elsewhere/' } }, 'bad-status'],
+  [
+    '503 with a JSON body',
+    { kind: 'json', status: 503, body: { websocket: { url: 'ws://a/' } } },
+    'bad-status',
+  ],
+  [
+    '3xx redirect',
+    { kind: 'text', status: 302, body: '', headers: { Location: 'http://elsewhere/' } },
+    'bad-status',
+  ],
   ['2xx without a body', { kind: 'raw', bytes: head('200 OK', 'Content-Length: 0\r\n') }, 'empty-body'],
   ['204', { kind: 'raw', bytes: head('204 No Content', '') }, 'empty-body'],
   ['non-JSON', { kind: 'text', body: '<html>nginx</html>' }, 'not-json'],
-  ['JSON with trailing garbage', { kind: 'text', body: '{"websocket":{"url":"ws://a/"}}garbage' }, 'not-json'],
+  [
+    'JSON with trailing garbage',
+    { kind: 'text', body: '{"websocket":{"url":"ws://a/"}}garbage' },
+    'not-json',
+  ],
   ['JSON that is not an object', { kind: 'json', body: [1, 2, 3] }, 'not-object'],
   ['JSON null', { kind: 'text', body: 'null' }, 'not-object'],
-  ['truncated body', { kind: 'close-after', bytes: `${head('200 OK', 'Content-Type: application/json\r\nContent-Length: 500\r\n')}{"websocket":{"url":"ws://` }, 'truncated'],
-  ['truncated chunked body', { kind: 'close-after', bytes: `${head('200 OK', 'Transfer-Encoding: chunked\r\n')}20\r\n{"websocket":{"url":"ws://a/"}}` }, 'truncated'],
+  [
+    'truncated body',
+    {
+      kind: 'close-after',
+      bytes: `${head('200 OK', 'Content-Type: application/json\r\nContent-Length: 500\r\n')}{"websocket":{"url":"ws://`,
+    },
+    'truncated',
+  ],
+  [
+    'truncated chunked body',
+    {
+      kind: 'close-after',
+      bytes: `${head('200 OK', 'Transfer-Encoding: chunked\r\n')}20\r\n{"websocket":{"url":"ws://a/"}}`,
+    },
+    'truncated',
+  ],
   ['reset', { kind: 'reset' }, 'reset'],
   ['closed without a reply', { kind: 'close-after', bytes: '' }, 'reset'],
   ['timeout', { kind: 'hang' }, 'timeout'],
   ['malformed status line', { kind: 'raw', bytes: 'HTTQ/9 what\r\n\r\n' }, 'protocol'],
   ['a bogus Content-Length', { kind: 'raw', bytes: head('200 OK', 'Content-Length: 12abc\r\n') }, 'protocol'],
-  ['two different Content-Lengths', { kind: 'raw', bytes: `${head('200 OK', 'Content-Length: 2\r\nContent-Length: 30\r\n')}{}` }, 'protocol'],
-  ['a header with a bare CR', { kind: 'raw', bytes: `HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 2\r\n\r\n{}` }, 'protocol'],
-  ['over max_body_bytes (declared)', { kind: 'json', body: { websocket: { url: 'ws://a/', pad: 'x'.repeat(9000) } } }, 'too-large'],
   [
-    'over max_body_bytes (chunked)',
-    { kind: 'raw', bytes: `${head('200 OK', 'Transfer-Encoding: chunked\r\n')}2400\r\n${'x'.repeat(0x2400)}\r\n0\r\n\r\n` },
+    'two different Content-Lengths',
+    { kind: 'raw', bytes: `${head('200 OK', 'Content-Length: 2\r\nContent-Length: 30\r\n')}{}` },
+    'protocol',
+  ],
+  [
+    'a header with a bare CR',
+    { kind: 'raw', bytes: `HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 2\r\n\r\n{}` },
+    'protocol',
+  ],
+  [
+    'over max_body_bytes (declared)',
+    { kind: 'json', body: { websocket: { url: 'ws://a/', pad: 'x'.repeat(9000) } } },
     'too-large',
   ],
-  ['a gzip bomb', { kind: 'raw', bytes: Buffer.concat([Buffer.from(head('200 OK', `Content-Encoding: gzip\r\nContent-Length: ${zlib.gzipSync(Buffer.alloc(1 << 20, 32)).length}\r\n`)), zlib.gzipSync(Buffer.alloc(1 << 20, 32))]) }, 'too-large'],
-  ['corrupt gzip', { kind: 'raw', bytes: `${head('200 OK', 'Content-Encoding: gzip\r\nContent-Length: 10\r\n')}0123456789` }, 'bad-encoding'],
-  ['an unknown Content-Encoding', { kind: 'raw', bytes: `${head('200 OK', 'Content-Encoding: zstd\r\nContent-Length: 2\r\n')}{}` }, 'bad-encoding'],
+  [
+    'over max_body_bytes (chunked)',
+    {
+      kind: 'raw',
+      bytes: `${head('200 OK', 'Transfer-Encoding: chunked\r\n')}2400\r\n${'x'.repeat(0x2400)}\r\n0\r\n\r\n`,
+    },
+    'too-large',
+  ],
+  [
+    'a gzip bomb',
+    {
+      kind: 'raw',
+      bytes: Buffer.concat([
+        Buffer.from(
+          head(
+            '200 OK',
+            `Content-Encoding: gzip\r\nContent-Length: ${zlib.gzipSync(Buffer.alloc(1 << 20, 32)).length}\r\n`,
+          ),
+        ),
+        zlib.gzipSync(Buffer.alloc(1 << 20, 32)),
+      ]),
+    },
+    'too-large',
+  ],
+  [
+    'corrupt gzip',
+    { kind: 'raw', bytes: `${head('200 OK', 'Content-Encoding: gzip\r\nContent-Length: 10\r\n')}0123456789` },
+    'bad-encoding',
+  ],
+  [
+    'an unknown Content-Encoding',
+    { kind: 'raw', bytes: `${head('200 OK', 'Content-Encoding: zstd\r\nContent-Length: 2\r\n')}{}` },
+    'bad-encoding',
+  ],
   // Two members each under the 4000-byte member limit, together over the 4 KiB reply limit.
-  ['over 4 KiB after the guard', { kind: 'json', body: { websocket: { url: 'ws://a/', token: 't'.repeat(2500), version: 1, x: 'y'.repeat(2500) } } }, 'reply-too-large'],
+  [
+    'over 4 KiB after the guard',
+    {
+      kind: 'json',
+      body: { websocket: { url: 'ws://a/', token: 't'.repeat(2500), version: 1, x: 'y'.repeat(2500) } },
+    },
+    'reply-too-large',
+  ],
 ];
 
 describe('upstream failures with the fallback on', () => {
@@ -80,10 +152,17 @@ describe('upstream failures with the fallback on', () => {
       const before = h.exchanges().length;
       const res = await rawRequest(h.port, request);
       assert.deepEqual(contractViolations(res, device, { fallback: true }), [], res.body.toString('utf8'));
-      const body = JSON.parse(res.body.toString('utf8')) as { websocket: { url: string }; server_time: { timestamp: number } };
+      const body = JSON.parse(res.body.toString('utf8')) as {
+        websocket: { url: string };
+        server_time: { timestamp: number };
+      };
       assert.equal(body.websocket.url, 'ws://127.0.0.1:8000/xiaozhi/v1/');
       assert.ok(Math.abs(body.server_time.timestamp - Date.now()) < 60_000, 'the proxy clock');
-      assert.equal(Object.hasOwn(body.websocket, 'token'), false, 'never a token the proxy does not remember');
+      assert.equal(
+        Object.hasOwn(body.websocket, 'token'),
+        false,
+        'never a token the proxy does not remember',
+      );
       const line = await eventually(() => h.exchanges().slice(before)[0], { what: 'the check log line' });
       assertFallbackLine(line, failure);
     }

@@ -56,7 +56,10 @@ describe('a firmware download cut short', () => {
     assert.equal(line['status'], 200);
     assert.equal(typeof line['bytes'], 'number');
     assert.ok((line['bytes'] as number) < SIZE);
-    assert.equal(server.lines.some((l) => l.msg === 'firmware download complete'), false);
+    assert.equal(
+      server.lines.some((l) => l.msg === 'firmware download complete'),
+      false,
+    );
   });
 
   test('a client that stops reading is cut after the stall timeout', async () => {

@@ -17,7 +17,10 @@ describe('firmware download framing on the wire', () => {
   after(() => server.close());
 
   test('a device download carries Content-Length in that casing, no chunking, only the listed headers', async () => {
-    const raw = await rawExchange(server.port, `GET /firmware/xiaozhi.bin HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`);
+    const raw = await rawExchange(
+      server.port,
+      `GET /firmware/xiaozhi.bin HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`,
+    );
     const res = splitResponse(raw);
     assert.equal(res.status, 200);
     assert.ok(res.headerLines.includes(`Content-Length: ${image.length}`), res.headerLines.join('\n'));
@@ -25,7 +28,15 @@ describe('firmware download framing on the wire', () => {
     assert.ok(res.headerLines.includes('Accept-Ranges: bytes'));
     assert.ok(res.headerLines.includes('Connection: close'));
     const names = res.headerLines.map((line) => line.slice(0, line.indexOf(':')));
-    assert.deepEqual(names.sort(), ['Accept-Ranges', 'Connection', 'Content-Length', 'Content-Type', 'Date', 'ETag', 'Last-Modified']);
+    assert.deepEqual(names.sort(), [
+      'Accept-Ranges',
+      'Connection',
+      'Content-Length',
+      'Content-Type',
+      'Date',
+      'ETag',
+      'Last-Modified',
+    ]);
     assert.equal(res.headers.get('transfer-encoding'), undefined);
     assert.deepEqual(res.body, image);
   });
@@ -43,7 +54,10 @@ describe('firmware download framing on the wire', () => {
   });
 
   test('errors carry only Content-Type, Content-Length, Date and Connection', async () => {
-    const raw = await rawExchange(server.port, `GET /firmware/nope.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    const raw = await rawExchange(
+      server.port,
+      `GET /firmware/nope.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+    );
     const res = splitResponse(raw);
     assert.equal(res.status, 404);
     const names = res.headerLines.map((line) => line.slice(0, line.indexOf(':')));

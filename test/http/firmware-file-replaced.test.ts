@@ -67,7 +67,11 @@ describe('a firmware file replaced on disk', () => {
     const res = splitResponse(raw);
     assert.equal(res.headers.get('content-length'), String(SIZE));
     assert.ok(res.body.length < SIZE, `got ${res.body.length} of ${SIZE} bytes`);
-    assert.ok(server.lines.some((l) => l.msg === 'firmware download aborted' && l['reason'] === 'file changed during the download'));
+    assert.ok(
+      server.lines.some(
+        (l) => l.msg === 'firmware download aborted' && l['reason'] === 'file changed during the download',
+      ),
+    );
   });
 
   test('changed before the request and not yet reloaded: 503, not the unvalidated file', async () => {

@@ -36,12 +36,18 @@ describe('catalog offers end to end', () => {
     const res = await rawRequest(h.port, deviceRequest('python-default-post', { host: '192.168.1.10:8003' }));
     assertDeviceFraming(res, { maxBytes: 4096 });
     const body = JSON.parse(res.body.toString()) as Reply;
-    assert.deepEqual(body.firmware, { version: '1.7.2', url: 'http://192.168.1.10:8003/firmware/bread-1.7.2.bin' });
+    assert.deepEqual(body.firmware, {
+      version: '1.7.2',
+      url: 'http://192.168.1.10:8003/firmware/bread-1.7.2.bin',
+    });
     const offered = (h.exchanges().at(-1)?.firmware as { offered: string | null }).offered;
     assert.match(String(offered), /bread-compact-wifi 1\.7\.2 \(bread-1\.7\.2\.bin\)/);
 
     // What the device sends for a download: only Host and Connection: close (device-contract.md §5).
-    const download = await rawRequest(h.port, 'GET /firmware/bread-1.7.2.bin HTTP/1.1\r\nHost: 192.168.1.10:8003\r\nConnection: close\r\n\r\n');
+    const download = await rawRequest(
+      h.port,
+      'GET /firmware/bread-1.7.2.bin HTTP/1.1\r\nHost: 192.168.1.10:8003\r\nConnection: close\r\n\r\n',
+    );
     assert.equal(download.status, 200);
     assertDeviceFraming(download, { extraHeaders: ['ETag', 'Last-Modified', 'Accept-Ranges'] });
     assert.equal(headerOf(download, 'Content-Type'), 'application/octet-stream');
@@ -57,7 +63,10 @@ describe('catalog offers end to end', () => {
 
   test('upstream_offers: drop removes an upstream offer the catalog did not replace, and the log says why', async () => {
     upstream = 'python-firmware-available';
-    const request = deviceRequest('python-default-post', { host: '192.168.1.10:8003' }).toString('latin1').replaceAll('"version":"1.6.0"', '"version":"1.7.2"').replace('bread-compact-wifi/1.6.0', 'bread-compact-wifi/1.7.2');
+    const request = deviceRequest('python-default-post', { host: '192.168.1.10:8003' })
+      .toString('latin1')
+      .replaceAll('"version":"1.6.0"', '"version":"1.7.2"')
+      .replace('bread-compact-wifi/1.6.0', 'bread-compact-wifi/1.7.2');
     const res = await rawRequest(h.port, Buffer.from(request, 'latin1'));
     const body = JSON.parse(res.body.toString()) as Reply;
     assert.equal(body.firmware?.url ?? '', '', 'no download offered');
@@ -68,7 +77,10 @@ describe('catalog offers end to end', () => {
   test('a reload swaps the catalog: a newer entry is offered at once', async () => {
     const next = buildAppImage({ version: '1.8.0', chipId: 9, size: 2048, seed: 3 });
     writeFileSync(join(h.dir, 'firmware/bread-1.8.0.bin'), next);
-    writeFileSync(join(h.dir, 'firmware/catalog.yaml'), `${catalog}- board: bread-compact-wifi\n  version: "1.8.0"\n  file: bread-1.8.0.bin\n`);
+    writeFileSync(
+      join(h.dir, 'firmware/catalog.yaml'),
+      `${catalog}- board: bread-compact-wifi\n  version: "1.8.0"\n  file: bread-1.8.0.bin\n`,
+    );
     const reloaded = await h.proxy.reload('test');
     assert.equal(reloaded.ok, true);
     upstream = 'python-default-post';

@@ -4,7 +4,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildAppImage } from '../helpers/app-image.js';
 import type { FirmwareServer } from '../helpers/firmware-server.js';
-import { fetchFirmware, rawExchange, splitResponse, startFirmwareServer } from '../helpers/firmware-server.js';
+import {
+  fetchFirmware,
+  rawExchange,
+  splitResponse,
+  startFirmwareServer,
+} from '../helpers/firmware-server.js';
 import { catalogEntryForTarget } from '../../src/http/firmware-route.js';
 
 // Only catalog files are served, looked up by name; nothing is joined from the URL (issue 4, Serving).
@@ -50,7 +55,10 @@ describe('/firmware/ refuses anything that is not a catalog file name', () => {
 
   for (const target of targets) {
     test(`404 for ${target}`, async () => {
-      const raw = await rawExchange(server.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      const raw = await rawExchange(
+        server.port,
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+      );
       assert.equal(splitResponse(raw).status, 404);
     });
   }

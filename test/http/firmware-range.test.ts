@@ -73,13 +73,17 @@ describe('GET/HEAD /firmware/<file>: validators, ranges, If-Range', () => {
     const lastModified = new Date(entry.mtimeMs).toUTCString();
     const partial = [`"${entry.sha256}"`, lastModified];
     for (const ifRange of partial) {
-      const res = await fetchFirmware(server.port, path, { headers: { Range: 'bytes=10-19', 'If-Range': ifRange } });
+      const res = await fetchFirmware(server.port, path, {
+        headers: { Range: 'bytes=10-19', 'If-Range': ifRange },
+      });
       assert.equal(res.status, 206, ifRange);
       assert.deepEqual(res.body, image.subarray(10, 20));
     }
     const whole = ['"0000"', `W/"${entry.sha256}"`, new Date(entry.mtimeMs - 60_000).toUTCString()];
     for (const ifRange of whole) {
-      const res = await fetchFirmware(server.port, path, { headers: { Range: 'bytes=10-19', 'If-Range': ifRange } });
+      const res = await fetchFirmware(server.port, path, {
+        headers: { Range: 'bytes=10-19', 'If-Range': ifRange },
+      });
       assert.equal(res.status, 200, ifRange);
       assert.deepEqual(res.body, image);
     }

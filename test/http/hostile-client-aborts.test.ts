@@ -13,7 +13,12 @@ import { startHarness, type Harness } from '../helpers/proxy-harness.js';
 import { rawRequest } from '../helpers/raw-client.js';
 
 /** An upstream whose routes hang or stream slowly, counting its open connections. */
-async function startSlowUpstream(): Promise<{ url: string; open: () => number; requests: string[]; close: () => Promise<void> }> {
+async function startSlowUpstream(): Promise<{
+  url: string;
+  open: () => number;
+  requests: string[];
+  close: () => Promise<void>;
+}> {
   const sockets = new Set<Socket>();
   const requests: string[] = [];
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -22,7 +27,11 @@ async function startSlowUpstream(): Promise<{ url: string; open: () => number; r
     const url = req.url ?? '';
     if (url.startsWith('/stream') || url.startsWith('/xiaozhi/ota/download/')) {
       // Headers and a first piece of a 10 MB body, then nothing more.
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(10 * 1024 * 1024), Connection: 'close' });
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(10 * 1024 * 1024),
+        Connection: 'close',
+      });
       res.write(Buffer.alloc(64 * 1024, 1));
       return;
     }
@@ -31,7 +40,11 @@ async function startSlowUpstream(): Promise<{ url: string; open: () => number; r
       setTimeout(() => {
         if (res.destroyed) return;
         const body = JSON.stringify({ websocket: { url: 'ws://a/' } });
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(body.length), Connection: 'close' });
+        res.writeHead(200, {
+          'Content-Type': 'application/json',
+          'Content-Length': String(body.length),
+          Connection: 'close',
+        });
         res.end(body);
       }, 300);
       return;
@@ -57,7 +70,11 @@ async function startSlowUpstream(): Promise<{ url: string; open: () => number; r
 }
 
 /** Sends `bytes`, waits `afterMs` (or for `untilBytes` of reply), then destroys the connection. */
-async function abortAfter(port: number, bytes: Buffer | string, { afterMs = 100, untilBytes = 0 } = {}): Promise<number> {
+async function abortAfter(
+  port: number,
+  bytes: Buffer | string,
+  { afterMs = 100, untilBytes = 0 } = {},
+): Promise<number> {
   const socket = net.connect({ host: '127.0.0.1', port });
   socket.on('error', () => {});
   let received = 0;
@@ -110,15 +127,27 @@ describe('clients that go away', () => {
   test('passthrough: before the upstream answers, mid-body upload, mid-response', async () => {
     const count = upstream.requests.length;
     await abortAfter(h.port, 'GET /mcp/hangs HTTP/1.1\r\nHost: x\r\n\r\n', { afterMs: 100 });
-    await abortAfter(h.port, 'POST /mcp/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' + 'u'.repeat(5000), { afterMs: 100 });
-    await abortAfter(h.port, 'POST /mcp/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n', { afterMs: 100 });
+    await abortAfter(
+      h.port,
+      'POST /mcp/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' + 'u'.repeat(5000),
+      { afterMs: 100 },
+    );
+    await abortAfter(
+      h.port,
+      'POST /mcp/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n',
+      { afterMs: 100 },
+    );
     await abortAfter(h.port, 'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n', { untilBytes: 1000 });
     assert.equal(upstream.requests.length, count + 4);
     await nothingLeft();
   });
 
   test('the upstream download relay, mid-download', async () => {
-    await abortAfter(h.port, 'GET /xiaozhi/ota/download/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { untilBytes: 1000 });
+    await abortAfter(
+      h.port,
+      'GET /xiaozhi/ota/download/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      { untilBytes: 1000 },
+    );
     await nothingLeft();
   });
 

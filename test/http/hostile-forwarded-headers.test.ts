@@ -37,21 +37,34 @@ function requests(): [string, Buffer | string][] {
     ['OTA check', deviceCheck({ set: SPOOF })],
     ['OTA GET', `GET /xiaozhi/ota/ HTTP/1.1\r\nHost: 127.0.0.1:8003\r\n${extra}Connection: close\r\n\r\n`],
     ['activate', deviceCheck({ path: '/xiaozhi/ota/activate', body: '{}', set: SPOOF })],
-    ['upstream download', `GET /xiaozhi/ota/download/a.bin HTTP/1.1\r\nHost: 127.0.0.1:8003\r\n${extra}Connection: close\r\n\r\n`],
-    ['passthrough', `GET /mcp/vision/explain HTTP/1.1\r\nHost: 127.0.0.1:8003\r\n${extra}Connection: close\r\n\r\n`],
+    [
+      'upstream download',
+      `GET /xiaozhi/ota/download/a.bin HTTP/1.1\r\nHost: 127.0.0.1:8003\r\n${extra}Connection: close\r\n\r\n`,
+    ],
+    [
+      'passthrough',
+      `GET /mcp/vision/explain HTTP/1.1\r\nHost: 127.0.0.1:8003\r\n${extra}Connection: close\r\n\r\n`,
+    ],
   ];
 }
 
 function headerValues(got: Received, name: string): string[] {
   const out: string[] = [];
-  for (let i = 0; i + 1 < got.rawHeaders.length; i += 2) if (got.rawHeaders[i]?.toLowerCase() === name) out.push(got.rawHeaders[i + 1] as string);
+  for (let i = 0; i + 1 < got.rawHeaders.length; i += 2)
+    if (got.rawHeaders[i]?.toLowerCase() === name) out.push(got.rawHeaders[i + 1] as string);
   return out;
 }
 
 describe('forwarding headers from an untrusted peer', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ yaml: YAML('10.0.0.0/8'), responder: (req) => (req.url.startsWith('/xiaozhi/ota/') && req.method === 'POST' && !req.url.includes('activate') ? { kind: 'capture', name: 'python-default-post' } : { kind: 'text', body: 'ok' }) });
+    h = await startHarness({
+      yaml: YAML('10.0.0.0/8'),
+      responder: (req) =>
+        req.url.startsWith('/xiaozhi/ota/') && req.method === 'POST' && !req.url.includes('activate')
+          ? { kind: 'capture', name: 'python-default-post' }
+          : { kind: 'text', body: 'ok' },
+    });
   });
   after(() => h.close());
 
@@ -82,12 +95,21 @@ describe('forwarding headers from an untrusted peer', () => {
 describe('forwarding headers from a trusted peer', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ yaml: YAML('127.0.0.0/8'), responder: () => ({ kind: 'capture', name: 'python-default-post' }) });
+    h = await startHarness({
+      yaml: YAML('127.0.0.0/8'),
+      responder: () => ({ kind: 'capture', name: 'python-default-post' }),
+    });
   });
   after(() => h.close());
 
   test('the chain is extended, the right-most host and proto believed, the device address resolved', async () => {
-    const request = deviceCheck({ set: [['X-Forwarded-For', '9.9.9.9, 1.2.3.4'], ['X-Forwarded-Host', 'evil.example, ota.example.com'], ['X-Forwarded-Proto', 'https']] });
+    const request = deviceCheck({
+      set: [
+        ['X-Forwarded-For', '9.9.9.9, 1.2.3.4'],
+        ['X-Forwarded-Host', 'evil.example, ota.example.com'],
+        ['X-Forwarded-Proto', 'https'],
+      ],
+    });
     const res = await rawRequest(h.port, request);
     const got = h.upstream.received.at(-1) as Received;
     assert.deepEqual(headerValues(got, 'x-forwarded-for'), ['9.9.9.9, 1.2.3.4, 127.0.0.1']);

@@ -13,19 +13,58 @@ const SMUGGLED = 'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
 
 /** Requests whose framing a front end and a back end could read differently. */
 const ambiguous: [string, string][] = [
-  ['Content-Length and Transfer-Encoding', `POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${SMUGGLED}`],
-  ['two different Content-Lengths', `POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`],
-  ['a list as Content-Length', `POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0, ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`],
-  ['a signed Content-Length', `POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: +${SMUGGLED.length}\r\n\r\n${SMUGGLED}`],
-  ['a Content-Length with letters', `POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 1e2\r\n\r\n${SMUGGLED}`],
-  ['Transfer-Encoding not ending in chunked', `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n${SMUGGLED}`],
-  ['an unknown Transfer-Encoding', `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n${SMUGGLED}`],
-  ['a space before the colon', `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\nContent-Length: 0\r\n\r\n0\r\n\r\n${SMUGGLED}`],
-  ['an obs-folded Transfer-Encoding', `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\nContent-Length: 0\r\n\r\n0\r\n\r\n${SMUGGLED}`],
-  ['a bare LF inside a header line', `POST {path} HTTP/1.1\r\nHost: x\r\nX-A: 1\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n0\r\n\r\n${SMUGGLED}`],
-  ['a bad chunk size', `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;\r\nhello\r\nzz\r\n${SMUGGLED}`],
-  ['a chunk without its CRLF', `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX0\r\n\r\n${SMUGGLED}`],
-  ['a NUL in a header', `POST {path} HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\nContent-Length: 0\r\n\r\n${SMUGGLED}`],
+  [
+    'Content-Length and Transfer-Encoding',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+  ],
+  [
+    'two different Content-Lengths',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
+  ],
+  [
+    'a list as Content-Length',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0, ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
+  ],
+  [
+    'a signed Content-Length',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: +${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
+  ],
+  [
+    'a Content-Length with letters',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 1e2\r\n\r\n${SMUGGLED}`,
+  ],
+  [
+    'Transfer-Encoding not ending in chunked',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+  ],
+  [
+    'an unknown Transfer-Encoding',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+  ],
+  [
+    'a space before the colon',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\nContent-Length: 0\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+  ],
+  [
+    'an obs-folded Transfer-Encoding',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\nContent-Length: 0\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+  ],
+  [
+    'a bare LF inside a header line',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nX-A: 1\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+  ],
+  [
+    'a bad chunk size',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;\r\nhello\r\nzz\r\n${SMUGGLED}`,
+  ],
+  [
+    'a chunk without its CRLF',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX0\r\n\r\n${SMUGGLED}`,
+  ],
+  [
+    'a NUL in a header',
+    `POST {path} HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\nContent-Length: 0\r\n\r\n${SMUGGLED}`,
+  ],
 ];
 
 describe('request smuggling', () => {
@@ -62,9 +101,15 @@ describe('request smuggling', () => {
     );
     assert.equal(res.status, 200);
     const got = h.upstream.received.slice(before);
-    assert.deepEqual(got.map((r) => `${r.method} ${r.url}`), ['POST /mcp/vision/explain', 'GET /mcp/second']);
+    assert.deepEqual(
+      got.map((r) => `${r.method} ${r.url}`),
+      ['POST /mcp/vision/explain', 'GET /mcp/second'],
+    );
     assert.equal(got[0]?.body.toString('latin1'), body);
-    assert.equal(h.upstream.received.some((r) => r.url === '/smuggled'), false);
+    assert.equal(
+      h.upstream.received.some((r) => r.url === '/smuggled'),
+      false,
+    );
   });
 
   test('pipelined checks on one connection are answered in order, each as its own exchange', async () => {

@@ -15,20 +15,76 @@ import { rawRequest, type RawResponse } from '../helpers/raw-client.js';
 const replies: [string, Reply][] = [
   ['a malformed status line', { kind: 'raw', bytes: 'HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}' }],
   ['a status out of range', { kind: 'raw', bytes: 'HTTP/1.1 1000 Big\r\nContent-Length: 2\r\n\r\n{}' }],
-  ['a reason phrase with a control byte', { kind: 'raw', bytes: 'HTTP/1.1 200 O\x01K\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok' }],
-  ['a reason phrase with DEL', { kind: 'raw', bytes: 'HTTP/1.1 200 O\x7fK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok' }],
-  ['a header value with DEL', { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nContent-Type: text/pl\x7fain\r\nX-Odd: a\x7fb\r\nContent-Length: 2\r\n\r\nok' }],
-  ['a header value with obs-text', { kind: 'raw', bytes: Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=\xff\xfe\r\nX-Odd: \x80\x81\r\nContent-Length: 2\r\n\r\nok', 'latin1') }],
-  ['a header name with a space', { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 2\r\n\r\nok' }],
-  ['a header without a colon', { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nNoColonHere\r\nContent-Length: 2\r\n\r\nok' }],
-  ['an obs-folded header', { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 2\r\n\r\nok' }],
-  ['a NUL in a header value', { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nX-Nul: a\x00b\r\nContent-Length: 2\r\n\r\nok' }],
-  ['LF-only line ends', { kind: 'raw', bytes: 'HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 2\n\nok' }],
-  ['a 20 KiB header block', { kind: 'raw', bytes: `HTTP/1.1 200 OK\r\nX-Big: ${'b'.repeat(20_000)}\r\nContent-Length: 2\r\n\r\nok` }],
-  ['Content-Length and Transfer-Encoding together', { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n' }],
+  [
+    'a reason phrase with a control byte',
+    { kind: 'raw', bytes: 'HTTP/1.1 200 O\x01K\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok' },
+  ],
+  [
+    'a reason phrase with DEL',
+    { kind: 'raw', bytes: 'HTTP/1.1 200 O\x7fK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok' },
+  ],
+  [
+    'a header value with DEL',
+    {
+      kind: 'raw',
+      bytes:
+        'HTTP/1.1 200 OK\r\nContent-Type: text/pl\x7fain\r\nX-Odd: a\x7fb\r\nContent-Length: 2\r\n\r\nok',
+    },
+  ],
+  [
+    'a header value with obs-text',
+    {
+      kind: 'raw',
+      bytes: Buffer.from(
+        'HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=\xff\xfe\r\nX-Odd: \x80\x81\r\nContent-Length: 2\r\n\r\nok',
+        'latin1',
+      ),
+    },
+  ],
+  [
+    'a header name with a space',
+    { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 2\r\n\r\nok' },
+  ],
+  [
+    'a header without a colon',
+    { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nNoColonHere\r\nContent-Length: 2\r\n\r\nok' },
+  ],
+  [
+    'an obs-folded header',
+    { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 2\r\n\r\nok' },
+  ],
+  [
+    'a NUL in a header value',
+    { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nX-Nul: a\x00b\r\nContent-Length: 2\r\n\r\nok' },
+  ],
+  [
+    'LF-only line ends',
+    { kind: 'raw', bytes: 'HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 2\n\nok' },
+  ],
+  [
+    'a 20 KiB header block',
+    { kind: 'raw', bytes: `HTTP/1.1 200 OK\r\nX-Big: ${'b'.repeat(20_000)}\r\nContent-Length: 2\r\n\r\nok` },
+  ],
+  [
+    'Content-Length and Transfer-Encoding together',
+    {
+      kind: 'raw',
+      bytes: 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+    },
+  ],
   ['a negative Content-Length', { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nok' }],
-  ['a bad chunk size', { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n' }],
-  ['an unasked-for 101', { kind: 'raw', bytes: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi' }],
+  [
+    'a bad chunk size',
+    { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n' },
+  ],
+  [
+    'an unasked-for 101',
+    {
+      kind: 'raw',
+      bytes:
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi',
+    },
+  ],
   ['100 Continue then nothing', { kind: 'close-after', bytes: 'HTTP/1.1 100 Continue\r\n\r\n' }],
   ['a reset', { kind: 'reset' }],
   ['a close mid-headers', { kind: 'close-after', bytes: 'HTTP/1.1 200 OK\r\nContent-Ty' }],
@@ -39,7 +95,10 @@ const routes: [string, () => Buffer | string][] = [
   ['OTA check', () => deviceCheck()],
   ['OTA GET', () => 'GET /xiaozhi/ota/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'],
   ['activate', () => deviceCheck({ path: '/xiaozhi/ota/activate', body: '{}' })],
-  ['upstream download', () => 'GET /xiaozhi/ota/download/a.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'],
+  [
+    'upstream download',
+    () => 'GET /xiaozhi/ota/download/a.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+  ],
   ['passthrough', () => 'GET /mcp/vision/explain HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'],
 ];
 
@@ -58,12 +117,14 @@ describe('hostile upstream replies on every route', () => {
     test(name, async () => {
       reply = upstreamReply;
       for (const [route, request] of routes) {
-        const res: RawResponse | 'closed' = await rawRequest(h.port, request(), { timeoutMs: 5000 }).catch((error: Error) => {
-          // Passthrough streams: when the upstream's body breaks after its headers, the connection is cut
-          // (nothing else can tell the client); every device-facing route must answer in full.
-          if (route === 'passthrough' && /no header block/.test(error.message)) return 'closed' as const;
-          throw error;
-        });
+        const res: RawResponse | 'closed' = await rawRequest(h.port, request(), { timeoutMs: 5000 }).catch(
+          (error: Error) => {
+            // Passthrough streams: when the upstream's body breaks after its headers, the connection is cut
+            // (nothing else can tell the client); every device-facing route must answer in full.
+            if (route === 'passthrough' && /no header block/.test(error.message)) return 'closed' as const;
+            throw error;
+          },
+        );
         if (res === 'closed') continue;
         const where = `${route}: ${res.statusLine}`;
         if (route === 'passthrough' && res.status < 400) {
@@ -79,7 +140,9 @@ describe('hostile upstream replies on every route', () => {
       }
       // Every upstream socket used for a broken exchange is gone: none is still busy in the agent.
       const agent = h.proxy.app.runtime.agents.http;
-      await eventually(() => Object.values(agent.sockets).every((list) => (list?.length ?? 0) === 0), { what: 'no busy upstream sockets' });
+      await eventually(() => Object.values(agent.sockets).every((list) => (list?.length ?? 0) === 0), {
+        what: 'no busy upstream sockets',
+      });
     });
   }
 

@@ -19,7 +19,12 @@ const cases: [string, string, unknown, string[]][] = [
     { websocket: { token: 't' } },
     ['websocket.url-dropped:not-ws'],
   ],
-  ['a websocket version that is no number is dropped', '{"websocket":{"url":"ws://a/","version":"v3"}}', { websocket: { url: 'ws://a/' } }, ['websocket.version-dropped:not-number']],
+  [
+    'a websocket version that is no number is dropped',
+    '{"websocket":{"url":"ws://a/","version":"v3"}}',
+    { websocket: { url: 'ws://a/' } },
+    ['websocket.version-dropped:not-number'],
+  ],
   [
     'an mqtt keepalive that is no number is dropped',
     '{"mqtt":{"endpoint":"mqtt.example.com:1883","keepalive":null}}',
@@ -59,10 +64,17 @@ describe('upstream sections that used to slip past the guard', () => {
   }
 
   test('a device ≤ 1.5.9 gets its firmware object with such an activation reply', async () => {
-    reply = { kind: 'text', body: '{"activation":{"code":"123456"}}', headers: { 'Content-Type': 'application/json' } };
+    reply = {
+      kind: 'text',
+      body: '{"activation":{"code":"123456"}}',
+      headers: { 'Content-Type': 'application/json' },
+    };
     const res = await rawRequest(h.port, deviceCheck({ drop: ['Activation-Version'] }));
     assert.deepEqual(contractViolations(res, LEGACY_DEVICE), []);
-    assert.deepEqual(JSON.parse(res.body.toString('utf8')), { activation: { code: '123456' }, firmware: { version: '1.6.0', url: '' } });
+    assert.deepEqual(JSON.parse(res.body.toString('utf8')), {
+      activation: { code: '123456' },
+      firmware: { version: '1.6.0', url: '' },
+    });
   });
 
   test('a real error shape still passes untouched', async () => {

@@ -33,12 +33,18 @@ describe('device bodies over the limit', () => {
 
   test('a declared length over the limit: 413 at once, without waiting for the body', async () => {
     // Only the head is sent: the answer must not wait for 100 000 bytes that never come.
-    const head = deviceCheck().toString('latin1').split('\r\n\r\n')[0]?.replace(/Content-Length: \d+/, 'Content-Length: 100000');
+    const head = deviceCheck()
+      .toString('latin1')
+      .split('\r\n\r\n')[0]
+      ?.replace(/Content-Length: \d+/, 'Content-Length: 100000');
     await expect413(`${head}\r\n\r\n`);
   });
 
   test('a chunked body crossing the limit: 413', async () => {
-    const head = deviceCheck().toString('latin1').split('\r\n\r\n')[0]?.replace(/Content-Length: \d+/, 'Transfer-Encoding: chunked');
+    const head = deviceCheck()
+      .toString('latin1')
+      .split('\r\n\r\n')[0]
+      ?.replace(/Content-Length: \d+/, 'Transfer-Encoding: chunked');
     const chunk = 'x'.repeat(1500);
     await expect413(`${head}\r\n\r\n5dc\r\n${chunk}\r\n5dc\r\n${chunk}\r\n0\r\n\r\n`);
   });

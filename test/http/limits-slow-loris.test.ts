@@ -55,38 +55,46 @@ describe('slow clients', () => {
   let h: Harness;
   const clients: Slow[] = [];
   before(async () => {
-    h = await startHarness({ yaml: `limits:\n  headers_timeout_ms: ${HEADERS_MS}\n  request_timeout_ms: ${REQUEST_MS}\n` });
+    h = await startHarness({
+      yaml: `limits:\n  headers_timeout_ms: ${HEADERS_MS}\n  request_timeout_ms: ${REQUEST_MS}\n`,
+    });
   });
   after(async () => {
     for (const client of clients) client.stop();
     await h.close();
   });
 
-  test('trickled headers (also from half-open clients), silent connections and trickled bodies are closed; devices are still answered', { timeout: 20_000 }, async () => {
-    const head = deviceCheck().toString('latin1').split('\r\n\r\n')[0] ?? '';
-    for (let i = 0; i < 20; i++) clients.push(slowClient(h.port, 'POST /xiaozhi/ota/ HTTP/1.1\r\nHost: x\r\n', 'X'));
-    for (let i = 0; i < 10; i++) clients.push(slowClient(h.port, '', ''));
-    for (let i = 0; i < 10; i++) clients.push(slowClient(h.port, 'GET / HTTP/1.1\r\n', 'Y', { halfOpen: true }));
-    for (let i = 0; i < 10; i++) clients.push(slowClient(h.port, `${head}\r\n\r\n`, '{'));
+  test(
+    'trickled headers (also from half-open clients), silent connections and trickled bodies are closed; devices are still answered',
+    { timeout: 20_000 },
+    async () => {
+      const head = deviceCheck().toString('latin1').split('\r\n\r\n')[0] ?? '';
+      for (let i = 0; i < 20; i++)
+        clients.push(slowClient(h.port, 'POST /xiaozhi/ota/ HTTP/1.1\r\nHost: x\r\n', 'X'));
+      for (let i = 0; i < 10; i++) clients.push(slowClient(h.port, '', ''));
+      for (let i = 0; i < 10; i++)
+        clients.push(slowClient(h.port, 'GET / HTTP/1.1\r\n', 'Y', { halfOpen: true }));
+      for (let i = 0; i < 10; i++) clients.push(slowClient(h.port, `${head}\r\n\r\n`, '{'));
 
-    // Meanwhile a device check is answered promptly.
-    const started = performance.now();
-    const res = await rawRequest(h.port, deviceCheck());
-    assert.equal(res.status, 200);
-    assert.ok(performance.now() - started < 500);
+      // Meanwhile a device check is answered promptly.
+      const started = performance.now();
+      const res = await rawRequest(h.port, deviceCheck());
+      assert.equal(res.status, 200);
+      assert.ok(performance.now() - started < 500);
 
-    const results = await Promise.all(clients.map((c) => c.closed));
-    for (const [i, { bytes, afterMs }] of results.entries()) {
-      // The deadline plus one checking interval plus scheduling slack.
-      // (+ the 1 s a client may linger to read its 408.)
-      const limit = (i < 40 ? HEADERS_MS : REQUEST_MS) + 1000 + 1000 + 1500;
-      assert.ok(afterMs < limit, `client ${i} closed after ${Math.round(afterMs)} ms`);
-      if (bytes.length > 0) {
-        const reply = parseRawResponse(bytes);
-        assert.equal(reply.status, 408);
-        assert.deepEqual(errorFramingViolations(reply), []);
+      const results = await Promise.all(clients.map((c) => c.closed));
+      for (const [i, { bytes, afterMs }] of results.entries()) {
+        // The deadline plus one checking interval plus scheduling slack.
+        // (+ the 1 s a client may linger to read its 408.)
+        const limit = (i < 40 ? HEADERS_MS : REQUEST_MS) + 1000 + 1000 + 1500;
+        assert.ok(afterMs < limit, `client ${i} closed after ${Math.round(afterMs)} ms`);
+        if (bytes.length > 0) {
+          const reply = parseRawResponse(bytes);
+          assert.equal(reply.status, 408);
+          assert.deepEqual(errorFramingViolations(reply), []);
+        }
       }
-    }
-    assert.equal(h.upstream.received.length, 1, 'only the device check went upstream');
-  });
+      assert.equal(h.upstream.received.length, 1, 'only the device check went upstream');
+    },
+  );
 });

@@ -20,8 +20,14 @@ function value(text: string, name: string, labels: Record<string, string> = {}):
     if (line.startsWith('#')) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (.+)$/.exec(line);
     if (match === null || match[1] !== name) continue;
-    const got = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v) && Object.keys(got).length === Object.keys(labels).length) return Number(match[3]);
+    const got = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    if (
+      Object.entries(labels).every(([k, v]) => got[k] === v) &&
+      Object.keys(got).length === Object.keys(labels).length
+    )
+      return Number(match[3]);
   }
   return undefined;
 }
@@ -49,7 +55,8 @@ describe('metrics after scripted traffic', () => {
       responder: () => reply,
       yaml: 'websocket:\n  url: ws://{host}:8000/xiaozhi/v1/\nfirmware:\n  dir: firmware\nlimits:\n  device_body_bytes: 4096\n',
       files: {
-        'firmware/catalog.yaml': '- board: bread-compact-wifi\n  version: 1.7.0\n  file: small.bin\n- board: other-board\n  version: 1.8.0\n  file: big.bin\n',
+        'firmware/catalog.yaml':
+          '- board: bread-compact-wifi\n  version: 1.7.0\n  file: small.bin\n- board: other-board\n  version: 1.8.0\n  file: big.bin\n',
         'firmware/small.bin': SMALL,
         'firmware/big.bin': BIG,
       },
@@ -62,10 +69,13 @@ describe('metrics after scripted traffic', () => {
     for (const outcome of ['rewritten', 'passthrough', 'guard-repaired', 'fallback', 'rejected', 'failed']) {
       assert.equal(value(text, 'xiaozhi_ota_proxy_ota_checks_total', { outcome }), 0, outcome);
     }
-    for (const event of ['started', 'completed', 'aborted']) assert.equal(value(text, 'xiaozhi_ota_proxy_firmware_downloads_total', { event }), 0);
+    for (const event of ['started', 'completed', 'aborted'])
+      assert.equal(value(text, 'xiaozhi_ota_proxy_firmware_downloads_total', { event }), 0);
     assert.equal(value(text, 'xiaozhi_ota_proxy_config_reloads_total', { result: 'ok' }), 0);
     assert.equal(value(text, 'xiaozhi_ota_proxy_config_reloads_total', { result: 'failed' }), 0);
-    const hash = createHash('sha256').update(readFileSync(join(h.dir, 'proxy.yaml'))).digest('hex');
+    const hash = createHash('sha256')
+      .update(readFileSync(join(h.dir, 'proxy.yaml')))
+      .digest('hex');
     assert.equal(value(text, 'xiaozhi_ota_proxy_config_info', { hash }), 1);
     assert.equal(value(text, 'xiaozhi_ota_proxy_catalog_entries'), 2);
     assert.equal(value(text, 'xiaozhi_ota_proxy_breaker_state', { state: 'closed' }), 1);
@@ -77,7 +87,10 @@ describe('metrics after scripted traffic', () => {
     reply = { kind: 'capture', name: 'python-default-post' };
     await rawRequest(h.port, device());
     await rawRequest(h.port, device());
-    reply = { kind: 'json', body: { websocket: { url: 'ws://192.168.1.10:8000/xiaozhi/v1/', version: '3' } } };
+    reply = {
+      kind: 'json',
+      body: { websocket: { url: 'ws://192.168.1.10:8000/xiaozhi/v1/', version: '3' } },
+    };
     await rawRequest(h.port, device());
     reply = { kind: 'capture', name: 'python-no-device-id' };
     await rawRequest(h.port, device());
@@ -85,13 +98,15 @@ describe('metrics after scripted traffic', () => {
     await rawRequest(h.port, device());
     reply = { kind: 'text', body: 'nope', status: 500 };
     await rawRequest(h.port, device());
-    const head = 'POST /xiaozhi/ota/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n';
+    const head =
+      'POST /xiaozhi/ota/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n';
     await rawRequest(h.port, Buffer.concat([Buffer.from(head), Buffer.alloc(5000, 0x20)]));
     reply = { kind: 'text', body: 'OTA接口运行正常' };
     await rawRequest(h.port, 'GET /xiaozhi/ota/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
 
     const text = await scrape(h);
-    const checks = (outcome: string): number | undefined => value(text, 'xiaozhi_ota_proxy_ota_checks_total', { outcome });
+    const checks = (outcome: string): number | undefined =>
+      value(text, 'xiaozhi_ota_proxy_ota_checks_total', { outcome });
     assert.equal(checks('rewritten'), 2);
     assert.equal(checks('guard-repaired'), 1);
     assert.equal(checks('passthrough'), 1);
@@ -106,18 +121,33 @@ describe('metrics after scripted traffic', () => {
     assert.equal(value(text, 'xiaozhi_ota_proxy_upstream_errors_total', { failure: 'refused' }), 0);
     assert.equal(value(text, 'xiaozhi_ota_proxy_upstream_duration_seconds_count', { kind: 'check' }), 6);
     assert.equal(value(text, 'xiaozhi_ota_proxy_upstream_duration_seconds_count', { kind: 'get' }), 1);
-    assert.ok((value(text, 'xiaozhi_ota_proxy_upstream_duration_seconds_bucket', { kind: 'check', le: '+Inf' }) ?? 0) === 6);
+    assert.ok(
+      (value(text, 'xiaozhi_ota_proxy_upstream_duration_seconds_bucket', { kind: 'check', le: '+Inf' }) ??
+        0) === 6,
+    );
     // The repaired reply is also the one remembered: both fallback replies carry its `version: "3"` and get the same repair.
-    assert.equal(value(text, 'xiaozhi_ota_proxy_guard_repairs_total', { repair: 'websocket.version-number' }), 3);
+    assert.equal(
+      value(text, 'xiaozhi_ota_proxy_guard_repairs_total', { repair: 'websocket.version-number' }),
+      3,
+    );
     assert.equal(value(text, 'xiaozhi_ota_proxy_rules_applied_total', { rule: 'websocket' }), 2);
     assert.equal(value(text, 'xiaozhi_ota_proxy_rules_applied_total', { rule: 'fallback' }), 2);
     // Every check but the error shape and the 413 got the catalog's 1.7.0 (the fallback offers it too).
-    assert.equal(value(text, 'xiaozhi_ota_proxy_firmware_offers_total', { board: 'bread-compact-wifi', version: '1.7.0' }), 5);
+    assert.equal(
+      value(text, 'xiaozhi_ota_proxy_firmware_offers_total', {
+        board: 'bread-compact-wifi',
+        version: '1.7.0',
+      }),
+      5,
+    );
     assert.equal(value(text, 'xiaozhi_ota_proxy_fallback_remembered_devices'), 1);
   });
 
   test('downloads started, completed and aborted, with the bytes sent', async () => {
-    const whole = await rawRequest(h.port, 'GET /firmware/small.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const whole = await rawRequest(
+      h.port,
+      'GET /firmware/small.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     assert.equal(whole.status, 200);
     await new Promise<void>((resolve, reject) => {
       const socket = connect(h.port, '127.0.0.1');
@@ -132,7 +162,10 @@ describe('metrics after scripted traffic', () => {
       socket.on('error', reject);
       socket.write('GET /firmware/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     });
-    await until(async () => value(await scrape(h), 'xiaozhi_ota_proxy_firmware_downloads_total', { event: 'aborted' }) === 1);
+    await until(
+      async () =>
+        value(await scrape(h), 'xiaozhi_ota_proxy_firmware_downloads_total', { event: 'aborted' }) === 1,
+    );
     const text = await scrape(h);
     assert.equal(value(text, 'xiaozhi_ota_proxy_firmware_downloads_total', { event: 'started' }), 2);
     assert.equal(value(text, 'xiaozhi_ota_proxy_firmware_downloads_total', { event: 'completed' }), 1);
@@ -154,6 +187,10 @@ describe('metrics after scripted traffic', () => {
     assert.ok((value(text, 'xiaozhi_ota_proxy_config_reloads_total', { result: 'failed' }) ?? 0) >= 1);
     const hash = createHash('sha256').update(changed).digest('hex');
     assert.equal(value(text, 'xiaozhi_ota_proxy_config_info', { hash }), 1);
-    assert.equal(text.split('\n').filter((l) => l.startsWith('xiaozhi_ota_proxy_config_info{')).length, 1, 'one hash at a time');
+    assert.equal(
+      text.split('\n').filter((l) => l.startsWith('xiaozhi_ota_proxy_config_info{')).length,
+      1,
+      'one hash at a time',
+    );
   });
 });

@@ -10,7 +10,11 @@ import { assertDeviceFraming, rawRequest } from '../helpers/raw-client.js';
 const body = readCapture('python-default-post', 'response').body;
 
 function compressed(encoding: string, bytes: Buffer): Reply {
-  return { kind: 'text', body: bytes, headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding } };
+  return {
+    kind: 'text',
+    body: bytes,
+    headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding },
+  };
 }
 
 describe('compressed upstream replies', () => {
@@ -31,7 +35,10 @@ describe('compressed upstream replies', () => {
       const res = await rawRequest(h.port, deviceRequest('python-default-post'));
       assert.equal(res.status, 200);
       assertDeviceFraming(res);
-      assert.equal((JSON.parse(res.body.toString()) as { websocket: { url: string } }).websocket.url, 'ws://172.21.0.5:8000/xiaozhi/v1/');
+      assert.equal(
+        (JSON.parse(res.body.toString()) as { websocket: { url: string } }).websocket.url,
+        'ws://172.21.0.5:8000/xiaozhi/v1/',
+      );
     });
   }
 

@@ -36,8 +36,16 @@ describe('forwarding an OTA check upstream', () => {
     assert.equal(got?.method, 'POST');
     assert.equal(got?.url, '/xiaozhi/ota/');
     assert.deepEqual(got?.body, sent.body);
-    const names = ['Accept-Language', 'Activation-Version', 'Client-Id', 'Content-Type', 'Device-Id', 'User-Agent'];
-    for (const name of names) assert.deepEqual(rawHeader(got, name), [sent.headers.find(([k]) => k === name)?.[1]], name);
+    const names = [
+      'Accept-Language',
+      'Activation-Version',
+      'Client-Id',
+      'Content-Type',
+      'Device-Id',
+      'User-Agent',
+    ];
+    for (const name of names)
+      assert.deepEqual(rawHeader(got, name), [sent.headers.find(([k]) => k === name)?.[1]], name);
     const order = (got?.rawHeaders ?? []).filter((_, i) => i % 2 === 0).filter((n) => names.includes(n));
     assert.deepEqual(order, names, 'device header order kept');
     assert.deepEqual(rawHeader(got, 'Accept-Encoding'), ['identity']);
@@ -61,7 +69,10 @@ describe('forwarding an OTA check upstream', () => {
   });
 
   test('from a trusted peer (loopback), X-Forwarded-* are believed and extended', async () => {
-    const req = withHeaders(deviceRequest('python-default-post', { host: 'proxy.lan:8003' }), 'X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Host: ota.example.com\r\nX-Forwarded-Proto: https\r\n');
+    const req = withHeaders(
+      deviceRequest('python-default-post', { host: 'proxy.lan:8003' }),
+      'X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Host: ota.example.com\r\nX-Forwarded-Proto: https\r\n',
+    );
     await rawRequest(h.port, req);
     const got = h.upstream.received.at(-1);
     assert.deepEqual(rawHeader(got, 'X-Forwarded-For'), ['203.0.113.9, 127.0.0.1']);
@@ -80,7 +91,10 @@ describe('forwarding from an untrusted peer', () => {
   after(() => h.close());
 
   test('client-sent X-Forwarded-* are replaced by what the proxy saw', async () => {
-    const req = withHeaders(deviceRequest('python-default-post', { host: 'proxy.lan:8003' }), 'X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\nX-Real-IP: 6.6.6.6\r\n');
+    const req = withHeaders(
+      deviceRequest('python-default-post', { host: 'proxy.lan:8003' }),
+      'X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\nX-Real-IP: 6.6.6.6\r\n',
+    );
     await rawRequest(h.port, req);
     const got = h.upstream.received.at(-1);
     assert.deepEqual(rawHeader(got, 'X-Forwarded-For'), ['127.0.0.1']);

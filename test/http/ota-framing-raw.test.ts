@@ -40,14 +40,22 @@ describe('device-facing framing on raw bytes', () => {
     });
   }
 
-  for (const name of ['java-error-missing-device-id', 'java-error-blank-device-id', 'java-error-invalid-device-id', 'java-no-trailing-slash', 'python-no-device-id']) {
+  for (const name of [
+    'java-error-missing-device-id',
+    'java-error-blank-device-id',
+    'java-error-invalid-device-id',
+    'java-no-trailing-slash',
+    'python-no-device-id',
+  ]) {
     test(`${name}: the error shape passes untouched, re-framed with Content-Length`, async () => {
       reply = name;
       const res = await rawRequest(h.port, deviceRequest('python-default-post'));
       assert.equal(res.status, 200);
       assertDeviceFraming(res);
       const expected = readCapture(name, 'response');
-      const chunked = expected.headers.some(([k, v]) => k.toLowerCase() === 'transfer-encoding' && v === 'chunked');
+      const chunked = expected.headers.some(
+        ([k, v]) => k.toLowerCase() === 'transfer-encoding' && v === 'chunked',
+      );
       // The Java error replies arrive chunked; the device gets the decoded body with a length.
       const body = chunked ? dechunk(expected.body) : expected.body;
       assert.deepEqual(res.body, body);
@@ -85,7 +93,10 @@ describe('device-facing framing on raw bytes', () => {
   });
 
   test('errors the proxy writes itself are framed too (404 on a switched-off path)', async () => {
-    const res = await rawRequest(h.port, 'GET /firmware/x.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    const res = await rawRequest(
+      h.port,
+      'GET /firmware/x.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+    );
     assert.equal(res.status, 404);
     assertDeviceFraming(res);
   });

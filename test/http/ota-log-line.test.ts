@@ -10,7 +10,10 @@ describe('the check log line', () => {
   let h: Harness;
   let reply: Reply = { kind: 'capture', name: 'python-auth-token' };
   before(async () => {
-    h = await startHarness({ responder: () => reply, yaml: 'websocket:\n  url: ws://{host}:8000/xiaozhi/v1/\nmqtt: strip\n' });
+    h = await startHarness({
+      responder: () => reply,
+      yaml: 'websocket:\n  url: ws://{host}:8000/xiaozhi/v1/\nmqtt: strip\n',
+    });
   });
   after(() => h.close());
 
@@ -31,7 +34,13 @@ describe('the check log line', () => {
   });
 
   test('guard repairs are named and the line is written at warn', async () => {
-    reply = { kind: 'json', body: { websocket: { url: 'ws://a/', version: '3' }, server_time: { timestamp: 1795300269, timezone_offset: 330.0 } } };
+    reply = {
+      kind: 'json',
+      body: {
+        websocket: { url: 'ws://a/', version: '3' },
+        server_time: { timestamp: 1795300269, timezone_offset: 330.0 },
+      },
+    };
     await rawRequest(h.port, deviceRequest('python-default-post'));
     const line = h.exchanges().at(-1) as Record<string, unknown>;
     assert.equal(line.level, 40);

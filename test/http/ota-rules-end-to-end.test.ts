@@ -10,7 +10,10 @@ import { rawRequest } from '../helpers/raw-client.js';
 
 type Reply = Record<string, Record<string, unknown> | undefined>;
 
-async function check(h: Harness, request = deviceRequest('python-default-post', { host: '192.168.1.10:8003' })): Promise<Reply> {
+async function check(
+  h: Harness,
+  request = deviceRequest('python-default-post', { host: '192.168.1.10:8003' }),
+): Promise<Reply> {
   const res = await rawRequest(h.port, request);
   assert.equal(res.status, 200);
   return JSON.parse(res.body.toString('utf8')) as Reply;
@@ -52,7 +55,10 @@ describe('rules end to end', () => {
   test('rewrite: the container firmware URL follows the origin the device used', async () => {
     reply = 'python-firmware-available';
     const body = await check(h);
-    assert.equal(body.firmware?.url, 'http://192.168.1.10:8003/xiaozhi/ota/download/bread-compact-wifi_1.7.0.bin');
+    assert.equal(
+      body.firmware?.url,
+      'http://192.168.1.10:8003/xiaozhi/ota/download/bread-compact-wifi_1.7.0.bin',
+    );
     assert.equal(body.firmware?.version, '1.7.0');
   });
 
@@ -65,7 +71,13 @@ describe('rules end to end', () => {
 
   test('when.source: a device behind a trusted proxy is matched by its X-Forwarded-For hop', async () => {
     reply = 'python-default-post';
-    const body = await check(h, addHeaders(deviceRequest('python-default-post', { host: '192.168.1.10:8003' }), 'X-Forwarded-For: 10.1.2.3\r\n'));
+    const body = await check(
+      h,
+      addHeaders(
+        deviceRequest('python-default-post', { host: '192.168.1.10:8003' }),
+        'X-Forwarded-For: 10.1.2.3\r\n',
+      ),
+    );
     assert.equal(body.websocket?.url, 'ws://lan-voice.example:8000/xiaozhi/v1/');
   });
 
@@ -101,7 +113,11 @@ describe('rules end to end', () => {
   test('activation passes untouched; the placeholder firmware URL is not rewritten', async () => {
     reply = 'java-unbound-device';
     const body = await check(h);
-    assert.deepEqual(body.activation, { code: '182071', message: 'http://xiaozhi.server.com\n182071', challenge: 'aa:bb:cc:dd:ee:01' });
+    assert.deepEqual(body.activation, {
+      code: '182071',
+      message: 'http://xiaozhi.server.com\n182071',
+      challenge: 'aa:bb:cc:dd:ee:01',
+    });
     assert.match(String(body.firmware?.url), /NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL$/);
   });
 });

@@ -12,16 +12,39 @@ import { assertDeviceFraming, rawRequest } from '../helpers/raw-client.js';
 const cases: [string, Reply, number][] = [
   ['5xx', { kind: 'text', status: 500, body: 'Internal Server Error' }, 502],
   ['3xx redirect', { kind: 'text', status: 302, body: '', headers: { Location: 'http://elsewhere/' } }, 502],
-  ['2xx without a body', { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' }, 502],
+  [
+    '2xx without a body',
+    { kind: 'raw', bytes: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' },
+    502,
+  ],
   ['non-JSON', { kind: 'text', body: '<html>nginx</html>' }, 502],
   ['JSON that is not an object', { kind: 'json', body: [1, 2, 3] }, 502],
-  ['truncated body', { kind: 'close-after', bytes: 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"websocket":{"url":"ws://' }, 502],
+  [
+    'truncated body',
+    {
+      kind: 'close-after',
+      bytes:
+        'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"websocket":{"url":"ws://',
+    },
+    502,
+  ],
   ['reset', { kind: 'reset' }, 502],
   ['timeout', { kind: 'hang' }, 504],
   ['malformed status line', { kind: 'raw', bytes: 'HTTQ/9 what\r\n\r\n' }, 502],
-  ['over max_body_bytes', { kind: 'json', body: { websocket: { url: 'ws://a/', pad: 'x'.repeat(5000) } } }, 502],
+  [
+    'over max_body_bytes',
+    { kind: 'json', body: { websocket: { url: 'ws://a/', pad: 'x'.repeat(5000) } } },
+    502,
+  ],
   // Two members each under the 4000-byte member limit, together over the 4 KiB reply limit.
-  ['over 4 KiB after the guard', { kind: 'json', body: { websocket: { url: 'ws://a/', token: 't'.repeat(2500), version: 1, x: 'y'.repeat(2500) } } }, 502],
+  [
+    'over 4 KiB after the guard',
+    {
+      kind: 'json',
+      body: { websocket: { url: 'ws://a/', token: 't'.repeat(2500), version: 1, x: 'y'.repeat(2500) } },
+    },
+    502,
+  ],
 ];
 
 describe('upstream failures with fallback disabled', () => {
@@ -30,7 +53,8 @@ describe('upstream failures with fallback disabled', () => {
   before(async () => {
     h = await startHarness({
       responder: () => reply,
-      fullYaml: 'listen: 127.0.0.1:0\nupstream:\n  url: {{upstream}}\n  timeout_ms: 300\n  max_body_bytes: 4096\nfallback:\n  enabled: false\nbreaker:\n  failures: 1000\n',
+      fullYaml:
+        'listen: 127.0.0.1:0\nupstream:\n  url: {{upstream}}\n  timeout_ms: 300\n  max_body_bytes: 4096\nfallback:\n  enabled: false\nbreaker:\n  failures: 1000\n',
     });
   });
   after(() => h.close());

@@ -30,11 +30,17 @@ describe('websocket.url template, trusted loopback peer', () => {
   after(() => h.close());
 
   test('from the Host header (the Docker 172.x address is replaced)', async () => {
-    assert.equal(await wsUrl(h.port, deviceRequest('python-default-post', { host: '192.168.1.10:8003' })), 'ws://192.168.1.10:8003/xiaozhi/v1/');
+    assert.equal(
+      await wsUrl(h.port, deviceRequest('python-default-post', { host: '192.168.1.10:8003' })),
+      'ws://192.168.1.10:8003/xiaozhi/v1/',
+    );
   });
 
   test('Host without a port: the scheme default', async () => {
-    assert.equal(await wsUrl(h.port, deviceRequest('python-default-post', { host: 'ota.lan' })), 'ws://ota.lan:80/xiaozhi/v1/');
+    assert.equal(
+      await wsUrl(h.port, deviceRequest('python-default-post', { host: 'ota.lan' })),
+      'ws://ota.lan:80/xiaozhi/v1/',
+    );
   });
 
   test('an IPv6 Host renders bracketed, which the device cannot parse: the guard drops the url', async () => {
@@ -47,12 +53,18 @@ describe('websocket.url template, trusted loopback peer', () => {
   });
 
   test('trusted X-Forwarded-Host (right-most) and X-Forwarded-Proto', async () => {
-    const req = addHeaders(deviceRequest('python-default-post', { host: '127.0.0.1:8003' }), 'X-Forwarded-Host: spoof.example, xz.example.com\r\nX-Forwarded-Proto: https\r\n');
+    const req = addHeaders(
+      deviceRequest('python-default-post', { host: '127.0.0.1:8003' }),
+      'X-Forwarded-Host: spoof.example, xz.example.com\r\nX-Forwarded-Proto: https\r\n',
+    );
     assert.equal(await wsUrl(h.port, req), 'wss://xz.example.com:443/xiaozhi/v1/');
   });
 
   test('X-Forwarded-Port and Forwarded are ignored', async () => {
-    const req = addHeaders(deviceRequest('python-default-post', { host: 'a.example:7000' }), 'X-Forwarded-Port: 9999\r\nForwarded: host=b.example;proto=https\r\n');
+    const req = addHeaders(
+      deviceRequest('python-default-post', { host: 'a.example:7000' }),
+      'X-Forwarded-Port: 9999\r\nForwarded: host=b.example;proto=https\r\n',
+    );
     assert.equal(await wsUrl(h.port, req), 'ws://a.example:7000/xiaozhi/v1/');
   });
 });
@@ -65,7 +77,10 @@ describe('websocket.url template, untrusted peer', () => {
   after(() => h.close());
 
   test('X-Forwarded-Host/-Proto from an untrusted peer do not steer the URL', async () => {
-    const req = addHeaders(deviceRequest('python-default-post', { host: '192.168.1.10:8003' }), 'X-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\n');
+    const req = addHeaders(
+      deviceRequest('python-default-post', { host: '192.168.1.10:8003' }),
+      'X-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\n',
+    );
     assert.equal(await wsUrl(h.port, req), 'ws://192.168.1.10:8003/xiaozhi/v1/');
   });
 });
@@ -78,6 +93,9 @@ describe('websocket.url template with a fixed public_url', () => {
   after(() => h.close());
 
   test('renders from public_url whatever the Host says', async () => {
-    assert.equal(await wsUrl(h.port, deviceRequest('python-default-post', { host: '10.0.0.1:8003' })), 'wss://voice.example.org:8443/xiaozhi/v1/');
+    assert.equal(
+      await wsUrl(h.port, deviceRequest('python-default-post', { host: '10.0.0.1:8003' })),
+      'wss://voice.example.org:8443/xiaozhi/v1/',
+    );
   });
 });

@@ -41,7 +41,10 @@ describe('passthrough of other paths', () => {
   });
 
   test('response: end-to-end headers kept, hop-by-hop and Connection-listed ones dropped', async () => {
-    const res = await rawRequest(h.port, 'GET /mcp/x HTTP/1.1\r\nHost: proxy.lan\r\nConnection: close\r\n\r\n');
+    const res = await rawRequest(
+      h.port,
+      'GET /mcp/x HTTP/1.1\r\nHost: proxy.lan\r\nConnection: close\r\n\r\n',
+    );
     assert.equal(res.status, 201);
     assert.equal(headerOf(res, 'X-Custom'), 'yes');
     assert.equal(headerOf(res, 'X-Secret-Hop'), undefined);
@@ -60,9 +63,14 @@ describe('passthrough of other paths', () => {
   });
 
   test('upstream down: a clean 502', async () => {
-    const closed = await startHarness({ fullYaml: 'listen: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:9\n' });
+    const closed = await startHarness({
+      fullYaml: 'listen: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:9\n',
+    });
     try {
-      const res = await rawRequest(closed.port, 'GET /mcp/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      const res = await rawRequest(
+        closed.port,
+        'GET /mcp/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+      );
       assert.equal(res.status, 502);
     } finally {
       await closed.close();

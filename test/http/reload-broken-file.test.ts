@@ -27,11 +27,15 @@ describe('reload with a broken file', () => {
     assert.equal(res.status, 200);
     return (JSON.parse(res.body.toString('utf8')) as { websocket: { url: string } }).websocket.url;
   };
-  const failures = (): number => h.logs.filter((l) => l.msg === 'config reload failed: keeping the running configuration').length;
+  const failures = (): number =>
+    h.logs.filter((l) => l.msg === 'config reload failed: keeping the running configuration').length;
 
   for (const [name, text] of [
     ['YAML that does not parse', 'listen: [127.0.0.1:0\nwebsocket: {url: \n'],
-    ['an unknown key', 'listen: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:1\nwebsockets:\n  url: ws://x/\n'],
+    [
+      'an unknown key',
+      'listen: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:1\nwebsockets:\n  url: ws://x/\n',
+    ],
     ['a value of the wrong kind', 'listen: 127.0.0.1:0\nupstream:\n  url: localhost:8002\n'],
     // An editor's save caught half-way: truncated, not yet written.
     ['an empty file', ''],
@@ -41,7 +45,9 @@ describe('reload with a broken file', () => {
       const before = failures();
       writeFileSync(file, text);
       await eventually(() => failures() > before, { what: 'the reload failure line' });
-      const line = h.logs.filter((l) => l.msg === 'config reload failed: keeping the running configuration').at(-1);
+      const line = h.logs
+        .filter((l) => l.msg === 'config reload failed: keeping the running configuration')
+        .at(-1);
       assert.equal(line?.level, 50);
       assert.ok(Array.isArray(line?.issues) && (line.issues as unknown[]).length > 0);
       assert.equal(await wsUrl(), 'ws://first.example:8000/xiaozhi/v1/');
@@ -56,8 +62,13 @@ describe('reload with a broken file', () => {
     writeFileSync(file, yaml('ws://second.example:8000/xiaozhi/v1/', 'limits:\n  device_body_bytes: 1024\n'));
     await eventually(() => reloaded() > before, { what: 'config reloaded' });
     assert.equal(await wsUrl(), 'ws://second.example:8000/xiaozhi/v1/');
-    const restart = h.logs.find((l) => l.msg === 'config changed keys that need a restart: running with their old values');
-    assert.ok((restart?.keys as string[]).some((k) => k.startsWith('limits')), JSON.stringify(restart?.keys));
+    const restart = h.logs.find(
+      (l) => l.msg === 'config changed keys that need a restart: running with their old values',
+    );
+    assert.ok(
+      (restart?.keys as string[]).some((k) => k.startsWith('limits')),
+      JSON.stringify(restart?.keys),
+    );
     // The running limit is still 65536: a 1146-byte body passes.
     assert.equal(h.proxy.config().limits.deviceBodyBytes, 65536);
   });

@@ -34,12 +34,16 @@ async function startCli(configPath: string): Promise<Cli> {
     buffered += chunk.toString('utf8');
     const parts = buffered.split('\n');
     buffered = parts.pop() ?? '';
-    for (const line of parts) if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of parts)
+      if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const listening = await eventually(() => lines.find((l) => l.msg === 'listening'), { timeoutMs: 20_000, what: `the listening line (stderr: ${stderr})` });
+  const listening = await eventually(() => lines.find((l) => l.msg === 'listening'), {
+    timeoutMs: 20_000,
+    what: `the listening line (stderr: ${stderr})`,
+  });
   const port = Number(new URL(String(listening.url)).port);
   return { child, lines, exited, port: () => port };
 }
@@ -68,38 +72,47 @@ describe('the CLI and its signals', () => {
     return (JSON.parse(res.body.toString('utf8')) as { websocket: { url: string } }).websocket.url;
   };
 
-  test('SIGHUP reloads; a broken file keeps the running config; SIGTERM lets a check in flight finish and exits 0', { timeout: 60_000 }, async () => {
-    const file = join(dir, 'proxy.yaml');
-    writeFileSync(file, config(upstream.url, 'ws://first.example:8000/xiaozhi/v1/'));
-    const cli = await startCli(file);
-    try {
-      assert.equal(await wsUrlOf(cli.port()), 'ws://first.example:8000/xiaozhi/v1/');
+  test(
+    'SIGHUP reloads; a broken file keeps the running config; SIGTERM lets a check in flight finish and exits 0',
+    { timeout: 60_000 },
+    async () => {
+      const file = join(dir, 'proxy.yaml');
+      writeFileSync(file, config(upstream.url, 'ws://first.example:8000/xiaozhi/v1/'));
+      const cli = await startCli(file);
+      try {
+        assert.equal(await wsUrlOf(cli.port()), 'ws://first.example:8000/xiaozhi/v1/');
 
-      writeFileSync(file, config(upstream.url, 'ws://second.example:8000/xiaozhi/v1/'));
-      cli.child.kill('SIGHUP');
-      await eventually(() => cli.lines.find((l) => l.msg === 'config reloaded'), { what: 'config reloaded' });
-      assert.equal(await wsUrlOf(cli.port()), 'ws://second.example:8000/xiaozhi/v1/');
+        writeFileSync(file, config(upstream.url, 'ws://second.example:8000/xiaozhi/v1/'));
+        cli.child.kill('SIGHUP');
+        await eventually(() => cli.lines.find((l) => l.msg === 'config reloaded'), {
+          what: 'config reloaded',
+        });
+        assert.equal(await wsUrlOf(cli.port()), 'ws://second.example:8000/xiaozhi/v1/');
 
-      writeFileSync(file, 'listen: [this is: not valid\n');
-      cli.child.kill('SIGHUP');
-      await eventually(() => cli.lines.find((l) => l.msg === 'config reload failed: keeping the running configuration'), { what: 'reload failed' });
-      assert.equal(await wsUrlOf(cli.port()), 'ws://second.example:8000/xiaozhi/v1/');
-      assert.equal(cli.child.exitCode, null, 'still running');
+        writeFileSync(file, 'listen: [this is: not valid\n');
+        cli.child.kill('SIGHUP');
+        await eventually(
+          () => cli.lines.find((l) => l.msg === 'config reload failed: keeping the running configuration'),
+          { what: 'reload failed' },
+        );
+        assert.equal(await wsUrlOf(cli.port()), 'ws://second.example:8000/xiaozhi/v1/');
+        assert.equal(cli.child.exitCode, null, 'still running');
 
-      slowMs = 800;
-      const inFlight = rawRequest(cli.port(), deviceCheck());
-      await sleep(200);
-      cli.child.kill('SIGTERM');
-      const reply = await inFlight;
-      assert.equal(reply.status, 200);
-      assert.equal(await cli.exited, 0);
-      assert.ok(cli.lines.some((l) => l.msg === 'shutting down'));
-      assert.ok(cli.lines.some((l) => l.msg === 'stopped'));
-    } finally {
-      slowMs = 0;
-      cli.child.kill('SIGKILL');
-    }
-  });
+        slowMs = 800;
+        const inFlight = rawRequest(cli.port(), deviceCheck());
+        await sleep(200);
+        cli.child.kill('SIGTERM');
+        const reply = await inFlight;
+        assert.equal(reply.status, 200);
+        assert.equal(await cli.exited, 0);
+        assert.ok(cli.lines.some((l) => l.msg === 'shutting down'));
+        assert.ok(cli.lines.some((l) => l.msg === 'stopped'));
+      } finally {
+        slowMs = 0;
+        cli.child.kill('SIGKILL');
+      }
+    },
+  );
 
   test('SIGINT stops it too, with exit code 0', { timeout: 60_000 }, async () => {
     const file = join(dir, 'sigint.yaml');

@@ -111,7 +111,8 @@ describe('graceful shutdown', () => {
   test('work that outlives the grace is cut off when it ends', async () => {
     const h = await startHarness({
       responder: () => ({ kind: 'hang' }),
-      fullYaml: 'listen: 127.0.0.1:0\nupstream:\n  url: {{upstream}}\n  timeout_ms: 20000\nshutdown_grace_ms: 300\n',
+      fullYaml:
+        'listen: 127.0.0.1:0\nupstream:\n  url: {{upstream}}\n  timeout_ms: 20000\nshutdown_grace_ms: 300\n',
     });
     try {
       const check = rawRequest(h.port, deviceCheck()).then(

@@ -16,7 +16,14 @@ import { rawRequest } from '../helpers/raw-client.js';
 const CHECKS = Number(process.env.SOAK_CHECKS ?? 20_000);
 const CONCURRENCY = 64;
 
-const GOOD = ['python-default-post', 'python-auth-token', 'python-mqtt-gateway', 'java-unbound-device', 'java-mqtt-and-websocket', 'python-timezone-fraction'];
+const GOOD = [
+  'python-default-post',
+  'python-auth-token',
+  'python-mqtt-gateway',
+  'java-unbound-device',
+  'java-mqtt-and-websocket',
+  'python-timezone-fraction',
+];
 
 /** The upstream's n-th answer: a rotating mix of failures and good replies. */
 function flapping(n: number): Reply {
@@ -30,7 +37,11 @@ function flapping(n: number): Reply {
     case 3:
       return { kind: 'text', body: '<html>502 Bad Gateway</html>' };
     case 4:
-      return { kind: 'close-after', bytes: 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{"websocket":{"url":"ws://' };
+      return {
+        kind: 'close-after',
+        bytes:
+          'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{"websocket":{"url":"ws://',
+      };
     default:
       return { kind: 'capture', name: GOOD[n % GOOD.length] as string };
   }
@@ -73,7 +84,10 @@ describe('soak against a flapping upstream', () => {
   });
   after(() => h.close());
 
-  async function run(count: number, offset: number): Promise<{ violations: string[]; statuses: Map<number, number> }> {
+  async function run(
+    count: number,
+    offset: number,
+  ): Promise<{ violations: string[]; statuses: Map<number, number> }> {
     const violations: string[] = [];
     const statuses = new Map<number, number>();
     let next = 0;
@@ -83,8 +97,13 @@ describe('soak against a flapping upstream', () => {
         if (n % 10 === 7) {
           // Between the checks, other clients: the passthrough (http-proxy) and the OTA GET, same upstream.
           const target = n % 20 === 7 ? '/mcp/vision/explain' : '/xiaozhi/ota/';
-          const other = await rawRequest(h.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, { timeoutMs: 10_000 });
-          if (other.status >= 600 || (target === '/xiaozhi/ota/' && other.status !== 200)) violations.push(`GET ${target}: ${other.statusLine}`);
+          const other = await rawRequest(
+            h.port,
+            `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+            { timeoutMs: 10_000 },
+          );
+          if (other.status >= 600 || (target === '/xiaozhi/ota/' && other.status !== 200))
+            violations.push(`GET ${target}: ${other.statusLine}`);
         }
         const legacy = n % 3 === 0;
         const id = `aa:bb:cc:00:${((n >> 8) & 0xff).toString(16).padStart(2, '0')}:${(n % 251).toString(16).padStart(2, '0')}`;
@@ -93,7 +112,8 @@ describe('soak against a flapping upstream', () => {
         const res = await rawRequest(h.port, request, { timeoutMs: 10_000 });
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         const found = contractViolations(res, device);
-        if (found.length > 0 && violations.length < 20) violations.push(`${found.join('; ')} in ${res.body.toString('utf8').slice(0, 300)}`);
+        if (found.length > 0 && violations.length < 20)
+          violations.push(`${found.join('; ')} in ${res.body.toString('utf8').slice(0, 300)}`);
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -124,21 +144,33 @@ describe('soak against a flapping upstream', () => {
       assert.ok(outcomes.has('rewritten') && outcomes.has('fallback'), JSON.stringify([...outcomes]));
       const notes = new Set(lines.flatMap((l) => (l.notes as string[] | undefined) ?? []));
       for (const failure of ['reset', 'bad-status', 'timeout', 'not-json', 'truncated', 'breaker-open']) {
-        assert.ok(notes.has(`upstream ${failure}`), `no "${failure}" fallback in ${JSON.stringify([...notes])}`);
+        assert.ok(
+          notes.has(`upstream ${failure}`),
+          `no "${failure}" fallback in ${JSON.stringify([...notes])}`,
+        );
       }
 
       // Afterwards: nothing busy upstream, and no more open handles than before (small constant slack).
       const agent = h.proxy.app.runtime.agents.http;
-      await eventually(() => Object.values(agent.sockets).every((list) => (list?.length ?? 0) === 0), { timeoutMs: 3000, what: 'idle upstream sockets' });
+      await eventually(() => Object.values(agent.sockets).every((list) => (list?.length ?? 0) === 0), {
+        timeoutMs: 3000,
+        what: 'idle upstream sockets',
+      });
       await sleep(300);
       const after = handles();
       for (const [type, count] of after) {
         const was = before.get(type) ?? 0;
         assert.ok(count <= was + 8, `${type}: ${was} open before, ${count} after`);
       }
-      assert.deepEqual(warnings.map((w) => w.name), [], 'no process warnings (e.g. MaxListenersExceeded)');
+      assert.deepEqual(
+        warnings.map((w) => w.name),
+        [],
+        'no process warnings (e.g. MaxListenersExceeded)',
+      );
       const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
-      process.stdout.write(`soak: ${CHECKS} checks in ${seconds.toFixed(1)} s (${Math.round(CHECKS / seconds)}/s), heap +${heapGrowthMb.toFixed(1)} MB, handles ${JSON.stringify([...after])}\n`);
+      process.stdout.write(
+        `soak: ${CHECKS} checks in ${seconds.toFixed(1)} s (${Math.round(CHECKS / seconds)}/s), heap +${heapGrowthMb.toFixed(1)} MB, handles ${JSON.stringify([...after])}\n`,
+      );
     } finally {
       process.off('warning', onWarning);
     }

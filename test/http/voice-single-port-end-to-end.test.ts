@@ -10,7 +10,14 @@ import WebSocket from 'ws';
 import { deviceRequest } from '../helpers/captures.js';
 import { startHarness, type Harness } from '../helpers/proxy-harness.js';
 import { rawRequest } from '../helpers/raw-client.js';
-import { makeSelfSignedCert, nextMessages, startWsUpstream, closed, type TestCertificate, type WsUpstream } from '../helpers/voice-harness.js';
+import {
+  makeSelfSignedCert,
+  nextMessages,
+  startWsUpstream,
+  closed,
+  type TestCertificate,
+  type WsUpstream,
+} from '../helpers/voice-harness.js';
 
 const WS_TEMPLATE = 'websocket:\n  url: "{scheme}://{host}:{port}/xiaozhi/v1/"\n';
 
@@ -31,7 +38,14 @@ describe('voice over the proxy port, plain', () => {
     const url = (JSON.parse(res.body.toString()) as { websocket: { url: string } }).websocket.url;
     assert.equal(url, `ws://127.0.0.1:${h.port}/xiaozhi/v1/`);
     const upstreamSide = voice.nextConnection();
-    const ws = new WebSocket(`${url}?from=device`, { headers: { Authorization: 'Bearer tok', 'Device-Id': 'aa:bb:cc:dd:ee:01', 'Client-Id': 'c1', 'Protocol-Version': '3' } });
+    const ws = new WebSocket(`${url}?from=device`, {
+      headers: {
+        Authorization: 'Bearer tok',
+        'Device-Id': 'aa:bb:cc:dd:ee:01',
+        'Client-Id': 'c1',
+        'Protocol-Version': '3',
+      },
+    });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     const { req } = await upstreamSide;
     assert.equal(req.url, '/xiaozhi/v1/?from=device');
@@ -51,7 +65,11 @@ describe('voice over the proxy port, plain', () => {
 
   test('an upgrade on another path is refused with a framed 404', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${h.port}/elsewhere/`);
-    const status = await new Promise<number>((resolve) => ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)).once('error', () => resolve(-1)));
+    const status = await new Promise<number>((resolve) =>
+      ws
+        .once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+        .once('error', () => resolve(-1)),
+    );
     assert.equal(status, 404);
   });
 });
@@ -63,7 +81,9 @@ describe('voice over the proxy port, TLS terminated', () => {
   before(async () => {
     voice = await startWsUpstream();
     cert = await makeSelfSignedCert();
-    h = await startHarness({ yaml: `${WS_TEMPLATE}voice_proxy:\n  upstream: ${voice.url}\ntls:\n  cert: ${cert.certPath}\n  key: ${cert.keyPath}\n` });
+    h = await startHarness({
+      yaml: `${WS_TEMPLATE}voice_proxy:\n  upstream: ${voice.url}\ntls:\n  cert: ${cert.certPath}\n  key: ${cert.keyPath}\n`,
+    });
   });
   after(async () => {
     await h.close();
@@ -76,7 +96,22 @@ describe('voice over the proxy port, TLS terminated', () => {
       const raw = deviceRequest('python-default-post', { host: `localhost:${h.port}` }).toString('latin1');
       const payload = raw.slice(raw.indexOf('\r\n\r\n') + 4);
       const req = https.request(
-        { host: '127.0.0.1', port: h.port, path: '/xiaozhi/ota/', method: 'POST', ca: cert.cert, servername: 'localhost', headers: { Host: `localhost:${h.port}`, 'Device-Id': 'aa:bb:cc:dd:ee:01', 'Client-Id': 'c', 'Activation-Version': '1', 'Content-Type': 'application/json', Connection: 'close' } },
+        {
+          host: '127.0.0.1',
+          port: h.port,
+          path: '/xiaozhi/ota/',
+          method: 'POST',
+          ca: cert.cert,
+          servername: 'localhost',
+          headers: {
+            Host: `localhost:${h.port}`,
+            'Device-Id': 'aa:bb:cc:dd:ee:01',
+            'Client-Id': 'c',
+            'Activation-Version': '1',
+            'Content-Type': 'application/json',
+            Connection: 'close',
+          },
+        },
         (res) => {
           let text = '';
           res.on('data', (d: Buffer) => (text += d.toString()));

@@ -10,7 +10,8 @@ import { buildAppImage, buildMergedImage } from '../helpers/app-image.js';
 import { captureLogger } from '../helpers/firmware-server.js';
 import type { LogLine } from '../helpers/firmware-server.js';
 
-const entry = (file: string, version: string, extra = ''): string => `- board: bread-compact-wifi\n  version: "${version}"\n  file: ${file}\n${extra}`;
+const entry = (file: string, version: string, extra = ''): string =>
+  `- board: bread-compact-wifi\n  version: "${version}"\n  file: ${file}\n${extra}`;
 
 async function until(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -28,7 +29,13 @@ describe('catalog store: load, reload, watch', () => {
   function makeStore(): CatalogStore {
     const captured = captureLogger();
     lines = captured.lines;
-    store = createCatalogStore({ dir, env: { IMAGE: 'xiaozhi.bin' }, logger: captured.logger, pollMs: 50, debounceMs: 20 });
+    store = createCatalogStore({
+      dir,
+      env: { IMAGE: 'xiaozhi.bin' },
+      logger: captured.logger,
+      pollMs: 50,
+      debounceMs: 20,
+    });
     return store;
   }
 
@@ -43,7 +50,10 @@ describe('catalog store: load, reload, watch', () => {
   test('a missing catalog.yaml fails the first load (a start-up error)', async () => {
     const result = await makeStore().load();
     assert.equal(result.ok, false);
-    assert.deepEqual(result.issues.map((i) => i.path), ['catalog']);
+    assert.deepEqual(
+      result.issues.map((i) => i.path),
+      ['catalog'],
+    );
     assert.equal(store.current(), null);
   });
 
@@ -66,10 +76,16 @@ describe('catalog store: load, reload, watch', () => {
     const image = buildAppImage({ version: '2.0.4', size: 200_000 });
     await writeFile(join(dir, 'xiaozhi.bin'), image);
     await writeFile(join(dir, 'merged-binary.bin'), buildMergedImage({ version: '2.0.5' }));
-    await writeFile(join(dir, 'catalog.yaml'), entry('${IMAGE}', '2.0.4') + entry('merged-binary.bin', '2.0.5') + entry('absent.bin', '2.0.6'));
+    await writeFile(
+      join(dir, 'catalog.yaml'),
+      entry('${IMAGE}', '2.0.4') + entry('merged-binary.bin', '2.0.5') + entry('absent.bin', '2.0.6'),
+    );
     const result = await makeStore().load();
     assert.equal(result.ok, true);
-    assert.deepEqual(result.issues.map((i) => i.path), ['catalog[1].file', 'catalog[2].file']);
+    assert.deepEqual(
+      result.issues.map((i) => i.path),
+      ['catalog[1].file', 'catalog[2].file'],
+    );
     const catalog = store.current();
     assert.ok(catalog);
     assert.equal(catalog.entries.length, 1);
@@ -92,7 +108,10 @@ describe('catalog store: load, reload, watch', () => {
       await symlink('real.bin', join(dir, 'alias.bin'));
       await writeFile(join(dir, 'catalog.yaml'), entry('evil.bin', '2.0.4') + entry('alias.bin', '2.0.5'));
       const result = await makeStore().load();
-      assert.deepEqual(result.issues.map((i) => i.path), ['catalog[0].file']);
+      assert.deepEqual(
+        result.issues.map((i) => i.path),
+        ['catalog[0].file'],
+      );
       assert.equal(store.current()?.entries[0]?.path, join(dir, 'real.bin'));
     } finally {
       await rm(outside, { recursive: true, force: true });
@@ -111,7 +130,10 @@ describe('catalog store: load, reload, watch', () => {
     assert.equal((await store.reload()).ok, true);
     const second = store.current();
     assert.notEqual(second, first);
-    assert.deepEqual(second?.entries.map((e) => e.file), ['a.bin', 'b.bin']);
+    assert.deepEqual(
+      second?.entries.map((e) => e.file),
+      ['a.bin', 'b.bin'],
+    );
     assert.equal(first?.entries.length, 1, 'the previous catalog object is never mutated');
 
     await writeFile(join(dir, 'catalog.yaml'), '{ not: [valid\n');

@@ -11,7 +11,11 @@ function record(n: number, overrides: Partial<ExchangeRecord> = {}): ExchangeRec
     method: 'POST',
     path: '/xiaozhi/ota/',
     address: '192.168.1.23',
-    device: { id: `aa:bb:cc:dd:ee:${String(n % 100).padStart(2, '0')}`, board: 'bread-compact-wifi', version: '1.6.0' },
+    device: {
+      id: `aa:bb:cc:dd:ee:${String(n % 100).padStart(2, '0')}`,
+      board: 'bread-compact-wifi',
+      version: '1.6.0',
+    },
     upstream: { status: 200, ms: 3, failure: null },
     outcome: 'rewritten',
     status: 200,
@@ -25,7 +29,8 @@ function record(n: number, overrides: Partial<ExchangeRecord> = {}): ExchangeRec
   };
 }
 
-const ids = (log: ExchangeLog): number[] => log.list().map((v) => JSON.parse(v.replyBody ?? '{}').n as number);
+const ids = (log: ExchangeLog): number[] =>
+  log.list().map((v) => JSON.parse(v.replyBody ?? '{}').n as number);
 
 describe('the exchange ring buffer', () => {
   test('never holds more than its capacity and lists newest first', () => {
@@ -64,7 +69,8 @@ describe('the exchange ring buffer', () => {
   });
 
   test('tokens and MQTT passwords are redacted when recorded, empty tokens stay visible', () => {
-    const body = '{"websocket":{"url":"ws://a/","token":"RkFJLM2x5xtf.1786"},"mqtt":{"password":"cqz6nGvi/T6a="},"x":{"token":""}}';
+    const body =
+      '{"websocket":{"url":"ws://a/","token":"RkFJLM2x5xtf.1786"},"mqtt":{"password":"cqz6nGvi/T6a="},"x":{"token":""}}';
     const view = viewOf(record(1, { upstreamBody: body, replyBody: body }));
     for (const text of [view.upstreamBody, view.replyBody]) {
       assert.ok(text);

@@ -36,8 +36,14 @@ describe('metrics', () => {
 
   test('a rewritten or passed-through reply the guard repaired counts as guard-repaired; the others keep their outcome', () => {
     assert.equal(checkOutcome({ outcome: 'rewritten', repairs: [] }), 'rewritten');
-    assert.equal(checkOutcome({ outcome: 'rewritten', repairs: ['websocket.version-number'] }), 'guard-repaired');
-    assert.equal(checkOutcome({ outcome: 'passthrough', repairs: ['size:unread-keys-dropped'] }), 'guard-repaired');
+    assert.equal(
+      checkOutcome({ outcome: 'rewritten', repairs: ['websocket.version-number'] }),
+      'guard-repaired',
+    );
+    assert.equal(
+      checkOutcome({ outcome: 'passthrough', repairs: ['size:unread-keys-dropped'] }),
+      'guard-repaired',
+    );
     assert.equal(checkOutcome({ outcome: 'fallback', repairs: ['websocket.version-number'] }), 'fallback');
     assert.equal(checkOutcome({ outcome: 'rejected', repairs: [] }), 'rejected');
     assert.equal(checkOutcome({ outcome: 'failed', repairs: [] }), 'failed');
@@ -45,7 +51,9 @@ describe('metrics', () => {
 
   test('an answer from the open breaker counts as a breaker-open error without a latency sample', async () => {
     const m = createMetrics({ processMetrics: false });
-    m.observeExchange(check({ upstream: null, outcome: 'fallback', notes: ['upstream breaker-open'], rules: ['fallback'] }));
+    m.observeExchange(
+      check({ upstream: null, outcome: 'fallback', notes: ['upstream breaker-open'], rules: ['fallback'] }),
+    );
     const text = await m.render();
     assert.match(text, /^xiaozhi_ota_proxy_upstream_errors_total\{failure="breaker-open"\} 1$/m);
     assert.doesNotMatch(text, /upstream_duration_seconds_count\{kind="check"\}/);
@@ -54,7 +62,17 @@ describe('metrics', () => {
   test('live sources are read at scrape time', async () => {
     const m = createMetrics({ processMetrics: false });
     let open = 2;
-    m.setSources({ breaker: () => 'open', voice: () => ({ open, opened: 7, closed: 5, bytesToUpstream: 10, bytesToDevice: 20, upgradeFailures: 1 }) });
+    m.setSources({
+      breaker: () => 'open',
+      voice: () => ({
+        open,
+        opened: 7,
+        closed: 5,
+        bytesToUpstream: 10,
+        bytesToDevice: 20,
+        upgradeFailures: 1,
+      }),
+    });
     let text = await m.render();
     assert.match(text, /^xiaozhi_ota_proxy_breaker_state\{state="open"\} 1$/m);
     assert.match(text, /^xiaozhi_ota_proxy_voice_sessions_open 2$/m);
@@ -62,6 +80,10 @@ describe('metrics', () => {
     open = 0;
     text = await m.render();
     assert.match(text, /^xiaozhi_ota_proxy_voice_sessions_open 0$/m);
-    assert.match(text, /^xiaozhi_ota_proxy_voice_sessions_total 7$/m, 'a total stays what the source says, scrape after scrape');
+    assert.match(
+      text,
+      /^xiaozhi_ota_proxy_voice_sessions_total 7$/m,
+      'a total stays what the source says, scrape after scrape',
+    );
   });
 });

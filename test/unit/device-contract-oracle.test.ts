@@ -5,7 +5,12 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bodyViolations, contractViolations, errorFramingViolations, type OracleDevice } from '../helpers/device-contract.js';
+import {
+  bodyViolations,
+  contractViolations,
+  errorFramingViolations,
+  type OracleDevice,
+} from '../helpers/device-contract.js';
 import { parseRawResponse } from '../helpers/raw-client.js';
 
 const DEVICE: OracleDevice = { version: '1.6.0', legacy: false };
@@ -16,18 +21,43 @@ const GOOD = {
   websocket: { url: 'ws://192.168.1.10:8000/xiaozhi/v1/', token: '', version: 3 },
 };
 
-function raw(body: string, headers = 'Content-Type: application/json\r\nContent-Length: {len}\r\nDate: x\r\nConnection: close\r\n', status = '200 OK') {
+function raw(
+  body: string,
+  headers = 'Content-Type: application/json\r\nContent-Length: {len}\r\nDate: x\r\nConnection: close\r\n',
+  status = '200 OK',
+) {
   const bytes = Buffer.from(body, 'utf8');
-  return parseRawResponse(Buffer.concat([Buffer.from(`HTTP/1.1 ${status}\r\n${headers.replace('{len}', String(bytes.length))}\r\n`, 'latin1'), bytes]));
+  return parseRawResponse(
+    Buffer.concat([
+      Buffer.from(`HTTP/1.1 ${status}\r\n${headers.replace('{len}', String(bytes.length))}\r\n`, 'latin1'),
+      bytes,
+    ]),
+  );
 }
 
 describe('the device-contract oracle', () => {
   test('accepts replies a device survives', () => {
     assert.deepEqual(contractViolations(raw(JSON.stringify(GOOD)), DEVICE), []);
-    assert.deepEqual(bodyViolations(JSON.stringify({ ...GOOD, firmware: { version: '1.7.0', url: 'http://h/a.bin', force: 1 } }), DEVICE), []);
-    assert.deepEqual(bodyViolations('{"success":false,"message":"request error."}', LEGACY), [], 'an error shape is no OTA reply');
-    assert.deepEqual(bodyViolations(JSON.stringify({ mqtt: { endpoint: 'mqtt.example.com:1883', keepalive: 240 } }), DEVICE), []);
-    assert.deepEqual(bodyViolations(JSON.stringify({ websocket: { url: 'ws://h:80/a:b/' } }), DEVICE, { fallback: true }), []);
+    assert.deepEqual(
+      bodyViolations(
+        JSON.stringify({ ...GOOD, firmware: { version: '1.7.0', url: 'http://h/a.bin', force: 1 } }),
+        DEVICE,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      bodyViolations('{"success":false,"message":"request error."}', LEGACY),
+      [],
+      'an error shape is no OTA reply',
+    );
+    assert.deepEqual(
+      bodyViolations(JSON.stringify({ mqtt: { endpoint: 'mqtt.example.com:1883', keepalive: 240 } }), DEVICE),
+      [],
+    );
+    assert.deepEqual(
+      bodyViolations(JSON.stringify({ websocket: { url: 'ws://h:80/a:b/' } }), DEVICE, { fallback: true }),
+      [],
+    );
   });
 
   const framing: [string, ReturnType<typeof raw>][] = [
@@ -42,7 +72,10 @@ describe('the device-contract oracle', () => {
   ];
   for (const [rule, response] of framing) {
     test(`names a framing break: ${rule}`, () => {
-      assert.ok(contractViolations(response, DEVICE).some((v) => v.includes(rule)), JSON.stringify(contractViolations(response, DEVICE)));
+      assert.ok(
+        contractViolations(response, DEVICE).some((v) => v.includes(rule)),
+        JSON.stringify(contractViolations(response, DEVICE)),
+      );
     });
   }
 
@@ -65,10 +98,17 @@ describe('the device-contract oracle', () => {
     ['dotted integers', { firmware: { version: 'v2.0.0', url: '' } }],
     ['url is not a string', { firmware: { version: '1.6.0' } }],
     ['cannot be downloaded', { firmware: { version: '1.7.0', url: '' } }],
-    ['cannot be downloaded', { firmware: { version: '1.7.0', url: 'http://x/NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL' } }],
+    [
+      'cannot be downloaded',
+      { firmware: { version: '1.7.0', url: 'http://x/NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL' } },
+    ],
     ['force is not the number 1', { firmware: { version: '1.7.0', url: 'http://h/a.bin', force: true } }],
     ['running (or an unknown) version', { firmware: { version: '1.6.0', url: 'http://h/a.bin', force: 1 } }],
-    ['unknown running version', { firmware: { version: '0.0.1', url: '' } }, { version: null, legacy: false }],
+    [
+      'unknown running version',
+      { firmware: { version: '0.0.1', url: '' } },
+      { version: null, legacy: false },
+    ],
     ['requires one', { websocket: { url: 'ws://a/' } }, LEGACY],
     ['activation.code', { activation: { code: 123456 } }],
     ['duplicate section', '{"mqtt":{"endpoint":"a"},"MQTT":{"endpoint":"b"}}'],
@@ -78,7 +118,10 @@ describe('the device-contract oracle', () => {
     test(`names a body break: ${rule}`, () => {
       const text = typeof body === 'string' ? body : JSON.stringify(body);
       const found = bodyViolations(text, device);
-      assert.ok(found.some((v) => v.includes(rule)), `${text} → ${JSON.stringify(found)}`);
+      assert.ok(
+        found.some((v) => v.includes(rule)),
+        `${text} → ${JSON.stringify(found)}`,
+      );
     });
   }
 
@@ -88,12 +131,25 @@ describe('the device-contract oracle', () => {
   });
 
   test('fallback replies: never activation, always a transport', () => {
-    assert.ok(bodyViolations(JSON.stringify({ ...GOOD, activation: { code: '1' } }), DEVICE, { fallback: true }).some((v) => v.includes('activation')));
-    assert.ok(bodyViolations(JSON.stringify({ server_time: GOOD.server_time }), DEVICE, { fallback: true }).some((v) => v.includes('no transport')));
+    assert.ok(
+      bodyViolations(JSON.stringify({ ...GOOD, activation: { code: '1' } }), DEVICE, { fallback: true }).some(
+        (v) => v.includes('activation'),
+      ),
+    );
+    assert.ok(
+      bodyViolations(JSON.stringify({ server_time: GOOD.server_time }), DEVICE, { fallback: true }).some(
+        (v) => v.includes('no transport'),
+      ),
+    );
   });
 
   test('a clean error is a framed 4xx/5xx', () => {
-    assert.deepEqual(errorFramingViolations(raw('down\n', 'Content-Type: text/plain\r\nContent-Length: {len}\r\n', '502 Bad Gateway')), []);
+    assert.deepEqual(
+      errorFramingViolations(
+        raw('down\n', 'Content-Type: text/plain\r\nContent-Length: {len}\r\n', '502 Bad Gateway'),
+      ),
+      [],
+    );
     assert.ok(errorFramingViolations(raw('x', 'Content-Length: 1\r\n', '302 Found')).length > 0);
   });
 });

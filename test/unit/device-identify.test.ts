@@ -52,7 +52,9 @@ describe('a valid body (the captures)', () => {
 
   test('board.name is the build name even when the User-Agent says otherwise; board.type stays the type', () => {
     const { headers, body } = capturedRequest('python-default-post');
-    const text = body.toString('utf8').replace('"name":"bread-compact-wifi"', '"name":"bread-compact-wifi-128x64"');
+    const text = body
+      .toString('utf8')
+      .replace('"name":"bread-compact-wifi"', '"name":"bread-compact-wifi-128x64"');
     const device = readDevice({ ...headers, 'user-agent': 'other/9.9.9' }, text);
     assert.equal(device.build, 'bread-compact-wifi-128x64');
     assert.equal(device.boardType, 'bread-compact-wifi');
@@ -61,7 +63,10 @@ describe('a valid body (the captures)', () => {
 
   test('running from factory: the device writes ota_0', () => {
     const { headers, body } = capturedRequest('python-default-post');
-    const device = readDevice(headers, body.toString('utf8').replace('"ota":{"label":"ota_0"}', '"ota":{"label":"factory"}'));
+    const device = readDevice(
+      headers,
+      body.toString('utf8').replace('"ota":{"label":"ota_0"}', '"ota":{"label":"factory"}'),
+    );
     assert.equal(device.runningSlot, 'factory');
     assert.equal(writeSlotSize(device), 4128768);
   });
@@ -103,7 +108,8 @@ describe('an invalid body (python-non-json-body: SSID `Bob\'s "Home"` put in raw
   });
 
   test('a body broken before the board still yields what precedes the break and the board found by key', () => {
-    const text = '{"chip_model_name":"esp32c3","application":{"name":"xiaozhi","version":"1.5.9","x":"br"oken"},' +
+    const text =
+      '{"chip_model_name":"esp32c3","application":{"name":"xiaozhi","version":"1.5.9","x":"br"oken"},' +
       '"partition_table": [{"label":"ota_0","size":1966080},{"label":"ota_1","size":19"},' +
       '"ota":{"label":"ota_1"},"board":{"type":"kevin-c3","name":"kevin-c3","ssid":"x"y"}}';
     const device = readDevice({}, text);
@@ -115,7 +121,16 @@ describe('an invalid body (python-non-json-body: SSID `Bob\'s "Home"` put in raw
   });
 
   test('a field that cannot be found is unknown, and nothing throws on garbage', () => {
-    for (const text of ['', 'garbage', '{', '{"board":{"type":', '"', '\u0000\u0001', '{"application":{"version":1.6}}', '[1,2']) {
+    for (const text of [
+      '',
+      'garbage',
+      '{',
+      '{"board":{"type":',
+      '"',
+      '\u0000\u0001',
+      '{"application":{"version":1.6}}',
+      '[1,2',
+    ]) {
       const device = readDevice({}, text);
       assert.equal(device.version, null, text);
       assert.equal(device.build, null, text);
@@ -141,14 +156,20 @@ describe('User-Agent fallbacks', () => {
   });
 
   test('a body without board.name: the User-Agent names the build before board.type does', () => {
-    const device = readDevice({ 'user-agent': 'bread-compact-wifi-128x64/2.0.4' }, '{"board":{"type":"bread-compact-wifi"}}');
+    const device = readDevice(
+      { 'user-agent': 'bread-compact-wifi-128x64/2.0.4' },
+      '{"board":{"type":"bread-compact-wifi"}}',
+    );
     assert.equal(device.build, 'bread-compact-wifi-128x64');
     assert.equal(device.boardType, 'bread-compact-wifi');
     assert.equal(device.version, '2.0.4');
   });
 
   test('no board.name and no usable User-Agent: board.type is the build', () => {
-    const device = readDevice({}, '{"board":{"type":"bread-compact-wifi"},"application":{"version":"1.6.0"}}');
+    const device = readDevice(
+      {},
+      '{"board":{"type":"bread-compact-wifi"},"application":{"version":"1.6.0"}}',
+    );
     assert.equal(device.build, 'bread-compact-wifi');
     assert.equal(device.version, '1.6.0');
   });
@@ -161,7 +182,10 @@ describe('User-Agent fallbacks', () => {
 
   test('a User-Agent without a version, or with a comment after it', () => {
     assert.deepEqual(
-      [readDevice({ 'user-agent': 'kevin-box' }, '').build, readDevice({ 'user-agent': 'kevin-box' }, '').version],
+      [
+        readDevice({ 'user-agent': 'kevin-box' }, '').build,
+        readDevice({ 'user-agent': 'kevin-box' }, '').version,
+      ],
       ['kevin-box', null],
     );
     assert.equal(readDevice({ 'user-agent': 'kevin-box/2.1.0 (esp32s3)' }, '').version, '2.1.0');
@@ -194,7 +218,13 @@ describe('writeSlotSize', () => {
     assert.equal(writeSlotSize(testDevice({ runningSlot: 'ota_1', slotSizes: sizes })), 100);
     assert.equal(writeSlotSize(testDevice({ runningSlot: null, slotSizes: sizes })), 100);
     assert.equal(writeSlotSize(testDevice({ runningSlot: null, slotSizes: { ota0: null, ota1: 300 } })), 300);
-    assert.equal(writeSlotSize(testDevice({ runningSlot: 'ota_0', slotSizes: { ota0: 100, ota1: null } })), null);
-    assert.equal(writeSlotSize(testDevice({ runningSlot: null, slotSizes: { ota0: null, ota1: null } })), null);
+    assert.equal(
+      writeSlotSize(testDevice({ runningSlot: 'ota_0', slotSizes: { ota0: 100, ota1: null } })),
+      null,
+    );
+    assert.equal(
+      writeSlotSize(testDevice({ runningSlot: null, slotSizes: { ota0: null, ota1: null } })),
+      null,
+    );
   });
 });

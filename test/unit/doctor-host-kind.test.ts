@@ -56,15 +56,31 @@ describe('judging a host devices are sent to', () => {
 
 describe('endpoints of URLs', () => {
   test('ports default by scheme, hosts stay as written', () => {
-    assert.deepEqual(endpointOf('ws://172.21.0.5:8000/xiaozhi/v1/'), { scheme: 'ws', host: '172.21.0.5', port: 8000 });
-    assert.deepEqual(endpointOf('wss://xz.example.com/xiaozhi/v1/'), { scheme: 'wss', host: 'xz.example.com', port: 443 });
+    assert.deepEqual(endpointOf('ws://172.21.0.5:8000/xiaozhi/v1/'), {
+      scheme: 'ws',
+      host: '172.21.0.5',
+      port: 8000,
+    });
+    assert.deepEqual(endpointOf('wss://xz.example.com/xiaozhi/v1/'), {
+      scheme: 'wss',
+      host: 'xz.example.com',
+      port: 443,
+    });
     assert.deepEqual(endpointOf('http://[fd00::1]:8003/x'), { scheme: 'http', host: 'fd00::1', port: 8003 });
-    assert.deepEqual(endpointOf('ws://你的ip或者域名:端口号/xiaozhi/v1/'), { scheme: 'ws', host: '你的ip或者域名', port: null });
+    assert.deepEqual(endpointOf('ws://你的ip或者域名:端口号/xiaozhi/v1/'), {
+      scheme: 'ws',
+      host: '你的ip或者域名',
+      port: null,
+    });
     assert.equal(endpointOf('not a url'), null);
   });
 
   test('MQTT endpoints are host or host:port', () => {
-    assert.deepEqual(mqttEndpointOf('mqtt.example.com:1883'), { scheme: 'mqtt', host: 'mqtt.example.com', port: 1883 });
+    assert.deepEqual(mqttEndpointOf('mqtt.example.com:1883'), {
+      scheme: 'mqtt',
+      host: 'mqtt.example.com',
+      port: 1883,
+    });
     assert.deepEqual(mqttEndpointOf('192.168.1.25'), { scheme: 'mqtt', host: '192.168.1.25', port: 1883 });
     assert.equal(mqttEndpointOf('a:b:c'), null);
   });

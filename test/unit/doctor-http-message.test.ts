@@ -35,7 +35,9 @@ describe('reading a raw HTTP response', () => {
     const raw = Buffer.from('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nhello');
     assert.equal(parseHttpResponse(raw, { ended: false }).state, 'incomplete');
     const ended = parseHttpResponse(raw, { ended: true });
-    assert.ok(ended.state === 'complete' && ended.response.body.toString() === 'hello' && ended.response.complete);
+    assert.ok(
+      ended.state === 'complete' && ended.response.body.toString() === 'hello' && ended.response.complete,
+    );
   });
 
   test('garbage is invalid, a silent close too', () => {

@@ -7,25 +7,52 @@ import { parseHttpMessage } from '../helpers/captures.js';
 
 describe('the probe request', () => {
   test('firmware header order, exact Content-Length, Connection: close', () => {
-    const message = parseHttpMessage(probeRequestBytes({ device: DEFAULT_PROBE_DEVICE, host: '192.168.1.10:8003', path: '/xiaozhi/ota/' }));
+    const message = parseHttpMessage(
+      probeRequestBytes({ device: DEFAULT_PROBE_DEVICE, host: '192.168.1.10:8003', path: '/xiaozhi/ota/' }),
+    );
     assert.equal(message.startLine, 'POST /xiaozhi/ota/ HTTP/1.1');
     assert.deepEqual(
       message.headers.map(([n]) => n),
-      ['Host', 'Accept-Language', 'Activation-Version', 'Client-Id', 'Content-Type', 'Device-Id', 'User-Agent', 'Content-Length', 'Connection'],
+      [
+        'Host',
+        'Accept-Language',
+        'Activation-Version',
+        'Client-Id',
+        'Content-Type',
+        'Device-Id',
+        'User-Agent',
+        'Content-Length',
+        'Connection',
+      ],
     );
     const length = Number(message.headers.find(([n]) => n === 'Content-Length')?.[1]);
     assert.equal(length, message.body.length);
     assert.equal(message.headers.find(([n]) => n === 'User-Agent')?.[1], 'bread-compact-wifi/1.6.0');
-    assert.ok(message.body.includes('"partition_table": ['), 'the firmware\'s single space');
+    assert.ok(message.body.includes('"partition_table": ['), "the firmware's single space");
   });
 
   test('firmware ≤ 1.5.9 sends no Activation-Version', () => {
-    const message = parseHttpMessage(probeRequestBytes({ device: { ...DEFAULT_PROBE_DEVICE, version: '1.5.9' }, host: 'x', path: '/xiaozhi/ota/' }));
-    assert.equal(message.headers.some(([n]) => n === 'Activation-Version'), false);
+    const message = parseHttpMessage(
+      probeRequestBytes({
+        device: { ...DEFAULT_PROBE_DEVICE, version: '1.5.9' },
+        host: 'x',
+        path: '/xiaozhi/ota/',
+      }),
+    );
+    assert.equal(
+      message.headers.some(([n]) => n === 'Activation-Version'),
+      false,
+    );
   });
 
   test('the proxy reads board, version, chip and slots back from it', () => {
-    const device = { ...DEFAULT_PROBE_DEVICE, board: 'bread-compact-wifi-128x64', version: '2.0.1', chip: 'esp32c3', deviceId: 'aa:bb:cc:dd:ee:07' };
+    const device = {
+      ...DEFAULT_PROBE_DEVICE,
+      board: 'bread-compact-wifi-128x64',
+      version: '2.0.1',
+      chip: 'esp32c3',
+      deviceId: 'aa:bb:cc:dd:ee:07',
+    };
     const message = parseHttpMessage(probeRequestBytes({ device, host: 'x', path: '/xiaozhi/ota/' }));
     const headers = Object.fromEntries(message.headers.map(([n, v]) => [n.toLowerCase(), v]));
     const facts = readDevice(headers, message.body);
@@ -41,6 +68,9 @@ describe('the probe request', () => {
 
   test('the Client-Id is a stable lowercase UUID', () => {
     assert.equal(clientIdFor('aa:bb:cc:dd:ee:07'), clientIdFor('aa:bb:cc:dd:ee:07'));
-    assert.match(clientIdFor('aa:bb:cc:dd:ee:07'), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(
+      clientIdFor('aa:bb:cc:dd:ee:07'),
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 });

@@ -22,7 +22,10 @@ function report(findings: DoctorReport['findings']): DoctorReport {
 
 describe('the text report', () => {
   const findings = [
-    finding('websocket.url', 'websocket', 'fail', 'devices get ws://172.21.0.5:8000/xiaozhi/v1/', { detail: ['Docker'], fix: 'Set websocket.url' }),
+    finding('websocket.url', 'websocket', 'fail', 'devices get ws://172.21.0.5:8000/xiaozhi/v1/', {
+      detail: ['Docker'],
+      fix: 'Set websocket.url',
+    }),
     finding('upstream.reachable', 'upstream', 'pass', 'the upstream answers'),
     finding('server_time.offset', 'server_time', 'warn', 'zone differs'),
   ];
@@ -44,6 +47,9 @@ describe('the text report', () => {
   });
 
   test('an all-clear summary', () => {
-    assert.match(renderText(report([findings[1] as (typeof findings)[number]])), /OK: 1 passed, 0 warnings, 0 failed\. Nothing found that would stop a device\./);
+    assert.match(
+      renderText(report([findings[1] as (typeof findings)[number]])),
+      /OK: 1 passed, 0 warnings, 0 failed\. Nothing found that would stop a device\./,
+    );
   });
 });

@@ -1,11 +1,23 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { APP_IMAGE_HEADER_BYTES, chipIdForName, chipNameForId, readAppImage } from '../../src/firmware/app-image.js';
+import {
+  APP_IMAGE_HEADER_BYTES,
+  chipIdForName,
+  chipNameForId,
+  readAppImage,
+} from '../../src/firmware/app-image.js';
 import { buildAppImage, buildMergedImage } from '../helpers/app-image.js';
 
 describe('readAppImage', () => {
   test('reads the descriptor of an application image', () => {
-    const image = buildAppImage({ version: '2.0.3', chipId: 9, projectName: 'xiaozhi', idf: 'v5.4.1', time: '10:11:12', date: 'Jan  2 2026' });
+    const image = buildAppImage({
+      version: '2.0.3',
+      chipId: 9,
+      projectName: 'xiaozhi',
+      idf: 'v5.4.1',
+      time: '10:11:12',
+      date: 'Jan  2 2026',
+    });
     const result = readAppImage(image);
     assert.equal(result.kind, 'app');
     assert.ok(result.kind === 'app');
@@ -79,8 +91,16 @@ describe('readAppImage', () => {
 describe('chip names', () => {
   test('every id of device-contract.md §6 maps both ways', () => {
     const table: Array<[number, string]> = [
-      [0, 'esp32'], [2, 'esp32s2'], [5, 'esp32c3'], [9, 'esp32s3'], [12, 'esp32c2'],
-      [13, 'esp32c6'], [16, 'esp32h2'], [18, 'esp32p4'], [20, 'esp32c61'], [23, 'esp32c5'],
+      [0, 'esp32'],
+      [2, 'esp32s2'],
+      [5, 'esp32c3'],
+      [9, 'esp32s3'],
+      [12, 'esp32c2'],
+      [13, 'esp32c6'],
+      [16, 'esp32h2'],
+      [18, 'esp32p4'],
+      [20, 'esp32c61'],
+      [23, 'esp32c5'],
     ];
     for (const [id, name] of table) {
       assert.equal(chipNameForId(id), name);

@@ -22,7 +22,8 @@ describe('parseRange', () => {
       ['bytes=0-99, ', 0, 99],
       ['bytes=0-99999999999999999999999', 0, 999],
     ];
-    for (const [header, start, end] of cases) assert.deepEqual(parseRange(header, size), { kind: 'single', start, end }, header);
+    for (const [header, start, end] of cases)
+      assert.deepEqual(parseRange(header, size), { kind: 'single', start, end }, header);
   });
 
   test('ranges starting past the end, or empty suffixes, are unsatisfiable', () => {
@@ -35,8 +36,20 @@ describe('parseRange', () => {
 
   test('malformed, other units and several ranges are ignored (served whole)', () => {
     for (const header of [
-      '', 'bytes', 'bytes=', 'bytes=abc', 'bytes=5-1', 'bytes=1-2-3', 'bytes=-', 'bytes=+1-2', 'bytes=0x10-20',
-      'items=0-1', 'bytes=0-1,5-9', 'bytes=0-1, 900-', 'bytes=1.5-2', 'bytes=--1',
+      '',
+      'bytes',
+      'bytes=',
+      'bytes=abc',
+      'bytes=5-1',
+      'bytes=1-2-3',
+      'bytes=-',
+      'bytes=+1-2',
+      'bytes=0x10-20',
+      'items=0-1',
+      'bytes=0-1,5-9',
+      'bytes=0-1, 900-',
+      'bytes=1.5-2',
+      'bytes=--1',
     ]) {
       assert.deepEqual(parseRange(header, size), { kind: 'ignored' }, JSON.stringify(header));
     }

@@ -10,18 +10,23 @@ function parse(text: string, env: Record<string, string> = {}): CatalogParse {
   return parseCatalog(text, { file, env });
 }
 
-function parsed(text: string, env: Record<string, string> = {}): { entries: readonly RawCatalogEntry[]; paths: string[] } {
+function parsed(
+  text: string,
+  env: Record<string, string> = {},
+): { entries: readonly RawCatalogEntry[]; paths: string[] } {
   const result = parse(text, env);
   assert.equal(result.kind, 'parsed', result.issues.map((i) => i.message).join('\n'));
   assert.ok(result.kind === 'parsed');
   return { entries: result.entries, paths: result.issues.map((i) => i.path) };
 }
 
-const minimal = (extra = ''): string => `- board: bread-compact-wifi\n  version: "2.0.4"\n  file: xiaozhi.bin\n${extra}`;
+const minimal = (extra = ''): string =>
+  `- board: bread-compact-wifi\n  version: "2.0.4"\n  file: xiaozhi.bin\n${extra}`;
 
 describe('parseCatalog: empty catalogs', () => {
   test('an empty file, a comment-only file, null and [] are empty catalogs', () => {
-    for (const text of ['', '# nothing yet\n', '~\n', '[]\n']) assert.deepEqual(parsed(text), { entries: [], paths: [] });
+    for (const text of ['', '# nothing yet\n', '~\n', '[]\n'])
+      assert.deepEqual(parsed(text), { entries: [], paths: [] });
   });
 
   test('the shipped firmware/catalog.yaml has no entries and no problems', () => {
@@ -81,15 +86,28 @@ describe('parseCatalog: entries', () => {
     const [entry] = parsed(minimal()).entries;
     assert.ok(entry);
     assert.deepEqual(
-      { rollout: entry.rollout, devices: entry.devices, exclude: entry.exclude, minVersion: entry.minVersion, force: entry.force, url: entry.url, sha256: entry.sha256 },
+      {
+        rollout: entry.rollout,
+        devices: entry.devices,
+        exclude: entry.exclude,
+        minVersion: entry.minVersion,
+        force: entry.force,
+        url: entry.url,
+        sha256: entry.sha256,
+      },
       { rollout: 100, devices: null, exclude: [], minVersion: null, force: false, url: null, sha256: null },
     );
   });
 
   test('a bad entry is reported with its key path and position and skipped; the others stay', () => {
-    const result = parse(`${minimal()}- board: other\n  version: 2.x\n  file: other.bin\n${minimal().replace('2.0.4', '2.0.5')}`);
+    const result = parse(
+      `${minimal()}- board: other\n  version: 2.x\n  file: other.bin\n${minimal().replace('2.0.4', '2.0.5')}`,
+    );
     assert.ok(result.kind === 'parsed');
-    assert.deepEqual(result.entries.map((e) => e.index), [0, 2]);
+    assert.deepEqual(
+      result.entries.map((e) => e.index),
+      [0, 2],
+    );
     assert.equal(result.issues.length, 1);
     const [issue] = result.issues;
     assert.equal(issue?.path, 'catalog[1].version');
@@ -116,13 +134,21 @@ describe('parseCatalog: entries', () => {
 
   test('versions must be dotted integers', () => {
     for (const version of ['"v2.0.0"', '"2.x"', '"2..0"', '"2.0.0-beta"', '""', '"99999999999.0"']) {
-      assert.deepEqual(parsed(`- board: x\n  version: ${version}\n  file: a.bin\n`).paths, ['catalog[0].version'], version);
+      assert.deepEqual(
+        parsed(`- board: x\n  version: ${version}\n  file: a.bin\n`).paths,
+        ['catalog[0].version'],
+        version,
+      );
     }
   });
 
   test('file is a plain name inside firmware.dir', () => {
     for (const name of ['../x.bin', 'a/b.bin', '"a\\\\b.bin"', '..', '.', '/etc/passwd', '"x y.bin"', '""']) {
-      assert.deepEqual(parsed(`- board: x\n  version: "1.0.0"\n  file: ${name}\n`).paths, ['catalog[0].file'], name);
+      assert.deepEqual(
+        parsed(`- board: x\n  version: "1.0.0"\n  file: ${name}\n`).paths,
+        ['catalog[0].file'],
+        name,
+      );
     }
   });
 
@@ -140,12 +166,16 @@ describe('parseCatalog: entries', () => {
   });
 
   test('rollout is 0–100 with at most two decimals', () => {
-    for (const ok of ['0', '100', '0.01', '99.99', '33.3']) assert.deepEqual(parsed(minimal(`  rollout: ${ok}\n`)).paths, [], ok);
-    for (const bad of ['-1', '100.01', '12.345', '"50"', 'null']) assert.deepEqual(parsed(minimal(`  rollout: ${bad}\n`)).paths, ['catalog[0].rollout'], bad);
+    for (const ok of ['0', '100', '0.01', '99.99', '33.3'])
+      assert.deepEqual(parsed(minimal(`  rollout: ${ok}\n`)).paths, [], ok);
+    for (const bad of ['-1', '100.01', '12.345', '"50"', 'null'])
+      assert.deepEqual(parsed(minimal(`  rollout: ${bad}\n`)).paths, ['catalog[0].rollout'], bad);
   });
 
   test('devices and exclude are MACs, one or a list, each checked', () => {
-    assert.deepEqual(parsed(minimal('  devices: [aa:bb:cc:dd:ee:01, nope]\n')).paths, ['catalog[0].devices[1]']);
+    assert.deepEqual(parsed(minimal('  devices: [aa:bb:cc:dd:ee:01, nope]\n')).paths, [
+      'catalog[0].devices[1]',
+    ]);
     assert.deepEqual(parsed(minimal('  exclude: []\n')).paths, ['catalog[0].exclude']);
     assert.deepEqual(parsed(minimal('  exclude: 112233445566\n')).entries[0]?.exclude, ['11:22:33:44:55:66']);
     assert.deepEqual(parsed(minimal('  exclude: 12\n')).paths, ['catalog[0].exclude']);
@@ -157,31 +187,54 @@ describe('parseCatalog: entries', () => {
   });
 
   test('a later entry with the same board and version is reported and skipped', () => {
-    const result = parse(`${minimal()}${minimal().replace('xiaozhi.bin', 'other.bin')}${minimal().replace('"2.0.4"', '"2.0.4.0"')}`);
+    const result = parse(
+      `${minimal()}${minimal().replace('xiaozhi.bin', 'other.bin')}${minimal().replace('"2.0.4"', '"2.0.4.0"')}`,
+    );
     assert.ok(result.kind === 'parsed');
-    assert.deepEqual(result.entries.map((e) => e.index), [0, 2]);
-    assert.deepEqual(result.issues.map((i) => i.path), ['catalog[1]']);
+    assert.deepEqual(
+      result.entries.map((e) => e.index),
+      [0, 2],
+    );
+    assert.deepEqual(
+      result.issues.map((i) => i.path),
+      ['catalog[1]'],
+    );
   });
 
   test('a duplicated key inside an entry skips that entry', () => {
     const result = parse(`${minimal('  file: again.bin\n')}`);
     assert.ok(result.kind === 'parsed');
     assert.equal(result.entries.length, 0);
-    assert.deepEqual(result.issues.map((i) => i.path), ['catalog[0].file']);
+    assert.deepEqual(
+      result.issues.map((i) => i.path),
+      ['catalog[0].file'],
+    );
   });
 });
 
 describe('parseCatalog: ${VAR}', () => {
   test('variables are substituted; an unquoted whole reference is read again as YAML', () => {
-    const { entries } = parsed('- board: ${BOARD}\n  version: "${V}"\n  file: ${FILE:-xiaozhi.bin}\n  rollout: ${R}\n', { BOARD: 'bread-*', V: '2.0.4', R: '25' });
-    assert.deepEqual(entries.map((e) => [e.board, e.version, e.file, e.rollout]), [['bread-*', '2.0.4', 'xiaozhi.bin', 25]]);
+    const { entries } = parsed(
+      '- board: ${BOARD}\n  version: "${V}"\n  file: ${FILE:-xiaozhi.bin}\n  rollout: ${R}\n',
+      { BOARD: 'bread-*', V: '2.0.4', R: '25' },
+    );
+    assert.deepEqual(
+      entries.map((e) => [e.board, e.version, e.file, e.rollout]),
+      [['bread-*', '2.0.4', 'xiaozhi.bin', 25]],
+    );
   });
 
   test('an unset variable skips its entry, named by path', () => {
     const result = parse(`- board: x\n  version: "\${MISSING}"\n  file: a.bin\n${minimal()}`);
     assert.ok(result.kind === 'parsed');
-    assert.deepEqual(result.entries.map((e) => e.index), [1]);
-    assert.deepEqual(result.issues.map((i) => i.path), ['catalog[0].version']);
+    assert.deepEqual(
+      result.entries.map((e) => e.index),
+      [1],
+    );
+    assert.deepEqual(
+      result.issues.map((i) => i.path),
+      ['catalog[0].version'],
+    );
     assert.ok(result.issues[0]?.message.startsWith('`catalog[0].version`'));
   });
 });
@@ -197,7 +250,10 @@ describe('parseCatalog: unusable files', () => {
     for (const text of ['board: x\nversion: "1.0.0"\n', 'just text\n', '42\n']) {
       const result = parse(text);
       assert.equal(result.kind, 'unusable', text);
-      assert.deepEqual(result.issues.map((i) => i.path), ['catalog']);
+      assert.deepEqual(
+        result.issues.map((i) => i.path),
+        ['catalog'],
+      );
     }
   });
 });

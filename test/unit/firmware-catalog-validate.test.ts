@@ -28,11 +28,18 @@ function factsFor(name: string, bytes: Buffer): FileFacts {
   };
 }
 
-const entry = (fileName: string, version = '2.0.4', extra = ''): string => `- board: bread-compact-wifi\n  version: "${version}"\n  file: ${fileName}\n${extra}`;
+const entry = (fileName: string, version = '2.0.4', extra = ''): string =>
+  `- board: bread-compact-wifi\n  version: "${version}"\n  file: ${fileName}\n${extra}`;
 
 describe('validateCatalog', () => {
   test('a matching app image becomes an entry with its facts and image info', () => {
-    const image = buildAppImage({ version: '2.0.4', chipId: 9, projectName: 'xiaozhi', idf: 'v5.4.1', size: 4096 });
+    const image = buildAppImage({
+      version: '2.0.4',
+      chipId: 9,
+      projectName: 'xiaozhi',
+      idf: 'v5.4.1',
+      size: 4096,
+    });
     const facts = new Map([['xiaozhi.bin', factsFor('xiaozhi.bin', image)]]);
     const { catalog, issues } = validateCatalog({ entries: entries(entry('xiaozhi.bin')), facts, file, dir });
     assert.deepEqual(issues, []);
@@ -42,7 +49,10 @@ describe('validateCatalog', () => {
     assert.equal(e.path, `${dir}/xiaozhi.bin`);
     assert.equal(e.size, 4096);
     assert.equal(e.sha256, createHash('sha256').update(image).digest('hex'));
-    assert.deepEqual([e.image.chip, e.image.chipId, e.image.projectName, e.image.idfVersion, e.image.version], ['esp32s3', 9, 'xiaozhi', 'v5.4.1', '2.0.4']);
+    assert.deepEqual(
+      [e.image.chip, e.image.chipId, e.image.projectName, e.image.idfVersion, e.image.version],
+      ['esp32s3', 9, 'xiaozhi', 'v5.4.1', '2.0.4'],
+    );
   });
 
   test('every file problem skips its entry with an issue naming it; the rest keep working', () => {
@@ -57,9 +67,15 @@ describe('validateCatalog', () => {
       ['older.bin', factsFor('older.bin', buildAppImage({ version: '2.0.3' })), 'version'],
     ];
     const text = cases.map(([name], i) => entry(name, `2.0.${10 + i}`)).join('') + entry('xiaozhi.bin');
-    const facts = new Map<string, FileFacts>([...cases.map(([name, f]) => [name, f] as [string, FileFacts]), ['xiaozhi.bin', factsFor('xiaozhi.bin', good)]]);
+    const facts = new Map<string, FileFacts>([
+      ...cases.map(([name, f]) => [name, f] as [string, FileFacts]),
+      ['xiaozhi.bin', factsFor('xiaozhi.bin', good)],
+    ]);
     const { catalog, issues } = validateCatalog({ entries: entries(text), facts, file, dir });
-    assert.deepEqual(catalog.entries.map((e) => e.file), ['xiaozhi.bin']);
+    assert.deepEqual(
+      catalog.entries.map((e) => e.file),
+      ['xiaozhi.bin'],
+    );
     assert.deepEqual(
       issues.map((i) => i.path),
       cases.map(([, , key], i) => `catalog[${i}].${key === 'version' ? 'version' : 'file'}`),
@@ -72,8 +88,15 @@ describe('validateCatalog', () => {
   });
 
   test('a merged binary is refused with advice to ship the app image', () => {
-    const facts = new Map([['merged-binary.bin', factsFor('merged-binary.bin', buildMergedImage({ version: '2.0.4', chipId: 0 }))]]);
-    const { catalog, issues } = validateCatalog({ entries: entries(entry('merged-binary.bin')), facts, file, dir });
+    const facts = new Map([
+      ['merged-binary.bin', factsFor('merged-binary.bin', buildMergedImage({ version: '2.0.4', chipId: 0 }))],
+    ]);
+    const { catalog, issues } = validateCatalog({
+      entries: entries(entry('merged-binary.bin')),
+      facts,
+      file,
+      dir,
+    });
     assert.equal(catalog.entries.length, 0);
     assert.equal(issues[0]?.path, 'catalog[0].file');
     assert.ok(issues[0]?.message.includes('xiaozhi.bin'));
@@ -83,7 +106,12 @@ describe('validateCatalog', () => {
   test('an image whose embedded version differs is refused (devices would re-flash forever)', () => {
     const facts = new Map([['xiaozhi.bin', factsFor('xiaozhi.bin', buildAppImage({ version: '2.0.4' }))]]);
     for (const declared of ['2.0.5', '2.0.4.0', '2.0']) {
-      const { catalog, issues } = validateCatalog({ entries: entries(entry('xiaozhi.bin', declared)), facts, file, dir });
+      const { catalog, issues } = validateCatalog({
+        entries: entries(entry('xiaozhi.bin', declared)),
+        facts,
+        file,
+        dir,
+      });
       assert.equal(catalog.entries.length, 0, declared);
       assert.equal(issues[0]?.path, 'catalog[0].version');
       assert.equal(issues[0]?.line, 2);
@@ -92,8 +120,15 @@ describe('validateCatalog', () => {
   });
 
   test('versions are equal as the device compares them (leading digits per segment)', () => {
-    const facts = new Map([['xiaozhi.bin', factsFor('xiaozhi.bin', buildAppImage({ version: '2.0.4-dirty' }))]]);
-    const { catalog, issues } = validateCatalog({ entries: entries(entry('xiaozhi.bin', '2.0.4')), facts, file, dir });
+    const facts = new Map([
+      ['xiaozhi.bin', factsFor('xiaozhi.bin', buildAppImage({ version: '2.0.4-dirty' }))],
+    ]);
+    const { catalog, issues } = validateCatalog({
+      entries: entries(entry('xiaozhi.bin', '2.0.4')),
+      facts,
+      file,
+      dir,
+    });
     assert.deepEqual(issues, []);
     assert.equal(catalog.entries[0]?.image.version, '2.0.4-dirty');
   });
@@ -102,9 +137,19 @@ describe('validateCatalog', () => {
     const image = buildAppImage({ version: '2.0.4' });
     const sha = createHash('sha256').update(image).digest('hex');
     const facts = new Map([['xiaozhi.bin', factsFor('xiaozhi.bin', image)]]);
-    const ok = validateCatalog({ entries: entries(entry('xiaozhi.bin', '2.0.4', `  sha256: "${sha.toUpperCase()}"\n`)), facts, file, dir });
+    const ok = validateCatalog({
+      entries: entries(entry('xiaozhi.bin', '2.0.4', `  sha256: "${sha.toUpperCase()}"\n`)),
+      facts,
+      file,
+      dir,
+    });
     assert.deepEqual(ok.issues, []);
-    const bad = validateCatalog({ entries: entries(entry('xiaozhi.bin', '2.0.4', `  sha256: "${'f'.repeat(64)}"\n`)), facts, file, dir });
+    const bad = validateCatalog({
+      entries: entries(entry('xiaozhi.bin', '2.0.4', `  sha256: "${'f'.repeat(64)}"\n`)),
+      facts,
+      file,
+      dir,
+    });
     assert.equal(bad.catalog.entries.length, 0);
     assert.equal(bad.issues[0]?.path, 'catalog[0].sha256');
     assert.equal(bad.issues[0]?.line, 4);
@@ -112,7 +157,8 @@ describe('validateCatalog', () => {
 
   test('two entries may share one file; byFile finds it', () => {
     const facts = new Map([['xiaozhi.bin', factsFor('xiaozhi.bin', buildAppImage({ version: '2.0.4' }))]]);
-    const text = entry('xiaozhi.bin') + entry('xiaozhi.bin').replace('bread-compact-wifi', 'bread-compact-wifi-lcd');
+    const text =
+      entry('xiaozhi.bin') + entry('xiaozhi.bin').replace('bread-compact-wifi', 'bread-compact-wifi-lcd');
     const { catalog } = validateCatalog({ entries: entries(text), facts, file, dir });
     assert.equal(catalog.entries.length, 2);
     assert.equal(catalog.byFile.get('xiaozhi.bin')?.index, 0);

@@ -41,7 +41,8 @@ test('raising the percentage keeps every device already in (monotonic)', () => {
     const lower = steps[i - 1] ?? 0;
     const higher = steps[i] ?? 0;
     for (const bucket of buckets) {
-      if (inRollout(bucket, lower)) assert.ok(inRollout(bucket, higher), `bucket ${bucket}: in at ${lower} %, out at ${higher} %`);
+      if (inRollout(bucket, lower))
+        assert.ok(inRollout(bucket, higher), `bucket ${bucket}: in at ${lower} %, out at ${higher} %`);
     }
   }
 });

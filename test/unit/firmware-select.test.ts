@@ -11,7 +11,11 @@ import { makeCatalog, makeDevice } from '../helpers/catalog-entry.js';
 
 const origin: Origin = { scheme: 'http', host: '192.168.1.10', port: 8003 };
 
-function decide(catalog: Catalog | null, device = makeDevice(), publicUrl: 'auto' | Origin = 'auto'): FirmwareDecision {
+function decide(
+  catalog: Catalog | null,
+  device = makeDevice(),
+  publicUrl: 'auto' | Origin = 'auto',
+): FirmwareDecision {
   return decideOffer({ catalog, device, origin, publicUrl });
 }
 
@@ -20,7 +24,11 @@ function reason(decision: FirmwareDecision): string {
 }
 
 function offered(decision: FirmwareDecision): { version: string; force: boolean; url: string } {
-  assert.equal(decision.kind, 'offer', decision.kind === 'none' ? `${decision.reason}: ${decision.detail}` : '');
+  assert.equal(
+    decision.kind,
+    'offer',
+    decision.kind === 'none' ? `${decision.reason}: ${decision.detail}` : '',
+  );
   assert.ok(decision.kind === 'offer');
   return { version: decision.version, force: decision.force, url: decision.url };
 }
@@ -53,7 +61,15 @@ describe('decideOffer: why nothing is offered', () => {
 
   test('the board is a case-insensitive glob on the build name', () => {
     assert.equal(offered(decide(makeCatalog([{ board: 'BREAD-*' }]))).version, '2.0.0');
-    assert.equal(reason(decide(makeCatalog([{ board: 'bread-compact-wifi' }]), makeDevice({ build: 'bread-compact-wifi-128x64' }))), 'no-entry-for-board');
+    assert.equal(
+      reason(
+        decide(
+          makeCatalog([{ board: 'bread-compact-wifi' }]),
+          makeDevice({ build: 'bread-compact-wifi-128x64' }),
+        ),
+      ),
+      'no-entry-for-board',
+    );
   });
 
   test('wrong chip; skipped when the device does not name its chip', () => {
@@ -86,7 +102,9 @@ describe('decideOffer: why nothing is offered', () => {
     const catalog = makeCatalog([{ board, rollout: 25 }]);
     const decision = decide(catalog, makeDevice({ id: outside }));
     assert.equal(reason(decision), 'outside-rollout');
-    assert.ok(decision.kind === 'none' && decision.detail.includes(String(rolloutBucket(outside, board, '2.0.0'))));
+    assert.ok(
+      decision.kind === 'none' && decision.detail.includes(String(rolloutBucket(outside, board, '2.0.0'))),
+    );
     assert.equal(reason(decide(catalog, makeDevice({ id: inside }))), 'offer 2.0.0');
     assert.equal(reason(decide(catalog, makeDevice({ id: null }))), 'outside-rollout');
     assert.equal(reason(decide(makeCatalog([{ rollout: 100 }]), makeDevice({ id: null }))), 'offer 2.0.0');
@@ -114,32 +132,68 @@ describe('decideOffer: slot size', () => {
   const sizes = { ota0: 3_500_000, ota1: 2_500_000 };
 
   test('the slot written is the one not running; factory writes ota_0', () => {
-    assert.equal(reason(decide(catalog, makeDevice({ runningSlot: 'ota_0', slotSizes: sizes }))), 'too-large-for-slot');
-    assert.equal(reason(decide(catalog, makeDevice({ runningSlot: 'ota_1', slotSizes: sizes }))), 'offer 2.0.0');
-    assert.equal(reason(decide(catalog, makeDevice({ runningSlot: 'factory', slotSizes: sizes }))), 'offer 2.0.0');
+    assert.equal(
+      reason(decide(catalog, makeDevice({ runningSlot: 'ota_0', slotSizes: sizes }))),
+      'too-large-for-slot',
+    );
+    assert.equal(
+      reason(decide(catalog, makeDevice({ runningSlot: 'ota_1', slotSizes: sizes }))),
+      'offer 2.0.0',
+    );
+    assert.equal(
+      reason(decide(catalog, makeDevice({ runningSlot: 'factory', slotSizes: sizes }))),
+      'offer 2.0.0',
+    );
   });
 
   test('the smaller slot when the running one is unknown; skipped when sizes are unknown', () => {
-    assert.equal(reason(decide(catalog, makeDevice({ runningSlot: null, slotSizes: sizes }))), 'too-large-for-slot');
-    assert.equal(reason(decide(catalog, makeDevice({ runningSlot: null, slotSizes: { ota0: null, ota1: null } }))), 'offer 2.0.0');
-    assert.equal(reason(decide(catalog, makeDevice({ runningSlot: 'ota_1', slotSizes: { ota0: null, ota1: null } }))), 'offer 2.0.0');
+    assert.equal(
+      reason(decide(catalog, makeDevice({ runningSlot: null, slotSizes: sizes }))),
+      'too-large-for-slot',
+    );
+    assert.equal(
+      reason(decide(catalog, makeDevice({ runningSlot: null, slotSizes: { ota0: null, ota1: null } }))),
+      'offer 2.0.0',
+    );
+    assert.equal(
+      reason(decide(catalog, makeDevice({ runningSlot: 'ota_1', slotSizes: { ota0: null, ota1: null } }))),
+      'offer 2.0.0',
+    );
   });
 
   test('an image exactly the slot size fits', () => {
-    assert.equal(reason(decide(makeCatalog([{ size: 2_500_000 }]), makeDevice({ runningSlot: 'ota_0', slotSizes: sizes }))), 'offer 2.0.0');
+    assert.equal(
+      reason(
+        decide(makeCatalog([{ size: 2_500_000 }]), makeDevice({ runningSlot: 'ota_0', slotSizes: sizes })),
+      ),
+      'offer 2.0.0',
+    );
   });
 });
 
 describe('decideOffer: choice', () => {
   test('the highest eligible newer version, wherever it sits in the file', () => {
-    const catalog = makeCatalog([{ version: '2.0.1' }, { version: '2.0.10' }, { version: '2.0.9' }, { version: '3.0.0', chipId: 5 }]);
+    const catalog = makeCatalog([
+      { version: '2.0.1' },
+      { version: '2.0.10' },
+      { version: '2.0.9' },
+      { version: '3.0.0', chipId: 5 },
+    ]);
     const offer = offered(decide(catalog));
     assert.deepEqual({ version: offer.version, force: offer.force }, { version: '2.0.10', force: false });
   });
 
   test('the first eligible force entry is a pin and wins over newer entries, with force', () => {
-    const catalog = makeCatalog([{ version: '3.0.0' }, { version: '2.0.0', force: true }, { version: '2.0.5', force: true }]);
-    assert.deepEqual(offered(decide(catalog)), { version: '2.0.0', force: true, url: 'http://192.168.1.10:8003/firmware/bread-compact-wifi-2.0.0.bin' });
+    const catalog = makeCatalog([
+      { version: '3.0.0' },
+      { version: '2.0.0', force: true },
+      { version: '2.0.5', force: true },
+    ]);
+    assert.deepEqual(offered(decide(catalog)), {
+      version: '2.0.0',
+      force: true,
+      url: 'http://192.168.1.10:8003/firmware/bread-compact-wifi-2.0.0.bin',
+    });
   });
 
   test('a pin may go down: an older pinned version is offered with force', () => {
@@ -154,7 +208,10 @@ describe('decideOffer: choice', () => {
   });
 
   test('a force entry the device is not eligible for is no pin', () => {
-    const catalog = makeCatalog([{ version: '1.8.0', force: true, exclude: ['aa:bb:cc:dd:ee:01'] }, { version: '2.0.0' }]);
+    const catalog = makeCatalog([
+      { version: '1.8.0', force: true, exclude: ['aa:bb:cc:dd:ee:01'] },
+      { version: '2.0.0' },
+    ]);
     assert.deepEqual(offered(decide(catalog)).force, false);
     assert.equal(offered(decide(catalog)).version, '2.0.0');
   });
@@ -163,19 +220,30 @@ describe('decideOffer: choice', () => {
 describe('decideOffer: which reason when several entries fail', () => {
   test('a newer image held back by policy explains more than an older one', () => {
     const outside = idWithBucket('bread-compact-wifi', '2.1.0', (b) => b >= 1000);
-    const catalog = makeCatalog([{ version: '1.5.0' }, { version: '2.1.0', rollout: 10 }, { board: 'other' }]);
+    const catalog = makeCatalog([
+      { version: '1.5.0' },
+      { version: '2.1.0', rollout: 10 },
+      { board: 'other' },
+    ]);
     assert.equal(reason(decide(catalog, makeDevice({ id: outside }))), 'outside-rollout');
   });
 
   test('the entry that got furthest through the checks names the reason', () => {
-    const catalog = makeCatalog([{ version: '2.0.0', chipId: 5 }, { version: '2.0.1', minVersion: '1.9.5' }, { version: '2.0.2', exclude: ['aa:bb:cc:dd:ee:01'] }]);
+    const catalog = makeCatalog([
+      { version: '2.0.0', chipId: 5 },
+      { version: '2.0.1', minVersion: '1.9.5' },
+      { version: '2.0.2', exclude: ['aa:bb:cc:dd:ee:01'] },
+    ]);
     const decision = decide(catalog);
     assert.equal(reason(decision), 'below-min-version');
     assert.ok(decision.kind === 'none' && decision.detail.includes('2.0.1'));
   });
 
   test('only older entries for the board: not newer', () => {
-    assert.equal(reason(decide(makeCatalog([{ version: '1.0.0' }, { board: 'x', version: '9.0.0' }]))), 'not-newer');
+    assert.equal(
+      reason(decide(makeCatalog([{ version: '1.0.0' }, { board: 'x', version: '9.0.0' }]))),
+      'not-newer',
+    );
   });
 });
 
@@ -184,15 +252,24 @@ describe('decideOffer: offered URL', () => {
     const catalog = makeCatalog([{ file: 'xiaozhi.bin' }]);
     assert.equal(offered(decide(catalog)).url, 'http://192.168.1.10:8003/firmware/xiaozhi.bin');
     const https: Origin = { scheme: 'https', host: 'xz.example.com', port: 443 };
-    assert.equal(offered(decideOffer({ catalog, device: makeDevice(), origin: https, publicUrl: 'auto' })).url, 'https://xz.example.com/firmware/xiaozhi.bin');
+    assert.equal(
+      offered(decideOffer({ catalog, device: makeDevice(), origin: https, publicUrl: 'auto' })).url,
+      'https://xz.example.com/firmware/xiaozhi.bin',
+    );
     const v6: Origin = { scheme: 'http', host: '[fd00::1]', port: 8003 };
-    assert.equal(offered(decideOffer({ catalog, device: makeDevice(), origin: v6, publicUrl: 'auto' })).url, 'http://[fd00::1]:8003/firmware/xiaozhi.bin');
+    assert.equal(
+      offered(decideOffer({ catalog, device: makeDevice(), origin: v6, publicUrl: 'auto' })).url,
+      'http://[fd00::1]:8003/firmware/xiaozhi.bin',
+    );
   });
 
   test('a fixed public_url wins over the request origin', () => {
     const catalog = makeCatalog([{ file: 'xiaozhi.bin' }]);
     const fixed: Origin = { scheme: 'https', host: 'ota.example.com', port: 8443 };
-    assert.equal(offered(decide(catalog, makeDevice(), fixed)).url, 'https://ota.example.com:8443/firmware/xiaozhi.bin');
+    assert.equal(
+      offered(decide(catalog, makeDevice(), fixed)).url,
+      'https://ota.example.com:8443/firmware/xiaozhi.bin',
+    );
   });
 
   test('an entry url is rendered as a template', () => {
@@ -204,7 +281,9 @@ describe('decideOffer: offered URL', () => {
 });
 
 describe('decideOffer: properties', () => {
-  const versionArb = fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
+  const versionArb = fc
+    .array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 3 })
+    .map((parts) => parts.join('.'));
   const entryArb: fc.Arbitrary<EntryOptions> = fc.record({
     version: versionArb,
     force: fc.boolean(),
@@ -215,14 +294,25 @@ describe('decideOffer: properties', () => {
 
   test('never offers the running version; force only when the version differs', () => {
     fc.assert(
-      fc.property(fc.array(entryArb, { maxLength: 6 }), versionArb, fc.option(fc.constant('aa:bb:cc:dd:ee:01'), { nil: null }), (entries, running, id) => {
-        const decision = decide(makeCatalog(entries.map((e, i) => ({ ...e, file: `f${i}.bin` }))), makeDevice({ version: running, id }));
-        if (decision.kind === 'none') return;
-        const order = compareVersions(parseVersionNumbers(decision.version) ?? [], parseVersionNumbers(running) ?? []);
-        assert.notEqual(order, 0);
-        if (!decision.force) assert.equal(order, 1);
-        assert.equal(decision.force, decision.entry.force);
-      }),
+      fc.property(
+        fc.array(entryArb, { maxLength: 6 }),
+        versionArb,
+        fc.option(fc.constant('aa:bb:cc:dd:ee:01'), { nil: null }),
+        (entries, running, id) => {
+          const decision = decide(
+            makeCatalog(entries.map((e, i) => ({ ...e, file: `f${i}.bin` }))),
+            makeDevice({ version: running, id }),
+          );
+          if (decision.kind === 'none') return;
+          const order = compareVersions(
+            parseVersionNumbers(decision.version) ?? [],
+            parseVersionNumbers(running) ?? [],
+          );
+          assert.notEqual(order, 0);
+          if (!decision.force) assert.equal(order, 1);
+          assert.equal(decision.force, decision.entry.force);
+        },
+      ),
       { numRuns: 500 },
     );
   });

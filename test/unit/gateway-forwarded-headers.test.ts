@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forwardedHeaders, hopByHopNames } from '../../src/gateway/forwarded-headers.js';
 
-const facts = { peer: '127.0.0.1', trustedPeer: true, address: '203.0.113.9', tls: false, upstreamHost: '127.0.0.1:8002' };
+const facts = {
+  peer: '127.0.0.1',
+  trustedPeer: true,
+  address: '203.0.113.9',
+  tls: false,
+  upstreamHost: '127.0.0.1:8002',
+};
 
 function pairs(list: string[]): [string, string][] {
   const out: [string, string][] = [];
@@ -11,37 +17,124 @@ function pairs(list: string[]): [string, string][] {
 }
 
 test('device headers kept in order and casing; hop-by-hop and framing replaced', () => {
-  const raw = ['Host', 'proxy.lan:8003', 'Device-Id', 'AA:BB', 'Connection', 'close, X-Hop', 'X-Hop', '1', 'TE', 'trailers', 'Content-Length', '5', 'Accept-Encoding', 'gzip', 'User-Agent', 'b/1'];
+  const raw = [
+    'Host',
+    'proxy.lan:8003',
+    'Device-Id',
+    'AA:BB',
+    'Connection',
+    'close, X-Hop',
+    'X-Hop',
+    '1',
+    'TE',
+    'trailers',
+    'Content-Length',
+    '5',
+    'Accept-Encoding',
+    'gzip',
+    'User-Agent',
+    'b/1',
+  ];
   const out = pairs(forwardedHeaders(raw, facts));
-  assert.deepEqual(out.slice(0, 3), [['Host', '127.0.0.1:8002'], ['Device-Id', 'AA:BB'], ['User-Agent', 'b/1']]);
+  assert.deepEqual(out.slice(0, 3), [
+    ['Host', '127.0.0.1:8002'],
+    ['Device-Id', 'AA:BB'],
+    ['User-Agent', 'b/1'],
+  ]);
   const names = out.map(([n]) => n.toLowerCase());
   for (const gone of ['connection', 'x-hop', 'te', 'content-length']) assert.ok(!names.includes(gone), gone);
-  assert.deepEqual(out.find(([n]) => n === 'Accept-Encoding'), ['Accept-Encoding', 'identity']);
-  assert.deepEqual(out.find(([n]) => n === 'X-Forwarded-Host'), ['X-Forwarded-Host', 'proxy.lan:8003']);
-  assert.deepEqual(out.find(([n]) => n === 'X-Forwarded-Proto'), ['X-Forwarded-Proto', 'http']);
-  assert.deepEqual(out.find(([n]) => n === 'X-Real-IP'), ['X-Real-IP', '203.0.113.9']);
+  assert.deepEqual(
+    out.find(([n]) => n === 'Accept-Encoding'),
+    ['Accept-Encoding', 'identity'],
+  );
+  assert.deepEqual(
+    out.find(([n]) => n === 'X-Forwarded-Host'),
+    ['X-Forwarded-Host', 'proxy.lan:8003'],
+  );
+  assert.deepEqual(
+    out.find(([n]) => n === 'X-Forwarded-Proto'),
+    ['X-Forwarded-Proto', 'http'],
+  );
+  assert.deepEqual(
+    out.find(([n]) => n === 'X-Real-IP'),
+    ['X-Real-IP', '203.0.113.9'],
+  );
 });
 
 test('trusted peer: X-Forwarded-For extended, right-most X-Forwarded-Host/-Proto believed', () => {
-  const raw = ['Host', 'a', 'X-Forwarded-For', '1.1.1.1', 'X-Forwarded-For', '2.2.2.2', 'X-Forwarded-Host', 'x.example, y.example', 'X-Forwarded-Proto', 'https'];
+  const raw = [
+    'Host',
+    'a',
+    'X-Forwarded-For',
+    '1.1.1.1',
+    'X-Forwarded-For',
+    '2.2.2.2',
+    'X-Forwarded-Host',
+    'x.example, y.example',
+    'X-Forwarded-Proto',
+    'https',
+  ];
   const out = pairs(forwardedHeaders(raw, facts));
-  assert.deepEqual(out.filter(([n]) => n === 'X-Forwarded-For'), [['X-Forwarded-For', '1.1.1.1, 2.2.2.2, 127.0.0.1']]);
-  assert.deepEqual(out.find(([n]) => n === 'X-Forwarded-Host'), ['X-Forwarded-Host', 'y.example']);
-  assert.deepEqual(out.find(([n]) => n === 'X-Forwarded-Proto'), ['X-Forwarded-Proto', 'https']);
+  assert.deepEqual(
+    out.filter(([n]) => n === 'X-Forwarded-For'),
+    [['X-Forwarded-For', '1.1.1.1, 2.2.2.2, 127.0.0.1']],
+  );
+  assert.deepEqual(
+    out.find(([n]) => n === 'X-Forwarded-Host'),
+    ['X-Forwarded-Host', 'y.example'],
+  );
+  assert.deepEqual(
+    out.find(([n]) => n === 'X-Forwarded-Proto'),
+    ['X-Forwarded-Proto', 'https'],
+  );
 });
 
 test('untrusted peer: client-sent forwarding headers replaced by what the proxy saw', () => {
-  const raw = ['Host', 'a:1', 'X-Forwarded-For', '6.6.6.6', 'X-Real-IP', '6.6.6.6', 'X-Forwarded-Host', 'evil', 'X-Forwarded-Proto', 'https', 'Forwarded', 'for=6.6.6.6'];
-  const out = pairs(forwardedHeaders(raw, { ...facts, trustedPeer: false, peer: '192.168.1.50', address: '192.168.1.50', tls: true }));
-  assert.deepEqual(out.filter(([n]) => n.toLowerCase().startsWith('x-') || n === 'Forwarded'), [
-    ['X-Forwarded-For', '192.168.1.50'],
-    ['X-Real-IP', '192.168.1.50'],
-    ['X-Forwarded-Host', 'a:1'],
-    ['X-Forwarded-Proto', 'https'],
-  ]);
+  const raw = [
+    'Host',
+    'a:1',
+    'X-Forwarded-For',
+    '6.6.6.6',
+    'X-Real-IP',
+    '6.6.6.6',
+    'X-Forwarded-Host',
+    'evil',
+    'X-Forwarded-Proto',
+    'https',
+    'Forwarded',
+    'for=6.6.6.6',
+  ];
+  const out = pairs(
+    forwardedHeaders(raw, {
+      ...facts,
+      trustedPeer: false,
+      peer: '192.168.1.50',
+      address: '192.168.1.50',
+      tls: true,
+    }),
+  );
+  assert.deepEqual(
+    out.filter(([n]) => n.toLowerCase().startsWith('x-') || n === 'Forwarded'),
+    [
+      ['X-Forwarded-For', '192.168.1.50'],
+      ['X-Real-IP', '192.168.1.50'],
+      ['X-Forwarded-Host', 'a:1'],
+      ['X-Forwarded-Proto', 'https'],
+    ],
+  );
 });
 
 test('hopByHopNames adds the names a Connection header lists', () => {
   const names = hopByHopNames(['keep-alive, X-Foo', 'Upgrade']);
-  for (const n of ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'x-foo', 'proxy-authorization']) assert.ok(names.has(n), n);
+  for (const n of [
+    'connection',
+    'keep-alive',
+    'te',
+    'trailer',
+    'transfer-encoding',
+    'upgrade',
+    'x-foo',
+    'proxy-authorization',
+  ])
+    assert.ok(names.has(n), n);
 });

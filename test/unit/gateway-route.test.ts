@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pathnameOf, routeRequest, type Route, type RouteSettings } from '../../src/gateway/route.js';
 
-const main: RouteSettings = { otaPath: '/xiaozhi/ota/', catalog: true, adminEnabled: true, adminListener: false, listener: 'main' };
+const main: RouteSettings = {
+  otaPath: '/xiaozhi/ota/',
+  catalog: true,
+  adminEnabled: true,
+  adminListener: false,
+  listener: 'main',
+};
 
 test('route table on the main listener', () => {
   const table: [string, string, Partial<RouteSettings>, Route][] = [

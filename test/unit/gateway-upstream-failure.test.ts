@@ -15,11 +15,13 @@ test('low-level errors map to gateway outcomes', () => {
     ['Z_DATA_ERROR', 'bad-encoding'],
     ['WHATEVER', 'reset'],
   ];
-  for (const [code, kind] of table) assert.equal(classifyUpstreamError(Object.assign(new Error(code), { code })), kind, code);
+  for (const [code, kind] of table)
+    assert.equal(classifyUpstreamError(Object.assign(new Error(code), { code })), kind, code);
   assert.equal(classifyUpstreamError('not an error'), 'reset');
 });
 
 test('504 for a timeout, 502 otherwise', () => {
   assert.equal(failureStatus('timeout'), 504);
-  for (const kind of ['refused', 'reset', 'bad-status', 'not-json', 'breaker-open'] as const) assert.equal(failureStatus(kind), 502);
+  for (const kind of ['refused', 'reset', 'bad-status', 'not-json', 'breaker-open'] as const)
+    assert.equal(failureStatus(kind), 502);
 });

@@ -23,9 +23,7 @@ describe('formatRawReply', () => {
       'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nDate: Sat, 01 Mar 2025 08:09:10 GMT\r\nConnection: close\r\n\r\n',
     );
     assert.ok(
-      !formatRawReply(404, { contentType: 'application/json', body: '', date }).includes(
-        'Content-Type',
-      ),
+      !formatRawReply(404, { contentType: 'application/json', body: '', date }).includes('Content-Type'),
     );
   });
 

@@ -9,7 +9,14 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { bodyViolations } from '../helpers/device-contract.js';
 import { upstreamBodyText } from '../helpers/hostile-json.js';
-import { CONFIGS, contextFor, deviceArb, offerArb, pureCheck, rememberedFrom } from '../helpers/pure-check.js';
+import {
+  CONFIGS,
+  contextFor,
+  deviceArb,
+  offerArb,
+  pureCheck,
+  rememberedFrom,
+} from '../helpers/pure-check.js';
 import { isJsonObject } from '../../src/rewrite/folded-json.js';
 import type { JsonObject, JsonValue } from '../../src/rewrite/types.js';
 
@@ -24,13 +31,23 @@ function tokenOf(body: JsonValue | undefined): JsonValue | undefined {
 describe('arbitrary upstream JSON', () => {
   test('every 200 reply meets the device contract; failures are clean errors', () => {
     fc.assert(
-      fc.property(upstreamBodyText, fc.constantFrom(...CONFIGS), deviceArb, offerArb, (text, config, device, offer) => {
-        const ctx = { ...contextFor(config, device, offer), now: NOW };
-        const outcome = pureCheck(text, ctx, null, null);
-        if (outcome.kind === 'error') return;
-        const violations = bodyViolations(outcome.json, { version: device.version, legacy: device.legacy }, { fallback: outcome.fallback });
-        assert.deepEqual(violations, [], `${violations.join('; ')} in ${outcome.json}`);
-      }),
+      fc.property(
+        upstreamBodyText,
+        fc.constantFrom(...CONFIGS),
+        deviceArb,
+        offerArb,
+        (text, config, device, offer) => {
+          const ctx = { ...contextFor(config, device, offer), now: NOW };
+          const outcome = pureCheck(text, ctx, null, null);
+          if (outcome.kind === 'error') return;
+          const violations = bodyViolations(
+            outcome.json,
+            { version: device.version, legacy: device.legacy },
+            { fallback: outcome.fallback },
+          );
+          assert.deepEqual(violations, [], `${violations.join('; ')} in ${outcome.json}`);
+        },
+      ),
       { numRuns: 4000, includeErrorInReport: true },
     );
   });
@@ -38,18 +55,24 @@ describe('arbitrary upstream JSON', () => {
   test('websocket.token and activation code/challenge reach the device exactly as the upstream sent them, or not at all', () => {
     fc.assert(
       fc.property(upstreamBodyText, fc.constantFrom(...CONFIGS), deviceArb, (text, config, device) => {
-        const ctx = { ...contextFor(config, device, { kind: 'none', reason: 'no-catalog', detail: '' }), now: NOW };
+        const ctx = {
+          ...contextFor(config, device, { kind: 'none', reason: 'no-catalog', detail: '' }),
+          now: NOW,
+        };
         const outcome = pureCheck(text, ctx, null, null);
         if (outcome.kind !== 'reply' || outcome.fallback || outcome.upstream === null) return;
         const reply = JSON.parse(outcome.json) as JsonObject;
         const sent = tokenOf(reply);
         // A configured token may create a section only when the upstream had none (CONFIG.md rule 2).
         // Compared as JSON text: `-0` is written as `0`, the same value to the device.
-        if (sent !== undefined && sent !== 'configured-token') assert.equal(JSON.stringify(sent), JSON.stringify(tokenOf(outcome.upstream)));
+        if (sent !== undefined && sent !== 'configured-token')
+          assert.equal(JSON.stringify(sent), JSON.stringify(tokenOf(outcome.upstream)));
         const activation = reply.activation;
         const upstreamActivation = outcome.upstream.activation;
         if (isJsonObject(activation) && isJsonObject(upstreamActivation)) {
-          for (const key of ['code', 'challenge']) if (Object.hasOwn(activation, key)) assert.equal(JSON.stringify(activation[key]), JSON.stringify(upstreamActivation[key]));
+          for (const key of ['code', 'challenge'])
+            if (Object.hasOwn(activation, key))
+              assert.equal(JSON.stringify(activation[key]), JSON.stringify(upstreamActivation[key]));
         }
       }),
       { numRuns: 2000, includeErrorInReport: true },
@@ -58,18 +81,34 @@ describe('arbitrary upstream JSON', () => {
 
   test('the fallback from any remembered section meets the contract and never invents a token', () => {
     fc.assert(
-      fc.property(upstreamBodyText, fc.constantFrom(...CONFIGS), deviceArb, offerArb, fc.option(fc.integer({ min: -720, max: 840 })), (remembered, config, device, offer, lastOffset) => {
-        const ctx = { ...contextFor(config, device, offer), now: NOW };
-        const memory = rememberedFrom(remembered);
-        const outcome = pureCheck(null, ctx, memory, lastOffset);
-        if (outcome.kind === 'error') return;
-        assert.equal(outcome.fallback, true);
-        const violations = bodyViolations(outcome.json, { version: device.version, legacy: device.legacy }, { fallback: true });
-        assert.deepEqual(violations, [], `${violations.join('; ')} in fallback reply ${outcome.json}`);
-        const sent = tokenOf(JSON.parse(outcome.json) as JsonObject);
-        // The configured item's token (CONFIG.md rule 2, a section created for mqtt: strip) is the proxy's own.
-        if (sent !== undefined && sent !== 'configured-token') assert.equal(JSON.stringify(sent), JSON.stringify(memory?.websocket?.token), 'only a remembered token is sent');
-      }),
+      fc.property(
+        upstreamBodyText,
+        fc.constantFrom(...CONFIGS),
+        deviceArb,
+        offerArb,
+        fc.option(fc.integer({ min: -720, max: 840 })),
+        (remembered, config, device, offer, lastOffset) => {
+          const ctx = { ...contextFor(config, device, offer), now: NOW };
+          const memory = rememberedFrom(remembered);
+          const outcome = pureCheck(null, ctx, memory, lastOffset);
+          if (outcome.kind === 'error') return;
+          assert.equal(outcome.fallback, true);
+          const violations = bodyViolations(
+            outcome.json,
+            { version: device.version, legacy: device.legacy },
+            { fallback: true },
+          );
+          assert.deepEqual(violations, [], `${violations.join('; ')} in fallback reply ${outcome.json}`);
+          const sent = tokenOf(JSON.parse(outcome.json) as JsonObject);
+          // The configured item's token (CONFIG.md rule 2, a section created for mqtt: strip) is the proxy's own.
+          if (sent !== undefined && sent !== 'configured-token')
+            assert.equal(
+              JSON.stringify(sent),
+              JSON.stringify(memory?.websocket?.token),
+              'only a remembered token is sent',
+            );
+        },
+      ),
       { numRuns: 2000, includeErrorInReport: true },
     );
   });

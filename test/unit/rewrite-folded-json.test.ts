@@ -33,10 +33,20 @@ describe('the real upstream replies', () => {
   }
 
   test('OTA replies are `sections`, the error shapes `other-object`', () => {
-    for (const name of ['python-default-post', 'python-mqtt-gateway', 'java-unbound-device', 'java-bound-no-firmware']) {
+    for (const name of [
+      'python-default-post',
+      'python-mqtt-gateway',
+      'java-unbound-device',
+      'java-bound-no-firmware',
+    ]) {
       assert.equal(classifyUpstreamBody(captureBody(name)).kind, 'sections', name);
     }
-    for (const name of ['python-no-device-id', 'java-error-blank-device-id', 'java-error-missing-device-id', 'java-no-trailing-slash']) {
+    for (const name of [
+      'python-no-device-id',
+      'java-error-blank-device-id',
+      'java-error-missing-device-id',
+      'java-no-trailing-slash',
+    ]) {
       assert.equal(classifyUpstreamBody(captureBody(name)).kind, 'other-object', name);
     }
   });
@@ -50,12 +60,16 @@ describe('the real upstream replies', () => {
 
 describe('first match wins, keys compared case-insensitively (device-contract.md §3)', () => {
   test('a second "MQTT" after "mqtt" is dropped, and so is its content', () => {
-    const body = sections('{"websocket":{"url":"ws://a/"},"mqtt":{"endpoint":"a:1883"},"MQTT":{"endpoint":"b:x"}}');
+    const body = sections(
+      '{"websocket":{"url":"ws://a/"},"mqtt":{"endpoint":"a:1883"},"MQTT":{"endpoint":"b:x"}}',
+    );
     assert.deepEqual(body, { websocket: { url: 'ws://a/' }, mqtt: { endpoint: 'a:1883' } });
   });
 
   test('the first occurrence is kept even when a later one is spelled canonically', () => {
-    const body = sections('{"WebSocket":{"URL":"ws://first/","url":"ws://second/"},"websocket":{"url":"ws://third/"}}');
+    const body = sections(
+      '{"WebSocket":{"URL":"ws://first/","url":"ws://second/"},"websocket":{"url":"ws://third/"}}',
+    );
     assert.deepEqual(body, { websocket: { url: 'ws://first/' } });
   });
 
@@ -66,7 +80,9 @@ describe('first match wins, keys compared case-insensitively (device-contract.md
   });
 
   test('folding applies at every level, also inside arrays and unknown keys', () => {
-    const body = sections('{"server_time":{},"extra":{"A":1,"a":2,"list":[{"k":1,"K":2},{"x":{"y":1,"Y":2}}]}}');
+    const body = sections(
+      '{"server_time":{},"extra":{"A":1,"a":2,"list":[{"k":1,"K":2},{"x":{"y":1,"Y":2}}]}}',
+    );
     assert.deepEqual(body.extra, { A: 1, list: [{ k: 1 }, { x: { y: 1 } }] });
   });
 
@@ -78,12 +94,29 @@ describe('first match wins, keys compared case-insensitively (device-contract.md
         '"FIRMWARE":{"Version":"1.0.0","URL":"","Force":1},' +
         '"Activation":{"Code":"1","Message":"m","Challenge":"c","Timeout_MS":5},"Other":{"Url":1}}',
     );
-    assert.deepEqual(Object.keys(body), ['server_time', 'websocket', 'mqtt', 'firmware', 'activation', 'Other']);
-    assert.deepEqual(Object.keys(body.server_time as JsonObject), ['timestamp', 'timezone_offset', 'timeZone', 'Extra']);
+    assert.deepEqual(Object.keys(body), [
+      'server_time',
+      'websocket',
+      'mqtt',
+      'firmware',
+      'activation',
+      'Other',
+    ]);
+    assert.deepEqual(Object.keys(body.server_time as JsonObject), [
+      'timestamp',
+      'timezone_offset',
+      'timeZone',
+      'Extra',
+    ]);
     assert.deepEqual(Object.keys(body.websocket as JsonObject), ['url', 'token', 'version', 'Custom']);
     assert.deepEqual(Object.keys(body.mqtt as JsonObject), ['endpoint', 'client_id', 'keepalive']);
     assert.deepEqual(Object.keys(body.firmware as JsonObject), ['version', 'url', 'force']);
-    assert.deepEqual(Object.keys(body.activation as JsonObject), ['code', 'message', 'challenge', 'timeout_ms']);
+    assert.deepEqual(Object.keys(body.activation as JsonObject), [
+      'code',
+      'message',
+      'challenge',
+      'timeout_ms',
+    ]);
     assert.deepEqual(body.Other, { Url: 1 });
   });
 
@@ -96,7 +129,9 @@ describe('first match wins, keys compared case-insensitively (device-contract.md
 
   test('a key is compared up to its first NUL, where the C string ends', () => {
     assert.equal(foldKey('mqtt\u0000junk'), 'mqtt');
-    const body = sections('{"websocket":{"url":"ws://a/"},"mqtt\\u0000x":{"endpoint":"h:1"},"mqtt":{"endpoint":"late:1"}}');
+    const body = sections(
+      '{"websocket":{"url":"ws://a/"},"mqtt\\u0000x":{"endpoint":"h:1"},"mqtt":{"endpoint":"late:1"}}',
+    );
     assert.deepEqual(body.mqtt, { endpoint: 'h:1' });
     assert.equal(Object.keys(body).length, 2);
   });
@@ -105,7 +140,9 @@ describe('first match wins, keys compared case-insensitively (device-contract.md
     const text = '{"WebSocket":{"URL":"ws://a/","url":"ws://b/"},"x":[{"a":1,"A":2}]}';
     const once = sections(text);
     assert.deepEqual(foldBody(once), once);
-    assert.deepEqual(foldBody({ WebSocket: { URL: 'ws://a/' }, websocket: { url: 'ws://b/' } }), { websocket: { url: 'ws://a/' } });
+    assert.deepEqual(foldBody({ WebSocket: { URL: 'ws://a/' }, websocket: { url: 'ws://b/' } }), {
+      websocket: { url: 'ws://a/' },
+    });
   });
 });
 
@@ -146,7 +183,8 @@ describe('strict RFC 8259', () => {
   });
 
   test('escapes, unicode and numbers decode as JSON.parse decodes them', () => {
-    const text = '{"firmware":{"s":"a\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00😀","n":[-0,0.5,1e3,-2.5E-2,12345678901234567890]}}';
+    const text =
+      '{"firmware":{"s":"a\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00😀","n":[-0,0.5,1e3,-2.5E-2,12345678901234567890]}}';
     assert.deepEqual(sections(text), JSON.parse(text));
   });
 
@@ -178,7 +216,9 @@ describe('strict RFC 8259', () => {
 
 describe('no prototype pollution', () => {
   test('"__proto__" stays an own member and never changes the prototype', () => {
-    const body = sections('{"websocket":{"url":"ws://a/","__proto__":{"polluted":true}},"__proto__":{"x":1}}');
+    const body = sections(
+      '{"websocket":{"url":"ws://a/","__proto__":{"polluted":true}},"__proto__":{"x":1}}',
+    );
     assert.equal(Object.getPrototypeOf(body), Object.prototype);
     assert.ok(Object.hasOwn(body, '__proto__'));
     const ws = body.websocket as JsonObject;
@@ -186,13 +226,19 @@ describe('no prototype pollution', () => {
     assert.ok(Object.hasOwn(ws, '__proto__'));
     assert.equal((ws as { polluted?: unknown }).polluted, undefined);
     assert.equal(({} as { polluted?: unknown }).polluted, undefined);
-    assert.equal(JSON.stringify(body), '{"websocket":{"url":"ws://a/","__proto__":{"polluted":true}},"__proto__":{"x":1}}');
+    assert.equal(
+      JSON.stringify(body),
+      '{"websocket":{"url":"ws://a/","__proto__":{"polluted":true}},"__proto__":{"x":1}}',
+    );
   });
 
   test('"constructor" and "toString" are ordinary members', () => {
     const result = classifyUpstreamBody('{"constructor":1,"toString":"x"}');
     assert.equal(result.kind, 'other-object');
-    assert.deepEqual(result.kind === 'other-object' ? { ...result.body } : null, { constructor: 1, toString: 'x' });
+    assert.deepEqual(result.kind === 'other-object' ? { ...result.body } : null, {
+      constructor: 1,
+      toString: 'x',
+    });
   });
 
   test('inherited names are never taken for sections', () => {

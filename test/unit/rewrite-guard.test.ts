@@ -7,14 +7,25 @@ import { upstreamReply } from '../helpers/upstream-replies.js';
 
 const device = testDevice(); // bread-compact-wifi 1.6.0, Activation-Version present
 const legacy = testDevice({ legacy: true, version: '1.5.9' });
-const PLACEHOLDER = 'http://xiaozhi.server.com:8002/xiaozhi/otaMag/download/NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL';
+const PLACEHOLDER =
+  'http://xiaozhi.server.com:8002/xiaozhi/otaMag/download/NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL';
 
 function guard(body: JsonObject, d = device) {
   return guardReply(body, d);
 }
 
 describe('the real replies pass unchanged', () => {
-  for (const name of ['python-default-post', 'python-auth-token', 'python-configured-ws-wss', 'python-mqtt-gateway', 'python-firmware-available', 'java-unbound-device', 'java-bound-with-firmware', 'java-bound-no-firmware', 'java-mqtt-and-websocket']) {
+  for (const name of [
+    'python-default-post',
+    'python-auth-token',
+    'python-configured-ws-wss',
+    'python-mqtt-gateway',
+    'python-firmware-available',
+    'java-unbound-device',
+    'java-bound-with-firmware',
+    'java-bound-no-firmware',
+    'java-mqtt-and-websocket',
+  ]) {
     test(name, () => {
       const upstream = upstreamReply(name);
       assert.deepEqual(guard(upstream), { body: upstream, repairs: [] });
@@ -24,7 +35,14 @@ describe('the real replies pass unchanged', () => {
 
 describe('sections that are not objects', () => {
   test('dropped, null included (omit rather than send null)', () => {
-    const out = guard({ websocket: null, mqtt: [], server_time: 'now', firmware: 1, activation: false, other: null });
+    const out = guard({
+      websocket: null,
+      mqtt: [],
+      server_time: 'now',
+      firmware: 1,
+      activation: false,
+      other: null,
+    });
     assert.deepEqual(out.body, { other: null });
     assert.deepEqual(out.repairs, [
       'server_time-dropped:not-object',
@@ -38,13 +56,22 @@ describe('sections that are not objects', () => {
 
 describe('activation', () => {
   test('members that are not strings are dropped; code and challenge are never altered', () => {
-    const out = guard({ activation: { code: 182071, message: null, challenge: 'aa:bb:cc:dd:ee:01', extra: {} } });
+    const out = guard({
+      activation: { code: 182071, message: null, challenge: 'aa:bb:cc:dd:ee:01', extra: {} },
+    });
     assert.deepEqual(out.body.activation, { challenge: 'aa:bb:cc:dd:ee:01' });
-    assert.deepEqual(out.repairs, ['activation.code-dropped:not-string', 'activation.message-dropped:not-string', 'activation.member-dropped:not-string']);
+    assert.deepEqual(out.repairs, [
+      'activation.code-dropped:not-string',
+      'activation.message-dropped:not-string',
+      'activation.member-dropped:not-string',
+    ]);
   });
 
   test('timeout_ms is the numeric member: kept as a number, dropped otherwise', () => {
-    assert.deepEqual(guard({ activation: { code: '1', timeout_ms: 30000 } }).body.activation, { code: '1', timeout_ms: 30000 });
+    assert.deepEqual(guard({ activation: { code: '1', timeout_ms: 30000 } }).body.activation, {
+      code: '1',
+      timeout_ms: 30000,
+    });
     const out = guard({ activation: { code: '1', timeout_ms: '30000' } });
     assert.deepEqual(out.body.activation, { code: '1' });
     assert.deepEqual(out.repairs, ['activation.timeout_ms-dropped:not-number']);
@@ -59,13 +86,30 @@ describe('mqtt', () => {
   const mqtt = (endpoint: unknown) => ({ mqtt: { endpoint, client_id: 'c' } as JsonObject });
 
   test('endpoint `host` or `host:port` (1–5 digits) passes', () => {
-    for (const endpoint of ['mqtt.example.com', 'mqtt.example.com:1883', '192.168.1.25:8883', 'h:1', 'h:65535']) {
+    for (const endpoint of [
+      'mqtt.example.com',
+      'mqtt.example.com:1883',
+      '192.168.1.25:8883',
+      'h:1',
+      'h:65535',
+    ]) {
       assert.deepEqual(guard(mqtt(endpoint)).repairs, [], endpoint);
     }
   });
 
   test('any other endpoint drops the whole section (its port is read with std::stoi)', () => {
-    for (const endpoint of ['', 'h:', ':1883', 'h:abc', 'h:123456', 'h:1883:1', '[::1]:1883', 'mqtt://h:1883', 1883, null]) {
+    for (const endpoint of [
+      '',
+      'h:',
+      ':1883',
+      'h:abc',
+      'h:123456',
+      'h:1883:1',
+      '[::1]:1883',
+      'mqtt://h:1883',
+      1883,
+      null,
+    ]) {
       const out = guard(mqtt(endpoint));
       assert.equal(Object.hasOwn(out.body, 'mqtt'), false, String(endpoint));
       assert.deepEqual(out.repairs, ['mqtt-dropped:endpoint'], String(endpoint));
@@ -85,9 +129,23 @@ describe('mqtt', () => {
 
 describe('websocket and mqtt members (flash-storage limits)', () => {
   test('an empty key, a key over 15 bytes (UTF-8) or one holding NUL is dropped', () => {
-    const out = guard({ websocket: { url: 'ws://a/', '': 'x', fifteen_bytes_k: 1, sixteen_bytes_ke: 2, 'ключ-ключ': 3, 'a\u0000b': 4 } });
+    const out = guard({
+      websocket: {
+        url: 'ws://a/',
+        '': 'x',
+        fifteen_bytes_k: 1,
+        sixteen_bytes_ke: 2,
+        'ключ-ключ': 3,
+        'a\u0000b': 4,
+      },
+    });
     assert.deepEqual(out.body.websocket, { url: 'ws://a/', fifteen_bytes_k: 1 });
-    assert.deepEqual(out.repairs, ['websocket.member-dropped:key', 'websocket.member-dropped:key', 'websocket.member-dropped:key', 'websocket.member-dropped:key']);
+    assert.deepEqual(out.repairs, [
+      'websocket.member-dropped:key',
+      'websocket.member-dropped:key',
+      'websocket.member-dropped:key',
+      'websocket.member-dropped:key',
+    ]);
     const mqtt = guard({ mqtt: { endpoint: 'h:1', publish_topic_extra: 'x' } });
     assert.deepEqual(mqtt.body.mqtt, { endpoint: 'h:1' });
     assert.deepEqual(mqtt.repairs, ['mqtt.member-dropped:key']);
@@ -99,10 +157,15 @@ describe('websocket and mqtt members (flash-storage limits)', () => {
     assert.deepEqual(out.body.websocket, { url: 'ws://a/' });
     assert.deepEqual(out.repairs, ['websocket.token-dropped:too-long']);
     const fits = 't'.repeat(3999);
-    assert.deepEqual(guard({ websocket: { url: 'ws://a/', token: fits } }).body.websocket, { url: 'ws://a/', token: fits });
+    assert.deepEqual(guard({ websocket: { url: 'ws://a/', token: fits } }).body.websocket, {
+      url: 'ws://a/',
+      token: fits,
+    });
     // Bytes, not characters: 1334 × "é" (2 bytes) + 1332 × "a" = 4000 bytes in 2666 characters.
     const wide = `${'é'.repeat(1334)}${'a'.repeat(1332)}`;
-    assert.deepEqual(guard({ mqtt: { endpoint: 'h:1', password: wide } }).repairs, ['mqtt.password-dropped:too-long']);
+    assert.deepEqual(guard({ mqtt: { endpoint: 'h:1', password: wide } }).repairs, [
+      'mqtt.password-dropped:too-long',
+    ]);
   });
 
   test('the token is kept exactly as sent otherwise', () => {
@@ -123,12 +186,25 @@ describe('websocket', () => {
     const out = guard({ websocket: { url: 'ws://a.example/x:y/', token: '' } });
     assert.deepEqual(out.body.websocket, { url: 'ws://a.example:80/x:y/', token: '' });
     assert.deepEqual(out.repairs, ['websocket.url-port-added']);
-    assert.equal((guard({ websocket: { url: 'wss://a?t=x:y' } }).body.websocket as JsonObject).url, 'wss://a:443?t=x:y');
-    assert.deepEqual(guard({ websocket: { url: 'ws://a:8000/x:y/' } }).repairs, [], 'an explicit port already reads first');
+    assert.equal(
+      (guard({ websocket: { url: 'wss://a?t=x:y' } }).body.websocket as JsonObject).url,
+      'wss://a:443?t=x:y',
+    );
+    assert.deepEqual(
+      guard({ websocket: { url: 'ws://a:8000/x:y/' } }).repairs,
+      [],
+      'an explicit port already reads first',
+    );
   });
 
   test('a url the device cannot parse without aborting loses the url member', () => {
-    for (const url of ['ws://[::1]:8000/xiaozhi/v1/', 'ws://user:pw@host/', 'ws://host:/', 'ws://host:abc/', 'ws://host:99999999999/']) {
+    for (const url of [
+      'ws://[::1]:8000/xiaozhi/v1/',
+      'ws://user:pw@host/',
+      'ws://host:/',
+      'ws://host:abc/',
+      'ws://host:99999999999/',
+    ]) {
       const out = guard({ websocket: { url, token: 't' } });
       assert.deepEqual(out.body.websocket, { token: 't' }, url);
       assert.deepEqual(out.repairs, ['websocket.url-dropped:unparseable'], url);
@@ -143,7 +219,9 @@ describe('server_time', () => {
     const out = guard({ server_time: { timestamp: 1795300269, timezone_offset: 480 } });
     assert.deepEqual(out.body.server_time, { timestamp: 1795300269000, timezone_offset: 480 });
     assert.deepEqual(out.repairs, ['server_time.timestamp-ms']);
-    assert.deepEqual(guard({ server_time: { timestamp: 1795300269.823 } }).body.server_time, { timestamp: 1795300269823 });
+    assert.deepEqual(guard({ server_time: { timestamp: 1795300269.823 } }).body.server_time, {
+      timestamp: 1795300269823,
+    });
   });
 
   test('a numeric-string timestamp becomes a number; anything else is dropped', () => {
@@ -162,12 +240,19 @@ describe('server_time', () => {
       body: { server_time: { timezone_offset: 330 } },
       repairs: ['server_time.timezone_offset-minutes'],
     });
-    assert.deepEqual(guard({ server_time: { timezone_offset: '-210' } }).body.server_time, { timezone_offset: -210 });
+    assert.deepEqual(guard({ server_time: { timezone_offset: '-210' } }).body.server_time, {
+      timezone_offset: -210,
+    });
     assert.deepEqual(guard({ server_time: { timezone_offset: 'CST' } }), {
       body: { server_time: {} },
       repairs: ['server_time.timezone_offset-dropped'],
     });
-    assert.ok(!Object.is((guard({ server_time: { timezone_offset: -0.2 } }).body.server_time as JsonObject).timezone_offset, -0));
+    assert.ok(
+      !Object.is(
+        (guard({ server_time: { timezone_offset: -0.2 } }).body.server_time as JsonObject).timezone_offset,
+        -0,
+      ),
+    );
   });
 
   test('python-timezone-fraction: 330.0 is already whole minutes', () => {
@@ -187,7 +272,8 @@ describe('firmware', () => {
 
   test('dropped when url is not a string', () => {
     for (const url of [null, 1, {}, undefined]) {
-      const body: JsonObject = url === undefined ? { firmware: { version: '1.0.0' } } : { firmware: { version: '1.0.0', url } };
+      const body: JsonObject =
+        url === undefined ? { firmware: { version: '1.0.0' } } : { firmware: { version: '1.0.0', url } };
       assert.deepEqual(guard(body), { body: {}, repairs: ['firmware-dropped:url'] }, String(url));
     }
   });
@@ -207,18 +293,30 @@ describe('firmware', () => {
   });
 
   test('"newer" is the device\'s comparison: segment by segment, longer wins on a tie', () => {
-    assert.deepEqual(guard({ firmware: { version: '1.6.0.1', url: '' } }).body.firmware, { version: '1.6.0', url: '' });
-    assert.deepEqual(guard({ firmware: { version: '1.10.0', url: '' } }, testDevice({ version: '1.9.0' })).body.firmware, { version: '1.9.0', url: '' });
+    assert.deepEqual(guard({ firmware: { version: '1.6.0.1', url: '' } }).body.firmware, {
+      version: '1.6.0',
+      url: '',
+    });
+    assert.deepEqual(
+      guard({ firmware: { version: '1.10.0', url: '' } }, testDevice({ version: '1.9.0' })).body.firmware,
+      { version: '1.9.0', url: '' },
+    );
   });
 
   test('a running version with a suffix is sent back as dotted integers; an unknown one as 0.0.0', () => {
-    assert.deepEqual(guard({ firmware: { version: '2.1.0', url: '' } }, testDevice({ version: '2.0.0-beta' })).body.firmware, { version: '2.0.0', url: '' });
-    const unknown = guard({ firmware: { version: '1.0.0', url: PLACEHOLDER } }, testDevice({ version: null }));
+    assert.deepEqual(
+      guard({ firmware: { version: '2.1.0', url: '' } }, testDevice({ version: '2.0.0-beta' })).body.firmware,
+      { version: '2.0.0', url: '' },
+    );
+    const unknown = guard(
+      { firmware: { version: '1.0.0', url: PLACEHOLDER } },
+      testDevice({ version: null }),
+    );
     assert.deepEqual(unknown.body.firmware, { version: '0.0.0', url: PLACEHOLDER });
     assert.deepEqual(unknown.repairs, ['firmware.version-lowered']);
   });
 
-  test('java-mqtt-and-websocket: the placeholder with the device\'s own version passes unchanged', () => {
+  test("java-mqtt-and-websocket: the placeholder with the device's own version passes unchanged", () => {
     assert.deepEqual(guard(upstreamReply('java-mqtt-and-websocket')).repairs, []);
   });
 
@@ -237,14 +335,21 @@ describe('firmware', () => {
       assert.equal(Object.hasOwn(out.body.firmware as JsonObject, 'force'), false, JSON.stringify(firmware));
       assert.ok(out.repairs.includes('firmware.force-dropped'), JSON.stringify(firmware));
     }
-    assert.ok(guard({ firmware: { version: '1.7.0', url: 'http://a/f.bin', force: 1 } }, testDevice({ version: null })).repairs.includes('firmware.force-dropped'));
+    assert.ok(
+      guard(
+        { firmware: { version: '1.7.0', url: 'http://a/f.bin', force: 1 } },
+        testDevice({ version: null }),
+      ).repairs.includes('firmware.force-dropped'),
+    );
   });
 
   test('a legacy device (no Activation-Version) without firmware gets {version: running, url: ""}', () => {
     const out = guard(upstreamReply('java-bound-no-firmware'), legacy);
     assert.deepEqual(out.body.firmware, { version: '1.5.9', url: '' });
     assert.deepEqual(out.repairs, ['firmware-legacy-added']);
-    assert.deepEqual(guard({}, testDevice({ legacy: true, version: null })).body, { firmware: { version: '0.0.0', url: '' } });
+    assert.deepEqual(guard({}, testDevice({ legacy: true, version: null })).body, {
+      firmware: { version: '0.0.0', url: '' },
+    });
     const dropped = guard({ firmware: { version: 'v1', url: '' } }, legacy);
     assert.deepEqual(dropped.body, { firmware: { version: '1.5.9', url: '' } });
     assert.deepEqual(dropped.repairs, ['firmware-dropped:version', 'firmware-legacy-added']);
@@ -254,13 +359,21 @@ describe('firmware', () => {
 
 describe('reading as the device reads', () => {
   test('an unfolded body (e.g. built elsewhere) is folded first: first case-insensitive match wins', () => {
-    const out = guard({ websocket: { url: 'ws://a/' }, WebSocket: { url: 'ws://b/' }, MQTT: { endpoint: 'h:x' } });
+    const out = guard({
+      websocket: { url: 'ws://a/' },
+      WebSocket: { url: 'ws://b/' },
+      MQTT: { endpoint: 'h:x' },
+    });
     assert.deepEqual(out.body, { websocket: { url: 'ws://a/' } });
     assert.deepEqual(out.repairs, ['duplicate-keys-dropped', 'mqtt-dropped:endpoint']);
   });
 
   test('the input is never mutated', () => {
-    const body: JsonObject = { server_time: { timestamp: 1 }, firmware: { version: '9.0.0', url: '', force: 1 }, mqtt: { endpoint: 'h:1', keepalive: '5' } };
+    const body: JsonObject = {
+      server_time: { timestamp: 1 },
+      firmware: { version: '9.0.0', url: '', force: 1 },
+      mqtt: { endpoint: 'h:1', keepalive: '5' },
+    };
     const snapshot = structuredClone(body);
     guard(body);
     assert.deepEqual(body, snapshot);

@@ -16,15 +16,26 @@ import {
 import { upstreamReply } from '../helpers/upstream-replies.js';
 
 const NOW = Date.UTC(2026, 10, 21, 22, 31, 9, 823);
-const request = testRequest({ host: 'xz.example.com', origin: { scheme: 'https', host: 'xz.example.com', port: 443 } });
+const request = testRequest({
+  host: 'xz.example.com',
+  origin: { scheme: 'https', host: 'xz.example.com', port: 443 },
+});
 
 test('the rules run in CONFIG.md order, named after their config keys', () => {
-  assert.deepEqual(rules.map((r) => r.name), ['rewrite', 'websocket', 'mqtt', 'server_time', 'firmware']);
+  assert.deepEqual(
+    rules.map((r) => r.name),
+    ['rewrite', 'websocket', 'mqtt', 'server_time', 'firmware'],
+  );
 });
 
 describe('whole pipeline on the captures', () => {
   test('defaults leave the reply as the upstream sent it', () => {
-    for (const name of ['python-default-post', 'java-unbound-device', 'java-mqtt-and-websocket', 'python-mqtt-gateway']) {
+    for (const name of [
+      'python-default-post',
+      'java-unbound-device',
+      'java-mqtt-and-websocket',
+      'python-mqtt-gateway',
+    ]) {
       const upstream = upstreamReply(name);
       assert.deepEqual(runRules(upstream, testContext()), { body: upstream, applied: [], notes: [] }, name);
     }
@@ -46,8 +57,19 @@ describe('whole pipeline on the captures', () => {
   });
 
   test('python-firmware-available: container URLs rewritten, the catalog offer wins', () => {
-    const config = testConfig({ rewrite: [rewriteRule('ws://172.21.0.5:8000/', '{scheme}://{host}/ws/'), rewriteRule('http://172.21.0.5:8003/', '{scheme}://{host}/')] });
-    const offer = { kind: 'offer', entry: {} as CatalogEntry, version: '1.8.0', url: 'https://xz.example.com/firmware/a.bin', force: false } as const;
+    const config = testConfig({
+      rewrite: [
+        rewriteRule('ws://172.21.0.5:8000/', '{scheme}://{host}/ws/'),
+        rewriteRule('http://172.21.0.5:8003/', '{scheme}://{host}/'),
+      ],
+    });
+    const offer = {
+      kind: 'offer',
+      entry: {} as CatalogEntry,
+      version: '1.8.0',
+      url: 'https://xz.example.com/firmware/a.bin',
+      force: false,
+    } as const;
     const out = runRules(upstreamReply('python-firmware-available'), testContext({ config, request, offer }));
     assert.equal((out.body.websocket as JsonObject).url, 'wss://xz.example.com/ws/xiaozhi/v1/');
     assert.deepEqual(out.body.firmware, { version: '1.8.0', url: 'https://xz.example.com/firmware/a.bin' });
@@ -62,7 +84,10 @@ describe('whole pipeline on the captures', () => {
   });
 
   test('java-unbound-device through rules and guard: token, code and challenge byte-identical', () => {
-    const config = testConfig({ websocket: [websocketItem('ws://{host}:8000/xiaozhi/v1/')], serverTime: [serverTimeItem({ kind: 'fixed', offsetMinutes: 0 })] });
+    const config = testConfig({
+      websocket: [websocketItem('ws://{host}:8000/xiaozhi/v1/')],
+      serverTime: [serverTimeItem({ kind: 'fixed', offsetMinutes: 0 })],
+    });
     const ctx = testContext({ config, now: NOW });
     const ruled = runRules(upstreamReply('java-unbound-device'), ctx);
     const finished = finishReply(ruled.body, ctx.device);

@@ -22,7 +22,10 @@ describe('prefix replacement (python-firmware-available: the container address)'
     const ctx = testContext({ config: testConfig({ rewrite: [CONTAINER_HTTP, CONTAINER_WS] }) });
     const out = apply(upstream, ctx);
     assert.equal(out.applied, true);
-    assert.deepEqual(section(out.body, 'websocket'), { url: 'ws://192.168.1.10:8000/xiaozhi/v1/', token: '' });
+    assert.deepEqual(section(out.body, 'websocket'), {
+      url: 'ws://192.168.1.10:8000/xiaozhi/v1/',
+      token: '',
+    });
     assert.deepEqual(section(out.body, 'firmware'), {
       version: '1.7.0',
       url: 'http://192.168.1.10:8003/xiaozhi/ota/download/bread-compact-wifi_1.7.0.bin',
@@ -40,16 +43,25 @@ describe('prefix replacement (python-firmware-available: the container address)'
     });
     const out = apply(upstreamReply('python-firmware-available'), ctx);
     assert.equal(section(out.body, 'websocket').url, 'wss://xz.example.com/xiaozhi/v1/');
-    assert.equal(section(out.body, 'firmware').url, 'https://xz.example.com/xiaozhi/ota/download/bread-compact-wifi_1.7.0.bin');
+    assert.equal(
+      section(out.body, 'firmware').url,
+      'https://xz.example.com/xiaozhi/ota/download/bread-compact-wifi_1.7.0.bin',
+    );
   });
 
   test('every matching rule applies, in order, each to the result of the previous', () => {
     const first = rewriteRule('ws://172.21.0.5:8000/', 'ws://stage-one/');
     const second = rewriteRule('ws://stage-one/', 'wss://stage-two/');
     const ctx = testContext({ config: testConfig({ rewrite: [first, second] }) });
-    assert.equal(section(apply(upstreamReply('python-default-post'), ctx).body, 'websocket').url, 'wss://stage-two/xiaozhi/v1/');
+    assert.equal(
+      section(apply(upstreamReply('python-default-post'), ctx).body, 'websocket').url,
+      'wss://stage-two/xiaozhi/v1/',
+    );
     const reversed = testContext({ config: testConfig({ rewrite: [second, first] }) });
-    assert.equal(section(apply(upstreamReply('python-default-post'), reversed).body, 'websocket').url, 'ws://stage-one/xiaozhi/v1/');
+    assert.equal(
+      section(apply(upstreamReply('python-default-post'), reversed).body, 'websocket').url,
+      'ws://stage-one/xiaozhi/v1/',
+    );
   });
 
   test('the Java placeholder URL and an empty URL are never rewritten', () => {
@@ -66,10 +78,16 @@ describe('prefix replacement (python-firmware-available: the container address)'
   test('a prefix that does not match leaves the reply untouched and the input is never mutated', () => {
     const upstream = upstreamReply('python-configured-ws-wss');
     const snapshot = structuredClone(upstream);
-    const out = apply(upstream, testContext({ config: testConfig({ rewrite: [CONTAINER_HTTP, CONTAINER_WS] }) }));
+    const out = apply(
+      upstream,
+      testContext({ config: testConfig({ rewrite: [CONTAINER_HTTP, CONTAINER_WS] }) }),
+    );
     assert.equal(out.applied, false);
     assert.equal(out.body, upstream);
-    const changed = apply(upstreamReply('python-default-post'), testContext({ config: testConfig({ rewrite: [CONTAINER_WS] }) }));
+    const changed = apply(
+      upstreamReply('python-default-post'),
+      testContext({ config: testConfig({ rewrite: [CONTAINER_WS] }) }),
+    );
     assert.equal(changed.applied, true);
     assert.deepEqual(upstream, snapshot);
   });
@@ -81,9 +99,16 @@ describe('prefix replacement (python-firmware-available: the container address)'
 });
 
 describe('`when:` conditions on rewrite rules', () => {
-  const url = (ctx: ReturnType<typeof testContext>) => section(apply(upstreamReply('python-default-post'), ctx).body, 'websocket').url;
-  const withRule = (spec: Parameters<typeof rewriteRule>[2], overrides: Parameters<typeof testContext>[0] = {}) =>
-    testContext({ ...overrides, config: testConfig({ rewrite: [rewriteRule('ws://172.21.0.5:8000/', 'ws://matched/', spec)] }) });
+  const url = (ctx: ReturnType<typeof testContext>) =>
+    section(apply(upstreamReply('python-default-post'), ctx).body, 'websocket').url;
+  const withRule = (
+    spec: Parameters<typeof rewriteRule>[2],
+    overrides: Parameters<typeof testContext>[0] = {},
+  ) =>
+    testContext({
+      ...overrides,
+      config: testConfig({ rewrite: [rewriteRule('ws://172.21.0.5:8000/', 'ws://matched/', spec)] }),
+    });
 
   test('source: the device address in a CIDR', () => {
     assert.equal(url(withRule({ source: ['192.168.1.0/24'] })), 'ws://matched/xiaozhi/v1/');
@@ -92,9 +117,15 @@ describe('`when:` conditions on rewrite rules', () => {
 
   test('host: the host the request named, glob, case-insensitive', () => {
     assert.equal(url(withRule({ host: ['192.168.1.*'] })), 'ws://matched/xiaozhi/v1/');
-    assert.equal(url(withRule({ host: ['XZ.example.com'] }, { request: testRequest({ host: 'xz.example.com' }) })), 'ws://matched/xiaozhi/v1/');
+    assert.equal(
+      url(withRule({ host: ['XZ.example.com'] }, { request: testRequest({ host: 'xz.example.com' }) })),
+      'ws://matched/xiaozhi/v1/',
+    );
     assert.equal(url(withRule({ host: ['*.example.com'] })), 'ws://172.21.0.5:8000/xiaozhi/v1/');
-    assert.equal(url(withRule({ host: ['*'] }, { request: testRequest({ host: null }) })), 'ws://172.21.0.5:8000/xiaozhi/v1/');
+    assert.equal(
+      url(withRule({ host: ['*'] }, { request: testRequest({ host: null }) })),
+      'ws://172.21.0.5:8000/xiaozhi/v1/',
+    );
   });
 
   test('board: the build name or the board type', () => {
@@ -107,17 +138,29 @@ describe('`when:` conditions on rewrite rules', () => {
   test('devices: the device id', () => {
     assert.equal(url(withRule({ devices: ['AA:BB:CC:DD:EE:01'] })), 'ws://matched/xiaozhi/v1/');
     assert.equal(url(withRule({ devices: ['aa:bb:cc:dd:ee:02'] })), 'ws://172.21.0.5:8000/xiaozhi/v1/');
-    assert.equal(url(withRule({ devices: ['aa:bb:cc:dd:ee:01'] }, { device: testDevice({ id: null }) })), 'ws://172.21.0.5:8000/xiaozhi/v1/');
+    assert.equal(
+      url(withRule({ devices: ['aa:bb:cc:dd:ee:01'] }, { device: testDevice({ id: null }) })),
+      'ws://172.21.0.5:8000/xiaozhi/v1/',
+    );
   });
 
   test('version: the running version', () => {
     assert.equal(url(withRule({ version: ['>=1.6.0 <1.8.0'] })), 'ws://matched/xiaozhi/v1/');
     assert.equal(url(withRule({ version: ['>=2.0.0'] })), 'ws://172.21.0.5:8000/xiaozhi/v1/');
-    assert.equal(url(withRule({ version: ['>=1.0.0'] }, { device: testDevice({ version: null }) })), 'ws://172.21.0.5:8000/xiaozhi/v1/');
+    assert.equal(
+      url(withRule({ version: ['>=1.0.0'] }, { device: testDevice({ version: null }) })),
+      'ws://172.21.0.5:8000/xiaozhi/v1/',
+    );
   });
 
   test('keys are ANDed', () => {
-    assert.equal(url(withRule({ source: ['192.168.1.0/24'], version: ['1.6.0'] })), 'ws://matched/xiaozhi/v1/');
-    assert.equal(url(withRule({ source: ['192.168.1.0/24'], version: ['1.7.0'] })), 'ws://172.21.0.5:8000/xiaozhi/v1/');
+    assert.equal(
+      url(withRule({ source: ['192.168.1.0/24'], version: ['1.6.0'] })),
+      'ws://matched/xiaozhi/v1/',
+    );
+    assert.equal(
+      url(withRule({ source: ['192.168.1.0/24'], version: ['1.7.0'] })),
+      'ws://172.21.0.5:8000/xiaozhi/v1/',
+    );
   });
 });

@@ -84,6 +84,9 @@ describe('mqtt items with `when:`', () => {
     const items = [mqttItem('strip', { devices: ['aa:bb:cc:dd:ee:01'] })];
     const upstream = upstreamReply('java-mqtt-and-websocket');
     assert.equal(stripMqtt.apply(upstream, strip(items)).applied, true);
-    assert.equal(stripMqtt.apply(upstream, strip(items, { device: testDevice({ id: 'aa:bb:cc:dd:ee:02' }) })).applied, false);
+    assert.equal(
+      stripMqtt.apply(upstream, strip(items, { device: testDevice({ id: 'aa:bb:cc:dd:ee:02' }) })).applied,
+      false,
+    );
   });
 });

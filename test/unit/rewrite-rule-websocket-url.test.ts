@@ -2,7 +2,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { websocketUrl } from '../../src/rewrite/rules/websocket-url.js';
 import type { JsonObject } from '../../src/rewrite/types.js';
-import { mqttItem, testConfig, testContext, testDevice, testRequest, websocketItem } from '../helpers/config-fixture.js';
+import {
+  mqttItem,
+  testConfig,
+  testContext,
+  testDevice,
+  testRequest,
+  websocketItem,
+} from '../helpers/config-fixture.js';
 import { upstreamReply } from '../helpers/upstream-replies.js';
 
 const LAN = websocketItem('ws://{host}:8000/xiaozhi/v1/');
@@ -25,13 +32,24 @@ describe('a present section (object with a ws:// or wss:// url)', () => {
 
   test('version and unknown members stay, the item token does not replace the upstream one', () => {
     const body: JsonObject = { websocket: { url: 'wss://a/', token: 'upstream', version: 3, extra: 'x' } };
-    const out = websocketUrl.apply(body, ctxWith({ websocket: [websocketItem('wss://{host}/v1/', { token: 'configured' })] }));
-    assert.deepEqual(out.body.websocket, { url: 'wss://192.168.1.10/v1/', token: 'upstream', version: 3, extra: 'x' });
+    const out = websocketUrl.apply(
+      body,
+      ctxWith({ websocket: [websocketItem('wss://{host}/v1/', { token: 'configured' })] }),
+    );
+    assert.deepEqual(out.body.websocket, {
+      url: 'wss://192.168.1.10/v1/',
+      token: 'upstream',
+      version: 3,
+      extra: 'x',
+    });
   });
 
   test('{scheme} follows the origin: wss behind https', () => {
     const request = testRequest({ origin: { scheme: 'https', host: 'xz.example.com', port: 443 } });
-    const out = websocketUrl.apply(upstreamReply('python-default-post'), ctxWith({ websocket: [websocketItem('{scheme}://{host}/xiaozhi/v1/')] }, { request }));
+    const out = websocketUrl.apply(
+      upstreamReply('python-default-post'),
+      ctxWith({ websocket: [websocketItem('{scheme}://{host}/xiaozhi/v1/')] }, { request }),
+    );
     assert.equal((out.body.websocket as JsonObject).url, 'wss://xz.example.com/xiaozhi/v1/');
   });
 
@@ -54,8 +72,14 @@ describe('no present section', () => {
 
   test('created with the token only when the item sets one', () => {
     const item = websocketItem('ws://{host}:8000/xiaozhi/v1/', { token: 'static-token' });
-    const out = websocketUrl.apply(upstreamReply('python-mqtt-gateway'), ctxWith({ websocket: [item], mqtt: [mqttItem('strip')] }));
-    assert.deepEqual(out.body.websocket, { url: 'ws://192.168.1.10:8000/xiaozhi/v1/', token: 'static-token' });
+    const out = websocketUrl.apply(
+      upstreamReply('python-mqtt-gateway'),
+      ctxWith({ websocket: [item], mqtt: [mqttItem('strip')] }),
+    );
+    assert.deepEqual(out.body.websocket, {
+      url: 'ws://192.168.1.10:8000/xiaozhi/v1/',
+      token: 'static-token',
+    });
   });
 
   test('mqtt kept: nothing is created, with a note', () => {
@@ -79,7 +103,10 @@ describe('no present section', () => {
     const upstream = upstreamReply('python-mqtt-gateway');
     assert.equal(websocketUrl.apply(upstream, ctxWith({ websocket: [LAN], mqtt })).applied, false);
     const stackchan = testDevice({ build: 'm5stack-stack-chan', boardType: 'm5stack-stack-chan' });
-    assert.equal(websocketUrl.apply(upstream, ctxWith({ websocket: [LAN], mqtt }, { device: stackchan })).applied, true);
+    assert.equal(
+      websocketUrl.apply(upstream, ctxWith({ websocket: [LAN], mqtt }, { device: stackchan })).applied,
+      true,
+    );
   });
 });
 
@@ -96,11 +123,20 @@ describe('which item', () => {
     assert.equal(typeof out.note, 'string');
   });
 
-  const pick = (items: ReturnType<typeof websocketItem>[], overrides: Parameters<typeof testContext>[0] = {}) =>
-    (websocketUrl.apply(upstreamReply('python-default-post'), ctxWith({ websocket: items }, overrides)).body.websocket as JsonObject).url;
+  const pick = (
+    items: ReturnType<typeof websocketItem>[],
+    overrides: Parameters<typeof testContext>[0] = {},
+  ) =>
+    (
+      websocketUrl.apply(upstreamReply('python-default-post'), ctxWith({ websocket: items }, overrides)).body
+        .websocket as JsonObject
+    ).url;
 
   test('the first matching item wins: source', () => {
-    const items = [websocketItem('ws://lan/', { source: ['192.168.0.0/16'] }), websocketItem('wss://public/')];
+    const items = [
+      websocketItem('ws://lan/', { source: ['192.168.0.0/16'] }),
+      websocketItem('wss://public/'),
+    ];
     assert.equal(pick(items), 'ws://lan/');
     assert.equal(pick(items, { request: testRequest({ address: '8.8.8.8' }) }), 'wss://public/');
   });
@@ -112,13 +148,19 @@ describe('which item', () => {
   });
 
   test('board', () => {
-    const items = [websocketItem('ws://stackchan/', { board: ['m5stack-stack-chan'] }), websocketItem('ws://other/')];
+    const items = [
+      websocketItem('ws://stackchan/', { board: ['m5stack-stack-chan'] }),
+      websocketItem('ws://other/'),
+    ];
     assert.equal(pick(items, { device: testDevice({ build: 'm5stack-stack-chan' }) }), 'ws://stackchan/');
     assert.equal(pick(items), 'ws://other/');
   });
 
   test('devices', () => {
-    const items = [websocketItem('ws://lab/', { devices: ['aa:bb:cc:dd:ee:01', 'aa:bb:cc:dd:ee:02'] }), websocketItem('ws://fleet/')];
+    const items = [
+      websocketItem('ws://lab/', { devices: ['aa:bb:cc:dd:ee:01', 'aa:bb:cc:dd:ee:02'] }),
+      websocketItem('ws://fleet/'),
+    ];
     assert.equal(pick(items), 'ws://lab/');
     assert.equal(pick(items, { device: testDevice({ id: 'aa:bb:cc:dd:ee:03' }) }), 'ws://fleet/');
   });

@@ -18,18 +18,31 @@ describe('finishReply', () => {
   });
 
   test('guard repairs are reported', () => {
-    const out = finishReply({ server_time: { timestamp: 1795300269 }, websocket: { url: 'ws://a/', version: '3' } }, device);
-    assert.deepEqual(out.kind === 'ok' ? JSON.parse(out.json) : null, { server_time: { timestamp: 1795300269000 }, websocket: { url: 'ws://a/', version: 3 } });
+    const out = finishReply(
+      { server_time: { timestamp: 1795300269 }, websocket: { url: 'ws://a/', version: '3' } },
+      device,
+    );
+    assert.deepEqual(out.kind === 'ok' ? JSON.parse(out.json) : null, {
+      server_time: { timestamp: 1795300269000 },
+      websocket: { url: 'ws://a/', version: 3 },
+    });
     assert.deepEqual(out.repairs, ['websocket.version-number', 'server_time.timestamp-ms']);
   });
 
   test('bytes, not characters: multi-byte text counts in full', () => {
     const out = finishReply({ websocket: { url: 'ws://a/', token: '密'.repeat(100) } }, device);
-    assert.equal(out.kind === 'ok' ? out.bytes : 0, Buffer.byteLength(JSON.stringify({ websocket: { url: 'ws://a/', token: '密'.repeat(100) } })));
+    assert.equal(
+      out.kind === 'ok' ? out.bytes : 0,
+      Buffer.byteLength(JSON.stringify({ websocket: { url: 'ws://a/', token: '密'.repeat(100) } })),
+    );
   });
 
   test('over 4 KiB: keys the device does not read are dropped, the sections stay', () => {
-    const body: JsonObject = { debug: 'x'.repeat(5000), ...upstreamReply('java-unbound-device'), trace: ['y'] };
+    const body: JsonObject = {
+      debug: 'x'.repeat(5000),
+      ...upstreamReply('java-unbound-device'),
+      trace: ['y'],
+    };
     const out = finishReply(body, device);
     assert.equal(out.kind, 'ok');
     if (out.kind !== 'ok') return;
@@ -40,7 +53,10 @@ describe('finishReply', () => {
 
   test('still over 4 KiB with only the sections: too-large, never truncated', () => {
     // Each member is under the 4000-byte flash limit, together they are not under 4 KiB.
-    const body: JsonObject = { websocket: { url: 'ws://a/', token: 't'.repeat(2100) }, mqtt: { endpoint: 'h:1', password: 'p'.repeat(2100) } };
+    const body: JsonObject = {
+      websocket: { url: 'ws://a/', token: 't'.repeat(2100) },
+      mqtt: { endpoint: 'h:1', password: 'p'.repeat(2100) },
+    };
     const out = finishReply(body, device);
     assert.equal(out.kind, 'too-large');
     assert.ok(out.bytes >= MAX_REPLY_BYTES);
@@ -49,8 +65,14 @@ describe('finishReply', () => {
   test('the limit is exclusive: 4095 bytes fit, 4096 do not', () => {
     // Two members, each under the 4000-byte flash limit, so only the size rule decides.
     const sized = (total: number): JsonObject => {
-      const base = JSON.stringify({ websocket: { url: 'ws://a/', token: '' }, mqtt: { endpoint: 'h:1', password: '' } }).length;
-      return { websocket: { url: 'ws://a/', token: 't'.repeat(2000) }, mqtt: { endpoint: 'h:1', password: 'p'.repeat(total - base - 2000) } };
+      const base = JSON.stringify({
+        websocket: { url: 'ws://a/', token: '' },
+        mqtt: { endpoint: 'h:1', password: '' },
+      }).length;
+      return {
+        websocket: { url: 'ws://a/', token: 't'.repeat(2000) },
+        mqtt: { endpoint: 'h:1', password: 'p'.repeat(total - base - 2000) },
+      };
     };
     const fits = finishReply(sized(4095), device);
     assert.equal(fits.kind === 'ok' ? fits.bytes : -1, 4095);
@@ -63,7 +85,13 @@ describe('sizeRuleOnly (the upstream error shapes)', () => {
     const text = upstreamText('python-no-device-id');
     const parsed = JSON.parse(text) as JsonObject;
     const out = sizeRuleOnly(parsed, text);
-    assert.deepEqual(out, { kind: 'ok', json: text, bytes: Buffer.byteLength(text), repairs: [], body: parsed });
+    assert.deepEqual(out, {
+      kind: 'ok',
+      json: text,
+      bytes: Buffer.byteLength(text),
+      repairs: [],
+      body: parsed,
+    });
     const spaced = '{ "error" : "Device ID is required" }';
     const kept = sizeRuleOnly({ error: 'Device ID is required' }, spaced);
     assert.equal(kept.kind === 'ok' ? kept.json : null, spaced);
@@ -72,6 +100,12 @@ describe('sizeRuleOnly (the upstream error shapes)', () => {
   test('over 4 KiB: only the keys the device reads remain', () => {
     const body: JsonObject = { success: false, message: 'm'.repeat(5000) };
     const out = sizeRuleOnly(body, JSON.stringify(body));
-    assert.deepEqual(out, { kind: 'ok', json: '{}', bytes: 2, repairs: ['size:unread-keys-dropped'], body: {} });
+    assert.deepEqual(out, {
+      kind: 'ok',
+      json: '{}',
+      bytes: 2,
+      repairs: ['size:unread-keys-dropped'],
+      body: {},
+    });
   });
 });

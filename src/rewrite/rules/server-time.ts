@@ -26,12 +26,19 @@ export const serverTime = defineRule({
           offset = zoneOffsetMinutes(zone.name, ctx.now);
         } catch {
           // The config loader checks zones against the same Intl data; this only guards a runtime without it.
-          return { body, applied: false, note: `time zone ${JSON.stringify(zone.name)} is unknown to this runtime: server_time left as sent` };
+          return {
+            body,
+            applied: false,
+            note: `time zone ${JSON.stringify(zone.name)} is unknown to this runtime: server_time left as sent`,
+          };
         }
         return { body: withTime(body, { now: ctx.now, offset, zoneName: zone.name }), applied: true };
       }
       case 'fixed':
-        return { body: withTime(body, { now: ctx.now, offset: zone.offsetMinutes, zoneName: null }), applied: true };
+        return {
+          body: withTime(body, { now: ctx.now, offset: zone.offsetMinutes, zoneName: null }),
+          applied: true,
+        };
       default: {
         const never: never = zone;
         return never;
@@ -40,7 +47,10 @@ export const serverTime = defineRule({
   },
 });
 
-function withTime(body: JsonObject, { now, offset, zoneName }: { now: number; offset: number; zoneName: string | null }): JsonObject {
+function withTime(
+  body: JsonObject,
+  { now, offset, zoneName }: { now: number; offset: number; zoneName: string | null },
+): JsonObject {
   const current = ownMember(body, 'server_time');
   const section: JsonObject = {};
   let named = false;

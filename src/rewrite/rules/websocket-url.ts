@@ -38,7 +38,11 @@ export const websocketUrl = defineRule({
     // Same resolution as strip-mqtt's mqttModeFor (no matching item = keep), read here to keep the rules acyclic.
     const mqttMode = firstMatching(ctx.config.mqtt, input)?.mode ?? 'keep';
     if (mqttMode !== 'strip') {
-      return { body, applied: false, note: 'the upstream sent no websocket section and mqtt is kept: none created' };
+      return {
+        body,
+        applied: false,
+        note: 'the upstream sent no websocket section and mqtt is kept: none created',
+      };
     }
     // A section is only created when mqtt is going away, so the device is never left without a transport.
     const created: JsonObject = item.token === null ? { url } : { url, token: item.token };
