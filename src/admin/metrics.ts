@@ -221,6 +221,11 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
   };
   voiceTotal('voice_sessions_total', 'Device WebSocket sessions opened through the proxy', (s) => s.opened);
   voiceTotal(
+    'voice_sessions_closed_total',
+    'Device WebSocket sessions that ended (either side closed)',
+    (s) => s.closed,
+  );
+  voiceTotal(
     'voice_upgrade_failures_total',
     'Device WebSocket upgrades that got no session',
     (s) => s.upgradeFailures,

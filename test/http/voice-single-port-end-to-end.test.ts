@@ -15,6 +15,7 @@ import {
   nextMessages,
   startWsUpstream,
   closed,
+  waitFor,
   type TestCertificate,
   type WsUpstream,
 } from '../helpers/voice-harness.js';
@@ -61,6 +62,20 @@ describe('voice over the proxy port, plain', () => {
     assert.deepEqual(binary?.data, Buffer.from([0xde, 0xad, 0xbe, 0xef]));
     ws.close(1000, 'bye');
     assert.equal((await closed(ws)).code, 1000);
+
+    // The session shows in /metrics once both sides are gone: opened, closed, bytes each way.
+    await waitFor(() => h.proxy.voice.stats().open === 0);
+    const metrics = await rawRequest(h.port, 'GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    const scraped = metrics.body.toString();
+    assert.match(scraped, /^xiaozhi_ota_proxy_voice_sessions_total 1$/m);
+    assert.match(scraped, /^xiaozhi_ota_proxy_voice_sessions_closed_total 1$/m);
+    assert.match(scraped, /^xiaozhi_ota_proxy_voice_sessions_open 0$/m);
+    for (const direction of ['to_upstream', 'to_device']) {
+      const bytes = Number(
+        new RegExp(`^xiaozhi_ota_proxy_voice_bytes_${direction}_total (\\d+)$`, 'm').exec(scraped)?.[1],
+      );
+      assert.ok(bytes > 20, `${direction}: ${bytes} bytes`);
+    }
   });
 
   test('an upgrade on another path is refused with a framed 404', async () => {

@@ -77,6 +77,10 @@ describe('metrics', () => {
     assert.match(text, /^xiaozhi_ota_proxy_breaker_state\{state="open"\} 1$/m);
     assert.match(text, /^xiaozhi_ota_proxy_voice_sessions_open 2$/m);
     assert.match(text, /^xiaozhi_ota_proxy_voice_sessions_total 7$/m);
+    assert.match(text, /^xiaozhi_ota_proxy_voice_sessions_closed_total 5$/m);
+    assert.match(text, /^xiaozhi_ota_proxy_voice_bytes_to_upstream_total 10$/m);
+    assert.match(text, /^xiaozhi_ota_proxy_voice_bytes_to_device_total 20$/m);
+    assert.match(text, /^xiaozhi_ota_proxy_voice_upgrade_failures_total 1$/m);
     open = 0;
     text = await m.render();
     assert.match(text, /^xiaozhi_ota_proxy_voice_sessions_open 0$/m);
