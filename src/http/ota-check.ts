@@ -17,6 +17,7 @@ import type { JsonObject, RuleContext } from '../rewrite/types.js';
 import { readDeviceFacts, readRequest } from './device-request.js';
 import { writeDeviceReply, writeError } from './framing.js';
 import { readDeviceBody } from './read-body.js';
+import { exchangeRecord } from './exchange-record.js';
 import type { ExchangeRecord, Runtime } from './runtime.js';
 import { exchange, type UpstreamExchange } from './upstream-client.js';
 
@@ -55,7 +56,13 @@ export async function handleOtaCheck(req: IncomingMessage, res: ServerResponse, 
   if (body.kind === 'aborted') return;
   if (body.kind === 'too-large') {
     writeError(req, res, 413, `request body over ${config.limits.deviceBodyBytes} bytes`, { close: true });
-    rt.record(baseRecord(req, rt.now(), request, null, { outcome: 'rejected', status: 413 }));
+    rt.record(
+      exchangeRecord(
+        req,
+        { kind: 'check', at: rt.now(), address: request.address, device: null },
+        { outcome: 'rejected', status: 413 },
+      ),
+    );
     return;
   }
   const device = readDeviceFacts(req, body.bytes);
@@ -127,29 +134,29 @@ async function answerCheck(
     rememberGoodReply(verdict.body, decision.sent, device, rt);
   writeDeviceReply(req, res, decision.status, { contentType: decision.contentType, body: decision.body });
   const upstreamText = result?.kind === 'response' ? result.body.toString('utf8') : null;
-  rt.record({
-    kind: 'check',
-    at: ctx.now,
-    method: req.method ?? 'POST',
-    path: req.url ?? '',
-    address: request.address,
-    device: { id: device.id, board: device.build, version: device.version },
-    // A reply that failed only after the exchange (over 4 KiB) is logged with that failure kind too.
-    upstream: result && {
-      status: result.kind === 'response' ? result.status : (result.status ?? null),
-      ms: result.ms,
-      failure: decision.failure,
-    },
-    outcome: decision.outcome,
-    status: decision.status,
-    rules: decision.rules,
-    notes: decision.notes,
-    repairs: decision.repairs,
-    firmware: describeOffer(ctx.offer),
-    upstreamBody: upstreamText,
-    replyBody: typeof decision.body === 'string' ? decision.body : decision.body.toString('utf8'),
-    ...(decision.cause === undefined ? {} : { cause: decision.cause }),
-  });
+  rt.record(
+    exchangeRecord(
+      req,
+      { kind: 'check', at: ctx.now, address: request.address, device },
+      {
+        // A reply that failed only after the exchange (over 4 KiB) is logged with that failure kind too.
+        upstream: result && {
+          status: result.kind === 'response' ? result.status : (result.status ?? null),
+          ms: result.ms,
+          failure: decision.failure,
+        },
+        outcome: decision.outcome,
+        status: decision.status,
+        rules: decision.rules,
+        notes: decision.notes,
+        repairs: decision.repairs,
+        firmware: describeOffer(ctx.offer),
+        upstreamBody: upstreamText,
+        replyBody: typeof decision.body === 'string' ? decision.body : decision.body.toString('utf8'),
+        ...(decision.cause === undefined ? {} : { cause: decision.cause }),
+      },
+    ),
+  );
 }
 
 /** Keeps the upstream's own transport sections (raw) and its zone, for the fallback. */
@@ -204,41 +211,6 @@ function describeOffer(offer: FirmwareDecision): ExchangeRecord['firmware'] {
     default:
       return assertNever(offer);
   }
-}
-
-function baseRecord(
-  req: IncomingMessage,
-  at: number,
-  request: RequestFacts,
-  device: DeviceFacts | null,
-  { outcome, status }: { outcome: ExchangeRecord['outcome']; status: number },
-): ExchangeRecord {
-  return {
-    kind: 'check',
-    at,
-    method: req.method ?? 'POST',
-    path: req.url ?? '',
-    address: request.address,
-    device: {
-      id: device?.id ?? headerValue(req, 'device-id'),
-      board: device?.build ?? null,
-      version: device?.version ?? null,
-    },
-    upstream: null,
-    outcome,
-    status,
-    rules: [],
-    notes: [],
-    repairs: [],
-    firmware: null,
-    upstreamBody: null,
-    replyBody: null,
-  };
-}
-
-function headerValue(req: IncomingMessage, name: string): string | null {
-  const value = req.headers[name];
-  return typeof value === 'string' && value !== '' ? value.toLowerCase() : null;
 }
 
 function isObject(value: unknown): value is JsonObject {

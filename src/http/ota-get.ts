@@ -11,6 +11,7 @@ import { readDevice } from '../device/identify.js';
 import { flatHeaders, readRequest } from './device-request.js';
 import { TEXT_TYPE, writeDeviceReply } from './framing.js';
 import { forwardingFacts } from './ota-check.js';
+import { exchangeRecord } from './exchange-record.js';
 import type { Runtime } from './runtime.js';
 import { exchange } from './upstream-client.js';
 
@@ -31,17 +32,7 @@ export async function handleOtaGet(req: IncomingMessage, res: ServerResponse, rt
         maxBodyBytes: config.upstream.maxBodyBytes,
         agents: rt.agents,
       });
-  const base = {
-    kind: 'get' as const,
-    at: rt.now(),
-    method: req.method ?? 'GET',
-    path: req.url ?? '',
-    address: request.address,
-    device: { id: device.id, board: device.build, version: device.version },
-    rules: [],
-    repairs: [],
-    firmware: null,
-  };
+  const head = { kind: 'get' as const, at: rt.now(), address: request.address, device };
   if (result?.kind === 'response' && result.status >= 200 && result.status <= 499) {
     const upstreamText = result.body.toString('utf8');
     const ctx: RuleContext = {
@@ -58,15 +49,15 @@ export async function handleOtaGet(req: IncomingMessage, res: ServerResponse, rt
       contentType: result.headers['content-type'] ?? TEXT_TYPE,
       body: text,
     });
-    rt.record({
-      ...base,
-      upstream: { status: result.status, ms: result.ms, failure: null },
-      outcome: ok && text !== upstreamText ? 'rewritten' : 'passthrough',
-      status: result.status,
-      notes: [],
-      upstreamBody: upstreamText,
-      replyBody: text,
-    });
+    rt.record(
+      exchangeRecord(req, head, {
+        upstream: { status: result.status, ms: result.ms, failure: null },
+        outcome: ok && text !== upstreamText ? 'rewritten' : 'passthrough',
+        status: result.status,
+        upstreamBody: upstreamText,
+        replyBody: text,
+      }),
+    );
     return;
   }
   const why =
@@ -77,17 +68,17 @@ export async function handleOtaGet(req: IncomingMessage, res: ServerResponse, rt
         : `upstream status ${result.status}`;
   const text = `OTA proxy is running; the upstream OTA server is not answering (${why}).`;
   writeDeviceReply(req, res, 200, { contentType: TEXT_TYPE, body: text });
-  rt.record({
-    ...base,
-    upstream: result && {
-      status: result.kind === 'response' ? result.status : null,
-      ms: result.ms,
-      failure: result.kind === 'failure' ? result.failure : 'bad-status',
-    },
-    outcome: 'fallback',
-    status: 200,
-    notes: [why],
-    upstreamBody: null,
-    replyBody: text,
-  });
+  rt.record(
+    exchangeRecord(req, head, {
+      upstream: result && {
+        status: result.kind === 'response' ? result.status : null,
+        ms: result.ms,
+        failure: result.kind === 'failure' ? result.failure : 'bad-status',
+      },
+      outcome: 'fallback',
+      status: 200,
+      notes: [why],
+      replyBody: text,
+    }),
+  );
 }

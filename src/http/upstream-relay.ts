@@ -14,6 +14,7 @@ import { flatHeaders, readRequest } from './device-request.js';
 import { deviceHeaders, writeDeviceReply, writeError } from './framing.js';
 import { forwardingFacts } from './ota-check.js';
 import { readDeviceBody } from './read-body.js';
+import { exchangeRecord } from './exchange-record.js';
 import type { Runtime } from './runtime.js';
 import { exchange } from './upstream-client.js';
 
@@ -38,22 +39,10 @@ export async function relayBuffered(
   const body = await readDeviceBody(req, config.limits.deviceBodyBytes);
   if (body.kind === 'aborted') return;
   const device = readDevice(flatHeaders(req), body.kind === 'ok' ? body.bytes : Buffer.alloc(0));
-  const base = {
-    kind: 'activate' as const,
-    at: rt.now(),
-    method: req.method ?? 'POST',
-    path: req.url ?? '',
-    address: request.address,
-    device: { id: device.id, board: device.build, version: device.version },
-    rules: [],
-    notes: [],
-    repairs: [],
-    firmware: null,
-    upstreamBody: null,
-  };
+  const head = { kind: 'activate' as const, at: rt.now(), address: request.address, device };
   if (body.kind === 'too-large') {
     writeError(req, res, 413, `request body over ${config.limits.deviceBodyBytes} bytes`, { close: true });
-    rt.record({ ...base, upstream: null, outcome: 'rejected', status: 413, replyBody: null });
+    rt.record(exchangeRecord(req, head, { outcome: 'rejected', status: 413 }));
     return;
   }
   const result = await exchange({
@@ -69,27 +58,27 @@ export async function relayBuffered(
   if (result.kind === 'failure') {
     const status = failureStatus(result.failure);
     writeError(req, res, status, 'upstream OTA server failed');
-    rt.record({
-      ...base,
-      upstream: { status: null, ms: result.ms, failure: result.failure },
-      outcome: 'failed',
-      status,
-      replyBody: null,
-      cause: result.cause,
-    });
+    rt.record(
+      exchangeRecord(req, head, {
+        upstream: { status: null, ms: result.ms, failure: result.failure },
+        outcome: 'failed',
+        status,
+        cause: result.cause,
+      }),
+    );
     return;
   }
   writeDeviceReply(req, res, result.status, {
     contentType: result.headers['content-type'],
     body: result.body,
   });
-  rt.record({
-    ...base,
-    upstream: { status: result.status, ms: result.ms, failure: null },
-    outcome: 'passthrough',
-    status: result.status,
-    replyBody: null,
-  });
+  rt.record(
+    exchangeRecord(req, head, {
+      upstream: { status: result.status, ms: result.ms, failure: null },
+      outcome: 'passthrough',
+      status: result.status,
+    }),
+  );
 }
 
 /** The upstream's firmware downloads (`/xiaozhi/ota/download/…`, `/xiaozhi/otaMag/download/…`), streamed. */
