@@ -66,6 +66,28 @@ function parsedEntry(entry: CatalogEntry): ParsedEntry {
 
 const OK: Verdict = { ok: true };
 
+/** Builds remembered per catalog; a device population has a handful, the bound keeps odd ones from piling up. */
+const MAX_CACHED_BUILDS = 1024;
+
+/** The entries whose board glob matches a build name, per loaded catalog (which never changes: reloads swap it). */
+const entriesByBuild = new WeakMap<Catalog, Map<string, readonly CatalogEntry[]>>();
+
+/** Images belong to builds: the board glob is matched against the build name only (CONFIG.md "Catalog"). */
+function entriesForBuild(catalog: Catalog, build: string | null): readonly CatalogEntry[] {
+  if (build === null) return [];
+  let builds = entriesByBuild.get(catalog);
+  if (builds === undefined) {
+    builds = new Map();
+    entriesByBuild.set(catalog, builds);
+  }
+  let entries = builds.get(build);
+  if (entries === undefined) {
+    entries = catalog.entries.filter((entry) => matchesGlob(entry.boardGlob, build));
+    if (builds.size < MAX_CACHED_BUILDS) builds.set(build, entries);
+  }
+  return entries;
+}
+
 /** Decides what the catalog offers this device (CONFIG.md "Catalog"). */
 export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput): FirmwareDecision {
   if (catalog === null) return none('no-catalog', 'no firmware catalog');
@@ -86,7 +108,7 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
   let best: { entry: CatalogEntry; version: VersionNumbers } | null = null;
   let closest: { entry: CatalogEntry; version: VersionNumbers; reason: EntryFailure } | null = null;
 
-  for (const entry of catalog.entries) {
+  for (const entry of entriesForBuild(catalog, facts.build)) {
     const parsed = parsedEntry(entry);
     const { version } = parsed;
     const verdict = checkEntry(entry, parsed, running, facts);
@@ -127,9 +149,7 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
     };
   }
   if (closest === null) {
-    return none('no-entry-for-board', 'the catalog has no entries');
-  }
-  if (closest.reason === 'no-entry-for-board') {
+    if (catalog.entries.length === 0) return none('no-entry-for-board', 'the catalog has no entries');
     return none(
       'no-entry-for-board',
       facts.build === null ? 'build name unknown' : `no entry for build "${facts.build}"`,
@@ -177,15 +197,16 @@ function slotLimit(device: DeviceFacts): { readonly slot: string; readonly bytes
   return known.reduce((a, b) => (b.bytes < a.bytes ? b : a));
 }
 
-/** Runs on every entry of every check: no strings are built here (failureDetail writes the one reported). */
+/**
+ * Runs on every entry for the device's build (entriesForBuild did the board match), on every check: no
+ * strings are built here (failureDetail writes the one reported).
+ */
 function checkEntry(
   entry: CatalogEntry,
   parsed: ParsedEntry,
   running: VersionNumbers,
   facts: Facts,
 ): Verdict {
-  // Images belong to builds: the board glob is matched against the build name only (CONFIG.md "Catalog").
-  if (facts.build === null || !matchesGlob(entry.boardGlob, facts.build)) return fail('no-entry-for-board');
   // Skipped when the device does not say; a chip name we do not know never matches an image.
   if (facts.chip !== null && entry.image.chip !== facts.chip) return fail('wrong-chip');
   if (!entry.force && compareVersions(parsed.version, running) <= 0) return fail('not-newer');
