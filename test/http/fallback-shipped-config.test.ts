@@ -6,13 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contractViolations } from '../helpers/device-contract.js';
-import { CAPTURED_DEVICE, deviceCheck, eventually, LEGACY_DEVICE } from '../helpers/device-requests.js';
+import { startCli, type CliProcess } from '../helpers/cli-process.js';
+import { CAPTURED_DEVICE, deviceCheck, LEGACY_DEVICE } from '../helpers/device-requests.js';
 import { rawRequest } from '../helpers/raw-client.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -28,7 +28,7 @@ async function refusedPort(): Promise<number> {
 
 describe('the shipped config with no upstream', () => {
   let dir: string;
-  let child: ChildProcessWithoutNullStreams;
+  let cli: CliProcess | undefined;
   let port = 0;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ota-shipped-'));
@@ -38,36 +38,17 @@ describe('the shipped config with no upstream', () => {
     writeFileSync(join(dir, 'config/proxy.yaml'), shipped.replace(/^listen: .*$/m, 'listen: 127.0.0.1:0'));
     cpSync(join(root, 'firmware'), join(dir, 'firmware'), { recursive: true });
 
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      NODE_OPTIONS: '',
+    // The shipped defaults, whatever this machine's environment says.
+    const env = {
       UPSTREAM_URL: `http://127.0.0.1:${await refusedPort()}`,
+      ADMIN_TOKEN: undefined,
+      VOICE_UPSTREAM: undefined,
     };
-    for (const name of ['ADMIN_TOKEN', 'VOICE_UPSTREAM']) delete env[name];
-    child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'src/cli.ts'), '--config', join(dir, 'config/proxy.yaml')],
-      { cwd: root, env },
-    );
-    const lines: Record<string, unknown>[] = [];
-    let stderr = '';
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const line of parts)
-        if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const listening = await eventually(() => lines.find((l) => l.msg === 'listening'), {
-      timeoutMs: 20_000,
-      what: `the listening line (${stderr})`,
-    });
-    port = Number(new URL(String(listening.url)).port);
+    cli = await startCli(join(dir, 'config/proxy.yaml'), { env });
+    port = cli.port;
   });
   after(() => {
-    child.kill('SIGKILL');
+    cli?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

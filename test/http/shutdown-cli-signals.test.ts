@@ -5,48 +5,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startCli } from '../helpers/cli-process.js';
 import { deviceCheck, eventually } from '../helpers/device-requests.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { rawRequest } from '../helpers/raw-client.js';
-
-const root = new URL('../../', import.meta.url).pathname;
-
-interface Cli {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly lines: Record<string, unknown>[];
-  readonly exited: Promise<number | null>;
-  port(): number;
-}
-
-async function startCli(configPath: string): Promise<Cli> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--config', configPath], {
-    cwd: root,
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  const lines: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const line of parts)
-      if (line.trim().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const listening = await eventually(() => lines.find((l) => l.msg === 'listening'), {
-    timeoutMs: 20_000,
-    what: `the listening line (stderr: ${stderr})`,
-  });
-  const port = Number(new URL(String(listening.url)).port);
-  return { child, lines, exited, port: () => port };
-}
 
 const config = (upstream: string, wsUrl: string): string =>
   `listen: 127.0.0.1:0\nupstream:\n  url: ${upstream}\n  timeout_ms: 5000\nwebsocket:\n  url: ${wsUrl}\nshutdown_grace_ms: 5000\nlog:\n  level: info\n  pretty: false\n`;
@@ -80,14 +46,14 @@ describe('the CLI and its signals', () => {
       writeFileSync(file, config(upstream.url, 'ws://first.example:8000/xiaozhi/v1/'));
       const cli = await startCli(file);
       try {
-        assert.equal(await wsUrlOf(cli.port()), 'ws://first.example:8000/xiaozhi/v1/');
+        assert.equal(await wsUrlOf(cli.port), 'ws://first.example:8000/xiaozhi/v1/');
 
         writeFileSync(file, config(upstream.url, 'ws://second.example:8000/xiaozhi/v1/'));
         cli.child.kill('SIGHUP');
         await eventually(() => cli.lines.find((l) => l.msg === 'config reloaded'), {
           what: 'config reloaded',
         });
-        assert.equal(await wsUrlOf(cli.port()), 'ws://second.example:8000/xiaozhi/v1/');
+        assert.equal(await wsUrlOf(cli.port), 'ws://second.example:8000/xiaozhi/v1/');
 
         writeFileSync(file, 'listen: [this is: not valid\n');
         cli.child.kill('SIGHUP');
@@ -95,11 +61,11 @@ describe('the CLI and its signals', () => {
           () => cli.lines.find((l) => l.msg === 'config reload failed: keeping the running configuration'),
           { what: 'reload failed' },
         );
-        assert.equal(await wsUrlOf(cli.port()), 'ws://second.example:8000/xiaozhi/v1/');
+        assert.equal(await wsUrlOf(cli.port), 'ws://second.example:8000/xiaozhi/v1/');
         assert.equal(cli.child.exitCode, null, 'still running');
 
         slowMs = 800;
-        const inFlight = rawRequest(cli.port(), deviceCheck());
+        const inFlight = rawRequest(cli.port, deviceCheck());
         await sleep(200);
         cli.child.kill('SIGTERM');
         const reply = await inFlight;
@@ -109,7 +75,7 @@ describe('the CLI and its signals', () => {
         assert.ok(cli.lines.some((l) => l.msg === 'stopped'));
       } finally {
         slowMs = 0;
-        cli.child.kill('SIGKILL');
+        cli.stop();
       }
     },
   );
@@ -122,7 +88,7 @@ describe('the CLI and its signals', () => {
       cli.child.kill('SIGINT');
       assert.equal(await cli.exited, 0);
     } finally {
-      cli.child.kill('SIGKILL');
+      cli.stop();
     }
   });
 });
