@@ -38,6 +38,8 @@ export const DEFAULTS = {
     dir: null,
     // What happens to an upstream firmware offer when the catalog offers nothing: `keep` or `drop`.
     upstream_offers: 'keep',
+    // Serve catalog images only to a valid per-device download token (needs `fleet.enabled: true`).
+    require_token: false,
   },
   fallback: {
     // Answer devices from memory when the upstream fails.
@@ -59,6 +61,11 @@ export const DEFAULTS = {
     // Time allowed for a whole request.
     request_timeout_ms: 30000,
   },
+  passthrough: {
+    // Requests to other upstream paths (e.g. /mcp/vision/explain) carried at once; beyond it a framed
+    // 503. OTA checks, activate and download relays keep upstream capacity of their own.
+    max_concurrent: 64,
+  },
   voice_proxy: {
     // WebSocket upgrades on this path are carried to `upstream`.
     path: '/xiaozhi/v1/',
@@ -77,6 +84,36 @@ export const DEFAULTS = {
     listen: null,
     // How many recent OTA exchanges /admin/exchanges keeps; 0 = none.
     exchanges: 200,
+  },
+  fleet: {
+    // Track devices, update attempts, blocks and halts (docs/fleet.md). Off: devices see no difference.
+    enabled: false,
+    // `memory`, a SQLite file (relative to the config file), or a `postgres://…` URL shared by replicas.
+    store: 'memory',
+    // Secret for download tokens; `null` = created once and kept in the store.
+    token_secret: null,
+    // Observations are written behind, in batches, this often (ms).
+    flush_ms: 1000,
+    // Blocks, halts and open attempts are refreshed from the store this often (ms).
+    sync_ms: 5000,
+    // Observations kept while the store is unreachable (oldest "seen" updates dropped first beyond it).
+    max_pending: 100000,
+    // Devices in the inventory (the one seen longest ago is forgotten beyond it).
+    max_devices: 1000000,
+    // Counted failures of one entry after which a device is not offered it again.
+    max_failed_attempts: 3,
+    // A downloaded image followed by no check for this long counts as `silent` (fractions allowed).
+    silent_after_download_minutes: 30,
+    // An attempt with no event for this long ends as `silent`, not counted (fractions allowed).
+    attempt_timeout_hours: 24,
+    halt: {
+      // A rollout halts when at least this many distinct devices failed ...
+      min_failed_devices: 3,
+      // ... and they are at least this share of the devices that ended (failed + installed).
+      failure_rate: 0.2,
+    },
+    // Devices not seen, and ended attempts older than this, are deleted (fractions allowed).
+    forget_after_days: 365,
   },
   // How long a shutdown waits for requests in flight.
   shutdown_grace_ms: 10000,

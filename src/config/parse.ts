@@ -24,7 +24,7 @@ import {
 import type { Env } from './interpolate.js';
 import { readMqtt, readRewrite, readServerTime, readWebsocket } from './items.js';
 import { loopsBack } from './loop-check.js';
-import type { Config, HostPort, LogLevel, Origin } from './types.js';
+import type { Config, FleetStoreSetting, HostPort, LogLevel, Origin } from './types.js';
 import { createReader, parseYamlSource } from './yaml-source.js';
 import type { Converted, Field, MapView, YamlReader } from './yaml-source.js';
 
@@ -45,6 +45,8 @@ const MAX_TIMER_MS = 2147483647;
 const MAX_UPSTREAM_TIMEOUT_MS = 25000;
 /** Bodies the proxy holds in memory. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** No device reads more than 8 KiB: a larger upstream reply is never worth parsing (CONFIG.md amendments). */
+const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
 const MAX_REMEMBERED_DEVICES = 1_000_000;
 const MAX_KEPT_EXCHANGES = 100_000;
 
@@ -92,13 +94,22 @@ export function parseConfig(
     fallback: readFallback(r, section(r, root, 'fallback')),
     breaker: readBreaker(r, section(r, root, 'breaker')),
     limits: readLimits(r, section(r, root, 'limits')),
+    passthrough: readPassthrough(r, section(r, root, 'passthrough')),
     voiceProxy: voiceProxy.value,
     tls: readTls(r, section(r, root, 'tls'), folder),
     admin: admin.value,
+    fleet: readFleet(r, section(r, root, 'fleet'), folder),
     shutdownGraceMs:
       r.int(root.get('shutdown_grace_ms', DEFAULTS.shutdown_grace_ms), { min: 0, max: MAX_TIMER_MS }) ?? 0,
     log: readLog(r, section(r, root, 'log')),
   };
+  if (config.firmware.requireToken && !config.fleet.enabled) {
+    const firmware = section(r, root, 'firmware');
+    r.issue(
+      firmware.get('require_token'),
+      '`firmware.require_token: true` needs `fleet.enabled: true` (download tokens come from the fleet)',
+    );
+  }
   r.throwIfIssues();
   return config;
 }
@@ -145,7 +156,7 @@ function readUpstream(r: YamlReader, view: MapView): { url: Located<HostPort>; v
       maxBodyBytes:
         r.int(view.get('max_body_bytes', DEFAULTS.upstream.max_body_bytes), {
           min: 1,
-          max: MAX_BUFFERED_BYTES,
+          max: MAX_UPSTREAM_BODY_BYTES,
         }) ?? 0,
     },
   };
@@ -193,7 +204,78 @@ function readFirmware(r: YamlReader, view: MapView, folder: string): Config['fir
     upstreamOffers:
       r.oneOf(view.get('upstream_offers', DEFAULTS.firmware.upstream_offers), ['keep', 'drop'] as const) ??
       'keep',
+    requireToken: r.bool(view.get('require_token', DEFAULTS.firmware.require_token)) ?? false,
   };
+}
+
+function readPassthrough(r: YamlReader, view: MapView): Config['passthrough'] {
+  return {
+    maxConcurrent:
+      r.int(view.get('max_concurrent', DEFAULTS.passthrough.max_concurrent), { min: 1, max: 100_000 }) ?? 1,
+  };
+}
+
+/** `memory`, `postgres://…` / `postgresql://…`, or a SQLite file path relative to the config file. */
+function readFleetStore(r: YamlReader, field: Field, folder: string): FleetStoreSetting {
+  const expected = '`memory`, a SQLite file path, or a postgres:// URL';
+  return (
+    r.parse(field, expected, (text): Converted<FleetStoreSetting> => {
+      if (text === 'memory') return { value: { kind: 'memory' } };
+      if (/^postgres(ql)?:/i.test(text)) {
+        try {
+          const url = new URL(text);
+          if (url.hostname === '') return 'the URL names no host';
+          return { value: { kind: 'postgres', url: text } };
+        } catch {
+          return 'it is not a valid URL';
+        }
+      }
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return 'only postgres:// URLs are supported';
+      return { value: { kind: 'sqlite', path: resolve(folder, text) } };
+    }) ?? { kind: 'memory' }
+  );
+}
+
+function readFleet(r: YamlReader, view: MapView, folder: string): Config['fleet'] {
+  const d = DEFAULTS.fleet;
+  const haltField = view.get('halt', d.halt);
+  const halt =
+    r.object(haltField, Object.keys(d.halt)) ??
+    (r.object({ ...haltField, node: undefined }, Object.keys(d.halt)) as MapView);
+  const secret = r.nullable(view.get('token_secret', d.token_secret), (f) => {
+    const expected = 'null or a secret of at least 16 characters';
+    const text = r.string(f, { expected });
+    if (text === undefined || text.length >= 16) return text;
+    r.fail(f, expected);
+    return undefined;
+  });
+  return {
+    enabled: r.bool(view.get('enabled', d.enabled)) ?? false,
+    store: readFleetStore(r, view.get('store', d.store), folder),
+    tokenSecret: secret ?? null,
+    flushMs: r.int(view.get('flush_ms', d.flush_ms), { min: 1, max: MAX_TIMER_MS }) ?? 1,
+    syncMs: r.int(view.get('sync_ms', d.sync_ms), { min: 1, max: MAX_TIMER_MS }) ?? 1,
+    maxPending: r.int(view.get('max_pending', d.max_pending), { min: 1, max: 10_000_000 }) ?? 1,
+    maxDevices: r.int(view.get('max_devices', d.max_devices), { min: 1, max: 100_000_000 }) ?? 1,
+    maxFailedAttempts: r.int(view.get('max_failed_attempts', d.max_failed_attempts), { min: 1 }) ?? 1,
+    silentAfterDownloadMinutes:
+      positive(r, view.get('silent_after_download_minutes', d.silent_after_download_minutes)) ?? 1,
+    attemptTimeoutHours: positive(r, view.get('attempt_timeout_hours', d.attempt_timeout_hours)) ?? 1,
+    halt: {
+      minFailedDevices: r.int(halt.get('min_failed_devices', d.halt.min_failed_devices), { min: 1 }) ?? 1,
+      failureRate: r.number(halt.get('failure_rate', d.halt.failure_rate), { min: 0, max: 1 }) ?? 1,
+    },
+    forgetAfterDays: positive(r, view.get('forget_after_days', d.forget_after_days)) ?? 1,
+  };
+}
+
+/** A time window: a number above 0, fractions allowed (FLEET.md: `silent_after_download_minutes: 0.05`). */
+function positive(r: YamlReader, field: Field): number | undefined {
+  const value = r.number(field, { min: 0 });
+  if (value === undefined) return undefined;
+  if (value > 0) return value;
+  r.fail(field, 'a number above 0');
+  return undefined;
 }
 
 function readFallback(r: YamlReader, view: MapView): Config['fallback'] {

@@ -1,6 +1,7 @@
 /**
  * What a reload may change (CONFIG.md "Reload scope"): everything but `listen`, `tls`, `admin.listen`,
- * `voice_proxy`, `limits` and `log.pretty`, which need a restart and keep their running values.
+ * `voice_proxy`, `limits`, `passthrough`, `log.pretty` and the fleet's `enabled`, `store`, `token_secret`,
+ * `max_pending` and `max_devices`, which need a restart and keep their running values.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from './types.js';
@@ -24,6 +25,15 @@ export function planReload(running: Config, next: Config): ReloadPlan {
     tls: keep('tls', running.tls, next.tls),
     voiceProxy: keep('voice_proxy', running.voiceProxy, next.voiceProxy),
     limits: keep('limits', running.limits, next.limits),
+    passthrough: keep('passthrough', running.passthrough, next.passthrough),
+    fleet: {
+      ...next.fleet,
+      enabled: keep('fleet.enabled', running.fleet.enabled, next.fleet.enabled),
+      store: keep('fleet.store', running.fleet.store, next.fleet.store),
+      tokenSecret: keep('fleet.token_secret', running.fleet.tokenSecret, next.fleet.tokenSecret),
+      maxPending: keep('fleet.max_pending', running.fleet.maxPending, next.fleet.maxPending),
+      maxDevices: keep('fleet.max_devices', running.fleet.maxDevices, next.fleet.maxDevices),
+    },
     admin: { ...next.admin, listen: keep('admin.listen', running.admin.listen, next.admin.listen) },
     log: { ...next.log, pretty: keep('log.pretty', running.log.pretty, next.log.pretty) },
   };

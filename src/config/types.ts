@@ -88,6 +88,8 @@ export interface Config {
     /** Absolute folder holding catalog.yaml and the images; `null` = no catalog. */
     readonly dir: string | null;
     readonly upstreamOffers: 'keep' | 'drop';
+    /** Only valid download tokens get catalog images (FLEET.md "Download tokens"). */
+    readonly requireToken: boolean;
   };
   readonly fallback: { readonly enabled: boolean; readonly rememberDevices: number };
   readonly breaker: { readonly failures: number; readonly cooldownMs: number };
@@ -96,6 +98,7 @@ export interface Config {
     readonly headersTimeoutMs: number;
     readonly requestTimeoutMs: number;
   };
+  readonly passthrough: { readonly maxConcurrent: number };
   readonly voiceProxy: {
     /** Normalised like ota_path. */
     readonly path: string;
@@ -109,6 +112,29 @@ export interface Config {
     readonly listen: HostPort | null;
     readonly exchanges: number;
   };
+  readonly fleet: FleetSettings;
   readonly shutdownGraceMs: number;
   readonly log: { readonly level: LogLevel; readonly pretty: 'auto' | boolean };
+}
+
+/** Where the fleet keeps its records (FLEET.md "Store"). */
+export type FleetStoreSetting =
+  | { readonly kind: 'memory' }
+  /** Absolute path of the SQLite file. */
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+export interface FleetSettings {
+  readonly enabled: boolean;
+  readonly store: FleetStoreSetting;
+  readonly tokenSecret: string | null;
+  readonly flushMs: number;
+  readonly syncMs: number;
+  readonly maxPending: number;
+  readonly maxDevices: number;
+  readonly maxFailedAttempts: number;
+  readonly silentAfterDownloadMinutes: number;
+  readonly attemptTimeoutHours: number;
+  readonly halt: { readonly minFailedDevices: number; readonly failureRate: number };
+  readonly forgetAfterDays: number;
 }

@@ -87,7 +87,7 @@ export const CONFIGS: readonly Config[] = [
     websocket: [websocketItem('wss://voice.example.com/xiaozhi/v1/', { token: 'configured-token' })],
     mqtt: [mqttItem('strip')],
     serverTime: [serverTimeItem({ kind: 'zone', name: 'Europe/Berlin' })],
-    firmware: { dir: null, upstreamOffers: 'drop' },
+    firmware: { dir: null, upstreamOffers: 'drop', requireToken: false },
   }),
   testConfig({
     rewrite: [

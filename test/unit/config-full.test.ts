@@ -132,10 +132,11 @@ test('a fully specified file resolves to the expected Config', () => {
       { when: { board: [compileGlob('m5stack-stack-chan')] }, zone: { kind: 'fixed', offsetMinutes: -90 } },
       { when: {}, zone: { kind: 'zone', name: 'Europe/Berlin' } },
     ],
-    firmware: { dir: '/srv/proxy/images', upstreamOffers: 'drop' },
+    firmware: { dir: '/srv/proxy/images', upstreamOffers: 'drop', requireToken: false },
     fallback: { enabled: false, rememberDevices: 0 },
     breaker: { failures: 1, cooldownMs: 0 },
     limits: { deviceBodyBytes: 1024, headersTimeoutMs: 2000, requestTimeoutMs: 2000 },
+    passthrough: { maxConcurrent: 64 },
     voiceProxy: {
       path: '/voice/',
       upstream: {
@@ -148,6 +149,20 @@ test('a fully specified file resolves to the expected Config', () => {
     },
     tls: { cert: '/etc/tls/cert.pem', key: '/srv/proxy/config/tls/key.pem' },
     admin: { token: '12345', listen: { host: '127.0.0.1', port: 9090 }, exchanges: 0 },
+    fleet: {
+      enabled: false,
+      store: { kind: 'memory' },
+      tokenSecret: null,
+      flushMs: 1000,
+      syncMs: 5000,
+      maxPending: 100000,
+      maxDevices: 1000000,
+      maxFailedAttempts: 3,
+      silentAfterDownloadMinutes: 30,
+      attemptTimeoutHours: 24,
+      halt: { minFailedDevices: 3, failureRate: 0.2 },
+      forgetAfterDays: 365,
+    },
     shutdownGraceMs: 0,
     log: { level: 'debug', pretty: false },
   };

@@ -16,7 +16,7 @@ function offer(version: string, url: string, force = false): FirmwareDecision {
   return { kind: 'offer', entry: ENTRY, version, url, force };
 }
 
-const drop = testConfig({ firmware: { dir: null, upstreamOffers: 'drop' } });
+const drop = testConfig({ firmware: { dir: null, upstreamOffers: 'drop', requireToken: false } });
 
 describe('the catalog offers', () => {
   test('its offer replaces an upstream offer, in place (python-firmware-available)', () => {
