@@ -4,7 +4,7 @@
  * in memory for display) and whose bodies are bounded, so the ring's memory is bounded too.
  */
 import { redactSecrets } from '../gateway/redact.js';
-import type { ExchangeRecord } from '../http/runtime.js';
+import type { ExchangeRecord } from '../gateway/exchange-record.js';
 
 /** Upstream bodies may be up to `upstream.max_body_bytes`; the view keeps this much of each body. */
 export const MAX_VIEW_BODY_CHARS = 8192;

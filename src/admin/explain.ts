@@ -10,7 +10,7 @@
 import type { Config, RewriteRule } from '../config/types.js';
 import { readDevice } from '../device/identify.js';
 import { readRequestFacts } from '../device/request-facts.js';
-import { renderTemplate } from '../device/template.js';
+import { renderTemplate } from '../config/template.js';
 import type { DeviceFacts, RequestFacts } from '../device/types.js';
 import type { RememberedDevice } from '../fallback/device-memory.js';
 import { decideOffer } from '../firmware/select.js';

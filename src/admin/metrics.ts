@@ -8,7 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BreakerState } from '../fallback/breaker.js';
 import type { UpstreamFailure } from '../gateway/upstream-failure.js';
 import type { FirmwareDownloadEvent } from '../http/firmware-route.js';
-import type { ExchangeRecord } from '../http/runtime.js';
+import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import type { VoiceStats } from '../voice/voice-proxy.js';
 
 /** Every metric name starts with this. */

@@ -12,7 +12,8 @@ import type { Config } from '../config/types.js';
 import { forwardedHeaders } from '../gateway/forwarded-headers.js';
 import type { FirmwareDownloadEvent } from '../http/firmware-route.js';
 import { forwardingFacts } from '../http/ota-check.js';
-import type { ExchangeRecord, Runtime } from '../http/runtime.js';
+import type { ProxyState } from '../runtime/proxy-state.js';
+import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import { exchange } from '../http/upstream-client.js';
 import { unmapAddress } from '../match/cidr.js';
 import { requireAdminToken } from './admin-auth.js';
@@ -31,7 +32,7 @@ export interface OperatorSurface {
   readonly metrics: ProxyMetrics;
   readonly exchanges: ExchangeLog;
   /** Mounts /metrics and /admin/… on the ops app (the app's `mountOps` hook). */
-  mount(app: Hono, runtime: Runtime): void;
+  mount(app: Hono, runtime: ProxyState): void;
   /** Every answered OTA exchange (`App.onExchange`). */
   record(exchange: ExchangeRecord): void;
   /** Every /firmware/ download step (`AppDeps.onDownload`). */
@@ -94,7 +95,7 @@ function mountMetrics(app: Hono, metrics: ProxyMetrics): void {
   });
 }
 
-function mountAdmin(app: Hono, runtime: Runtime, exchanges: ExchangeLog): void {
+function mountAdmin(app: Hono, runtime: ProxyState, exchanges: ExchangeLog): void {
   const gate = requireAdminToken(() => runtime.config().admin.token);
   app.use('/admin', gate);
   app.use('/admin/*', gate);
@@ -183,7 +184,7 @@ function mountAdmin(app: Hono, runtime: Runtime, exchanges: ExchangeLog): void {
 function askUpstream(
   request: ExplainRequest,
   facts: ReturnType<typeof readSubject>['request'],
-  runtime: Runtime,
+  runtime: ProxyState,
 ): ReturnType<typeof exchange> {
   const config = runtime.config();
   const raw = request.headers.flatMap(([name, value]) => [name, value]);

@@ -4,14 +4,14 @@
  * framing (lowercase header names, possibly chunked) is fine here.
  */
 import { Hono } from 'hono';
-import type { Runtime } from '../http/runtime.js';
+import type { ProxyState } from '../runtime/proxy-state.js';
 
 export interface Readiness {
   /** The catalog is loaded (or none is configured). */
   catalogLoaded(): boolean;
 }
 
-export function createOpsApp({ runtime, readiness }: { runtime: Runtime; readiness: Readiness }): Hono {
+export function createOpsApp({ runtime, readiness }: { runtime: ProxyState; readiness: Readiness }): Hono {
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {

@@ -12,7 +12,7 @@ import type {
   WebsocketItem,
 } from './types.js';
 import type { Condition } from '../match/types.js';
-import { parseTemplate, renderTemplate } from '../device/template.js';
+import { parseTemplate, renderTemplate } from './template.js';
 import { isCatchAll, readCondition } from './conditions.js';
 import type { Converted, Field, MapView, YamlReader } from './yaml-source.js';
 

@@ -2,7 +2,7 @@
  * Every catalog entry's image check (CONFIG.md "Catalog"; device-contract.md §5): what was validated for
  * the entries in use, why the others are skipped, and where an entry's external `url` points.
  */
-import { renderTemplate } from '../device/template.js';
+import { renderTemplate } from '../config/template.js';
 import type { ConfigIssue } from '../errors.js';
 import type { Catalog, CatalogEntry } from '../firmware/types.js';
 import { isOwnOrigin, probeKey, type ProbeTarget } from './check-transport.js';

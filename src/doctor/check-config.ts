@@ -4,7 +4,7 @@
  * item that doctor's own device does not match is still checked.
  */
 import type { Config } from '../config/types.js';
-import { renderTemplate } from '../device/template.js';
+import { renderTemplate } from '../config/template.js';
 import { isOwnOrigin } from './check-transport.js';
 import { finding, type Finding } from './findings.js';
 import { endpointOf, hostKind, judgeHost } from './host-kind.js';

@@ -3,7 +3,7 @@
  * `Content-Length` spelled exactly so and equal to the body, no chunking or compression, few headers, and a
  * body well under the 8 KiB at which v1.9/v2.x clients deadlock.
  */
-import type { ExchangeRecord } from '../http/runtime.js';
+import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import { MAX_REPLY_BYTES } from '../rewrite/serialize.js';
 import { preview } from './check-upstream.js';
 import { finding, type Finding } from './findings.js';

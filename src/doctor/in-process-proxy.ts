@@ -7,7 +7,7 @@ import pino from 'pino';
 import type { Config } from '../config/types.js';
 import type { Catalog } from '../firmware/types.js';
 import { createApp } from '../http/app.js';
-import type { ExchangeRecord } from '../http/runtime.js';
+import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import { startServer } from '../http/server.js';
 
 export interface InProcessProxy {

@@ -13,7 +13,7 @@ import type { ConfigIssue } from '../errors.js';
 import { decideOffer } from '../firmware/select.js';
 import type { Catalog } from '../firmware/types.js';
 import { redactSecrets } from '../gateway/redact.js';
-import type { ExchangeRecord } from '../http/runtime.js';
+import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import { firstMatching } from '../match/when.js';
 import { matchInputOf } from '../rewrite/match-input.js';
 import { createCatalogStore } from '../runtime/catalog-store.js';

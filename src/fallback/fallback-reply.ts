@@ -4,7 +4,7 @@
  * never `activation`. The caller passes the result through the device guard like any other reply.
  */
 import { firstMatching } from '../match/when.js';
-import { renderTemplate } from '../device/template.js';
+import { renderTemplate } from '../config/template.js';
 import { localOffsetMinutes } from '../device/time-zone.js';
 import { matchInputOf } from '../rewrite/match-input.js';
 import { rewriteUrls } from '../rewrite/rules/rewrite-urls.js';

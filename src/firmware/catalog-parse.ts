@@ -7,7 +7,7 @@ import type { Template } from '../config/types.js';
 import type { Env } from '../config/interpolate.js';
 import { createReader, parseYamlSource } from '../config/yaml-source.js';
 import type { Converted, Field, SourcePosition, YamlReader } from '../config/yaml-source.js';
-import { parseTemplate, renderTemplate } from '../device/template.js';
+import { parseTemplate, renderTemplate } from '../config/template.js';
 import type { ConfigIssue } from '../errors.js';
 import { compileGlob } from '../match/glob.js';
 import { normalizeMac } from '../match/mac.js';

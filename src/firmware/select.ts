@@ -4,7 +4,7 @@
  */
 import type { Origin } from '../config/types.js';
 import type { DeviceFacts } from '../device/types.js';
-import { renderTemplate } from '../device/template.js';
+import { renderTemplate } from '../config/template.js';
 import { matchesGlob } from '../match/glob.js';
 import { normalizeMac } from '../match/mac.js';
 import type { VersionNumbers } from '../match/types.js';

@@ -22,7 +22,8 @@ import { handleOtaCheck } from './ota-check.js';
 import { handleOtaGet } from './ota-get.js';
 import { createPassthrough } from './passthrough.js';
 import { readRequest } from './device-request.js';
-import type { ExchangeRecord, Runtime } from './runtime.js';
+import type { ProxyState } from '../runtime/proxy-state.js';
+import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import { createUpstreamAgents, type UpstreamAgents } from './upstream-client.js';
 import { relayBuffered, relayDownload } from './upstream-relay.js';
 
@@ -38,7 +39,7 @@ export interface AppDeps {
   readonly voice?: VoiceProxy | null;
   readonly agents?: UpstreamAgents;
   /** Extra routes on the operator surface (/metrics, /admin/…), mounted on the ops Hono app. */
-  readonly mountOps?: (app: Hono, runtime: Runtime) => void;
+  readonly mountOps?: (app: Hono, runtime: ProxyState) => void;
   /** Told when a /firmware/ download starts, completes or is aborted (for /metrics). */
   readonly onDownload?: (event: FirmwareDownloadEvent) => void;
 }
@@ -49,7 +50,7 @@ export interface App {
   /** The separate `admin.listen` listener's handler (/metrics, /admin/…, /healthz, /readyz). */
   readonly handleAdmin: (req: IncomingMessage, res: ServerResponse) => void;
   readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-  readonly runtime: Runtime;
+  readonly runtime: ProxyState;
   /** Applies a reloaded configuration (the caller keeps restart-only keys as they were). */
   setConfig(config: Config): void;
   /** Subscribes to every answered OTA exchange (metrics, /admin/exchanges). */
@@ -73,7 +74,7 @@ export function createApp({
 }: AppDeps): App {
   let config = initial;
   const listeners: ((record: ExchangeRecord) => void)[] = [];
-  const runtime: Runtime = {
+  const runtime: ProxyState = {
     config: () => config,
     catalog,
     logger,

@@ -17,8 +17,9 @@ import type { JsonObject, RuleContext } from '../rewrite/types.js';
 import { readDeviceFacts, readRequest } from './device-request.js';
 import { writeDeviceReply, writeError } from './framing.js';
 import { readDeviceBody } from './read-body.js';
-import { exchangeRecord } from './exchange-record.js';
-import type { ExchangeRecord, Runtime } from './runtime.js';
+import { exchangeRecord } from '../gateway/exchange-record.js';
+import type { ProxyState } from '../runtime/proxy-state.js';
+import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import { exchange, type UpstreamExchange } from './upstream-client.js';
 
 /** Reads one upstream exchange against the reply table. */
@@ -48,7 +49,11 @@ export function judgeUpstream(result: UpstreamExchange): Verdict {
   }
 }
 
-export async function handleOtaCheck(req: IncomingMessage, res: ServerResponse, rt: Runtime): Promise<void> {
+export async function handleOtaCheck(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rt: ProxyState,
+): Promise<void> {
   const config = rt.config();
   // Read before the body: the socket's addresses are gone once a client that went away is cleaned up.
   const request = readRequest(req, config, rt.tls);
@@ -93,7 +98,7 @@ interface CheckInput {
 async function answerCheck(
   req: IncomingMessage,
   res: ServerResponse,
-  rt: Runtime,
+  rt: ProxyState,
   { config, request, device, body, permit, settle }: CheckInput,
 ): Promise<void> {
   let result: UpstreamExchange | null = null;
@@ -164,7 +169,7 @@ function rememberGoodReply(
   upstreamBody: JsonObject,
   reply: JsonObject,
   device: DeviceFacts,
-  rt: Runtime,
+  rt: ProxyState,
 ): void {
   const time = upstreamBody.server_time;
   // Only a plausible offset in minutes (UTC−12…+14, with room): the fallback must not repeat a unit mistake.

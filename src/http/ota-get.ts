@@ -11,11 +11,11 @@ import { readDevice } from '../device/identify.js';
 import { flatHeaders, readRequest } from './device-request.js';
 import { TEXT_TYPE, writeDeviceReply } from './framing.js';
 import { forwardingFacts } from './ota-check.js';
-import { exchangeRecord } from './exchange-record.js';
-import type { Runtime } from './runtime.js';
+import { exchangeRecord } from '../gateway/exchange-record.js';
+import type { ProxyState } from '../runtime/proxy-state.js';
 import { exchange } from './upstream-client.js';
 
-export async function handleOtaGet(req: IncomingMessage, res: ServerResponse, rt: Runtime): Promise<void> {
+export async function handleOtaGet(req: IncomingMessage, res: ServerResponse, rt: ProxyState): Promise<void> {
   const config = rt.config();
   const request = readRequest(req, config, rt.tls);
   const device = readDevice(flatHeaders(req), Buffer.alloc(0));

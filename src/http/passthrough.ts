@@ -17,12 +17,12 @@ import { classifyUpstreamError, failureStatus } from '../gateway/upstream-failur
 import { readRequest } from './device-request.js';
 import { writeError } from './framing.js';
 import { forwardingFacts } from './ota-check.js';
-import type { Runtime } from './runtime.js';
+import type { ProxyState } from '../runtime/proxy-state.js';
 
 const IDLE_TIMEOUT_MS = 30_000;
 
 export interface Passthrough {
-  handle(req: IncomingMessage, res: ServerResponse, rt: Runtime): void;
+  handle(req: IncomingMessage, res: ServerResponse, rt: ProxyState): void;
   close(): void;
 }
 

@@ -14,8 +14,8 @@ import { flatHeaders, readRequest } from './device-request.js';
 import { deviceHeaders, writeDeviceReply, writeError } from './framing.js';
 import { forwardingFacts } from './ota-check.js';
 import { readDeviceBody } from './read-body.js';
-import { exchangeRecord } from './exchange-record.js';
-import type { Runtime } from './runtime.js';
+import { exchangeRecord } from '../gateway/exchange-record.js';
+import type { ProxyState } from '../runtime/proxy-state.js';
 import { exchange } from './upstream-client.js';
 
 /** A download without Content-Length is buffered up to this much to frame it (CONFIG.md). */
@@ -30,7 +30,7 @@ const IDLE_TIMEOUT_MS = 30_000;
 export async function relayBuffered(
   req: IncomingMessage,
   res: ServerResponse,
-  rt: Runtime,
+  rt: ProxyState,
   { upstreamPath }: { upstreamPath: string },
 ): Promise<void> {
   const config = rt.config();
@@ -82,7 +82,7 @@ export async function relayBuffered(
 }
 
 /** The upstream's firmware downloads (`/xiaozhi/ota/download/…`, `/xiaozhi/otaMag/download/…`), streamed. */
-export function relayDownload(req: IncomingMessage, res: ServerResponse, rt: Runtime): void {
+export function relayDownload(req: IncomingMessage, res: ServerResponse, rt: ProxyState): void {
   const config = rt.config();
   const request = readRequest(req, config, rt.tls);
   const { target } = config.upstream;

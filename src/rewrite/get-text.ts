@@ -4,7 +4,7 @@
  * replaced by the matching `websocket` item's URL (CONFIG.md "Which reply a device gets"). Everything else,
  * the word "OTA" included, stays as sent: people open this URL to check a deployment.
  */
-import { renderTemplate } from '../device/template.js';
+import { renderTemplate } from '../config/template.js';
 import { firstMatching } from '../match/when.js';
 import { matchInputOf } from './match-input.js';
 import { rewriteUrl } from './rules/rewrite-urls.js';

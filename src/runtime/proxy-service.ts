@@ -11,7 +11,7 @@ import { planReload } from '../config/reload-scope.js';
 import type { Config } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { createApp, type App } from '../http/app.js';
-import type { Runtime } from '../http/runtime.js';
+import type { ProxyState } from './proxy-state.js';
 import { startServer, type RunningServer } from '../http/server.js';
 import { createVoiceProxy, type VoiceProxy } from '../voice/voice-proxy.js';
 import { createCatalogStore, type CatalogStore } from './catalog-store.js';
@@ -27,7 +27,7 @@ export interface ProxyServiceOptions {
   /** How often the config file is stat'ed for changes (file events are unreliable on bind mounts). */
   readonly watchIntervalMs?: number;
   /** Extra routes for the operator surface (/metrics, /admin). */
-  readonly mountOps?: (app: Hono, runtime: Runtime, service: { readonly app: () => App }) => void;
+  readonly mountOps?: (app: Hono, runtime: ProxyState, service: { readonly app: () => App }) => void;
 }
 
 export interface ProxyService {
@@ -73,7 +73,7 @@ export async function startProxy({
     now,
     tls: tls !== null,
     voice,
-    mountOps: (ops: Hono, runtime: Runtime) => {
+    mountOps: (ops: Hono, runtime: ProxyState) => {
       operator.mount(ops, runtime);
       mountOps?.(ops, runtime, { app: () => appRef as App });
     },

@@ -3,7 +3,7 @@
  * memory (no files): pass only what the test is about.
  */
 import type { DeviceFacts } from '../../src/device/types.js';
-import { parseTemplate } from '../../src/device/template.js';
+import { parseTemplate } from '../../src/config/template.js';
 import { chipNameForId } from '../../src/firmware/app-image.js';
 import type { Catalog, CatalogEntry } from '../../src/firmware/types.js';
 import { compileGlob } from '../../src/match/glob.js';

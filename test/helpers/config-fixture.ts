@@ -14,7 +14,7 @@ import type {
   TimeZoneSetting,
   WebsocketItem,
 } from '../../src/config/types.js';
-import { parseTemplate } from '../../src/device/template.js';
+import { parseTemplate } from '../../src/config/template.js';
 import type { DeviceFacts, RequestFacts } from '../../src/device/types.js';
 import type { FirmwareDecision } from '../../src/firmware/types.js';
 import { parseCidr } from '../../src/match/cidr.js';

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExchangeLog, MAX_VIEW_BODY_CHARS, viewOf } from '../../src/admin/exchanges.js';
-import type { ExchangeRecord } from '../../src/http/runtime.js';
+import type { ExchangeRecord } from '../../src/gateway/exchange-record.js';
 
 function record(n: number, overrides: Partial<ExchangeRecord> = {}): ExchangeRecord {
   return {

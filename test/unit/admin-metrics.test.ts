@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkOutcome, createMetrics } from '../../src/admin/metrics.js';
-import type { ExchangeRecord } from '../../src/http/runtime.js';
+import type { ExchangeRecord } from '../../src/gateway/exchange-record.js';
 
 function check(overrides: Partial<ExchangeRecord> = {}): ExchangeRecord {
   return {

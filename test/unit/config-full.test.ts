@@ -6,7 +6,7 @@ import { parseCidr } from '../../src/match/cidr.js';
 import { compileGlob } from '../../src/match/glob.js';
 import type { Cidr, VersionRange } from '../../src/match/types.js';
 import { parseVersionRange } from '../../src/match/version.js';
-import { parseTemplate } from '../../src/device/template.js';
+import { parseTemplate } from '../../src/config/template.js';
 import type { Template } from '../../src/config/types.js';
 import { parse, TEST_PATH } from '../helpers/config-issues.js';
 

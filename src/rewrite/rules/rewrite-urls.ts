@@ -4,7 +4,7 @@
  * template rendered from the request's origin (`{scheme}` is ws/wss inside the websocket URL).
  */
 import type { Origin, RewriteRule } from '../../config/types.js';
-import { renderTemplate } from '../../device/template.js';
+import { renderTemplate } from '../../config/template.js';
 import { matchesCondition } from '../../match/when.js';
 import type { MatchInput } from '../../match/types.js';
 import { isJsonObject, ownMember, withMember } from '../folded-json.js';

@@ -5,7 +5,7 @@
  * plus `token` only when the item sets one — the Python upstream sends `mqtt` instead of `websocket` when
  * its MQTT gateway is on (upstream.md).
  */
-import { renderTemplate } from '../../device/template.js';
+import { renderTemplate } from '../../config/template.js';
 import { firstMatching } from '../../match/when.js';
 import { isJsonObject, ownMember, withMember, type DeviceKey } from '../folded-json.js';
 import { matchInputOf } from '../match-input.js';

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Origin, Template } from '../../src/config/types.js';
-import { parseTemplate, renderTemplate } from '../../src/device/template.js';
+import { parseTemplate, renderTemplate } from '../../src/config/template.js';
 
 function parse(text: string): Template {
   const t = parseTemplate(text);

@@ -4,7 +4,7 @@
  * else is an error rather than literal text, so a typo such as `{hots}` or `{host` never reaches a
  * device. A URL that really needs a brace writes it percent-encoded (`%7B`, `%7D`).
  */
-import type { Origin, Template, TemplatePart } from '../config/types.js';
+import type { Origin, Template, TemplatePart } from './types.js';
 
 const VARIABLES = ['host', 'port', 'scheme'] as const;
 type Variable = (typeof VARIABLES)[number];
