@@ -7,19 +7,31 @@ import type { Cidr } from './types.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
+/** Four decimal parts without leading zeros; ipaddr.js checks each is at most 255. */
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/;
+
 /**
  * The address `text` names, IPv4-mapped IPv6 unmapped; `null` when it is not one. Stricter than
- * ipaddr.js alone: IPv4 (also as an IPv6 tail) only as four decimal parts without leading zeros
- * (`010` and `0x10` are ambiguous), and zone ids refused (`fe80::1%eth0` names an interface).
- * ipaddr.js reads the deprecated IPv4-compatible `::1.2.3.4` as mapped, so it unmaps too.
+ * ipaddr.js alone: IPv4 (also as an IPv6 tail) only as a dotted quad (`010` and `0x10` are ambiguous),
+ * and zone ids refused (`fe80::1%eth0` names an interface). ipaddr.js reads the deprecated
+ * IPv4-compatible `::1.2.3.4` as mapped, so it unmaps too. Parsed once: this runs on every request.
  */
 function parseAddress(text: string): Address | null {
-  if (!text.includes(':')) return ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text) : null;
-  if (text.includes('%') || !ipaddr.IPv6.isValid(text)) return null;
-  const tail = text.slice(text.lastIndexOf(':') + 1);
-  if (tail.includes('.') && !ipaddr.IPv4.isValidFourPartDecimal(tail)) return null;
-  return ipaddr.process(text);
+  try {
+    if (!text.includes(':')) return DOTTED_QUAD.test(text) ? ipaddr.IPv4.parse(text) : null;
+    if (text.includes('%')) return null;
+    const tail = text.slice(text.lastIndexOf(':') + 1);
+    if (tail.includes('.') && !DOTTED_QUAD.test(tail)) return null;
+    const address = ipaddr.IPv6.parse(text);
+    return address.isIPv4MappedAddress() ? address.toIPv4Address() : address;
+  } catch {
+    // ipaddr.js throws on anything that is not an address.
+    return null;
+  }
 }
+
+/** The network address of each parsed block, for ipaddr.js's matching; built once, at config load. */
+const networks = new WeakMap<Cidr, Address>();
 
 /**
  * Parses an IPv4 or IPv6 address to its bytes: 4 for IPv4 and for IPv4-mapped IPv6 (unmapped),
@@ -59,12 +71,19 @@ export function parseCidr(text: string): Cidr | null {
   const mask = (address.kind() === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6).subnetMaskFromPrefixLength(prefix);
   const maskBytes = mask.toByteArray();
   const bytes = Uint8Array.from(address.toByteArray(), (b, i) => b & (maskBytes[i] ?? 0));
-  return { text, bytes, prefix };
+  const cidr: Cidr = { text, bytes, prefix };
+  networks.set(cidr, ipaddr.fromByteArray(Array.from(bytes)));
+  return cidr;
 }
 
 /** Whether the address lies in the block; IPv4 and IPv6 never match each other. */
 function cidrContains(cidr: Cidr, address: Address): boolean {
-  const network = ipaddr.fromByteArray(Array.from(cidr.bytes));
+  let network = networks.get(cidr);
+  if (network === undefined) {
+    // A block built by hand (a test's literal) rather than by parseCidr.
+    network = ipaddr.fromByteArray(Array.from(cidr.bytes));
+    networks.set(cidr, network);
+  }
   if (network.kind() !== address.kind()) return false;
   return address.match(network, cidr.prefix);
 }
