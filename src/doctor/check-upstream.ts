@@ -4,9 +4,9 @@
  * trailing slash, the Java one answers 200 `{"code":404,…}`; error shapes come with status 200).
  */
 import type { Config } from '../config/types.js';
+import { judgeDeviceFrame, type FrameRule } from '../http-wire/device-frame.js';
 import { MAX_REPLY_BYTES } from '../rewrite/serialize.js';
 import { finding, type Finding } from './findings.js';
-import { judgeDeviceFrame, type FrameRule } from '../http-wire/device-frame.js';
 import type { RawExchange } from './raw-http.js';
 import { member, readReply, section, type ReplyReadout } from './reply-readout.js';
 
