@@ -73,6 +73,7 @@ export default tseslint.config(
       'src/rewrite/**',
       'src/firmware/**',
       'src/fallback/**',
+      'src/http-wire/**',
     ],
     rules: {
       'no-restricted-imports': [

@@ -1,9 +1,11 @@
 /**
  * Checks one OTA reply, as raw bytes, against what a device survives (device-contract.md §2–§3) and the
- * proxy's own framing promise (CONFIG.md "Framing and paths"). Independent of src/: the benchmark must not
- * grade the proxy with the proxy's own code.
+ * proxy's own framing promise (CONFIG.md "Framing and paths"). The frame is judged by src/http-wire (shared
+ * with doctor, written from the contract); the body rules here use nothing of the proxy's own code: the
+ * benchmark must not grade the proxy with it.
  */
-import type { RawResponse } from './raw-response.js';
+import { judgeDeviceFrame } from '../src/http-wire/device-frame.js';
+import type { RawResponse } from '../src/http-wire/response-reader.js';
 
 /** What the benchmark's configuration makes the proxy promise beyond the device contract. */
 export interface ReplyExpectations {
@@ -20,11 +22,6 @@ export interface ContractVerdict {
   readonly sections: Readonly<Record<string, unknown>> | null;
 }
 
-/** The only headers a proxy-written device reply carries (CONFIG.md "Framing and paths"). */
-const ALLOWED_HEADERS = new Set(['content-type', 'content-length', 'date', 'connection']);
-/** v1.9/v2.x clients deadlock once 8192 buffered bytes are reached; aim under 4 KiB (device-contract.md §2). */
-const MAX_WIRE_BYTES = 8192;
-const MAX_BODY_BYTES = 4096;
 /** Flash-storage limits: keys 1–15 bytes, strings under 4000 bytes (device-contract.md §3). */
 const MAX_KEY_BYTES = 15;
 const MAX_STRING_BYTES = 4000;
@@ -33,9 +30,7 @@ const SECTIONS = ['websocket', 'mqtt', 'server_time', 'firmware', 'activation'] 
 
 /** Grades one complete OTA check reply. */
 export function checkOtaReply(response: RawResponse, expectations: ReplyExpectations): ContractVerdict {
-  const violations: string[] = [];
-  checkFrame(response, violations);
-  if (response.body.length >= MAX_BODY_BYTES) violations.push('body-over-4KiB');
+  const violations: string[] = judgeDeviceFrame(response).map((v) => v.rule);
   let parsed: unknown;
   try {
     parsed = JSON.parse(response.body.toString('utf8'));
@@ -50,26 +45,6 @@ export function checkOtaReply(response: RawResponse, expectations: ReplyExpectat
   const sections = foldFirst(parsed as Record<string, unknown>, violations);
   checkSections(sections, expectations, violations);
   return { violations, sections };
-}
-
-function checkFrame(response: RawResponse, violations: string[]): void {
-  if (response.status !== 200) violations.push(`status-${response.status}`);
-  const lengths = response.headers.filter(([k]) => k.toLowerCase() === 'content-length');
-  if (lengths.length === 0) violations.push('no-content-length');
-  else {
-    // The 4G client and esp-ml307 ≤ 3.2.4 look the header up case-sensitively (device-contract.md §2).
-    if (lengths.some(([k]) => k !== 'Content-Length')) violations.push('content-length-casing');
-    if (lengths.length > 1) violations.push('content-length-repeated');
-    if (lengths[0]?.[1] !== String(response.body.length)) violations.push('content-length-mismatch');
-  }
-  if (response.framing === 'chunked') violations.push('chunked');
-  if (response.headers.some(([k]) => k.toLowerCase() === 'transfer-encoding'))
-    violations.push('transfer-encoding');
-  if (response.headers.some(([k]) => k.toLowerCase() === 'content-encoding'))
-    violations.push('content-encoding');
-  const extra = response.headers.filter(([k]) => !ALLOWED_HEADERS.has(k.toLowerCase()));
-  if (extra.length > 0) violations.push('extra-headers');
-  if (response.wireBytes >= MAX_WIRE_BYTES) violations.push('response-over-8KiB');
 }
 
 /** cJSON matches keys case-insensitively and takes the first match (device-contract.md §3). */

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { expectedOffer } from './catalog-plan.js';
 import { checkOtaReply, type ReplyExpectations } from './contract-check.js';
 import { deviceMac, deviceRequest, deviceRequestTemplate } from './device-request.js';
-import { createResponseReader, type ReadState } from './raw-response.js';
+import { createResponseReader, type ReadState } from '../src/http-wire/response-reader.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
 export interface RateJob {
@@ -109,7 +109,10 @@ export async function runRate(job: RateJob): Promise<RateResult> {
       const reader = createResponseReader();
       const socket = net.connect({ host: '127.0.0.1', port: job.port, noDelay: true });
       let settled = false;
-      const timer = setTimeout(() => settle({ kind: 'malformed', reason: 'timeout' }), job.timeoutMs);
+      const timer = setTimeout(
+        () => settle({ kind: 'malformed', reason: 'timeout', partial: null }),
+        job.timeoutMs,
+      );
       const settle = (state: ReadState): void => {
         if (settled || state.kind === 'more') return;
         settled = true;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { nextMessage, request, startChild, type Child } from './child-processes.js';
 import type { LoadJob, LoadResult } from './load.js';
 import { nginxConfig, type NginxConfigOptions } from './nginx-config.js';
-import { createResponseReader, type RawResponse } from './raw-response.js';
+import { createResponseReader, type RawResponse } from '../src/http-wire/response-reader.js';
 import type { UpstreamOptions, UpstreamStats } from './upstream.js';
 
 export interface Running {

@@ -8,7 +8,7 @@ import type { BenchContext } from './context.js';
 import { checkOtaReply, type ReplyExpectations } from './contract-check.js';
 import { deviceMac, deviceRequest, deviceRequestTemplate } from './device-request.js';
 import { rawExchange } from './processes.js';
-import { headerValue } from './raw-response.js';
+import { headerValues } from '../src/http-wire/response-reader.js';
 import type { OtaThroughput } from './results.js';
 
 /** What every proxy reply in the benchmark must satisfy (the config in fixtures.ts). */
@@ -64,7 +64,7 @@ export async function checkTargets(
     throw new Error(`nginx's sub_filter did not rewrite the websocket URL (got ${String(rewritten)})`);
   }
   const nginxFraming = {
-    contentLength: headerValue(nginx.raw, 'content-length') !== undefined,
+    contentLength: headerValues(nginx.raw.headers, 'content-length').length > 0,
     chunked: nginx.raw.framing === 'chunked',
     violations: nginx.violations,
   };

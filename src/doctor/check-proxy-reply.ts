@@ -4,17 +4,12 @@
  * body well under the 8 KiB at which v1.9/v2.x clients deadlock.
  */
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
-import { MAX_REPLY_BYTES } from '../rewrite/serialize.js';
+import { judgeDeviceFrame } from '../http-wire/device-frame.js';
+import type { RawResponse } from '../http-wire/response-reader.js';
 import { preview } from './check-upstream.js';
 import { finding, type Finding } from './findings.js';
-import { headerValues, type HttpResponse } from './http-message.js';
 import type { RawExchange } from './raw-http.js';
 import { readReply, type ReplyReadout } from './reply-readout.js';
-
-/** Devices read the response into buffers; v1.9/v2.x deadlock once 8 KiB is buffered (device-contract.md §2). */
-const MAX_RESPONSE_BYTES = 8192;
-/** The only headers a device-facing reply carries (CONFIG.md "Framing and paths"). */
-const DEVICE_HEADERS = new Set(['content-type', 'content-length', 'date', 'connection']);
 
 export interface ProxyCheck {
   readonly findings: Finding[];
@@ -51,7 +46,7 @@ export function checkProxyReply(
     ),
   ];
   findings.push(replyFinding(reply, record));
-  findings.push(framingFinding(response, result.bytes));
+  findings.push(framingFinding(response, result.broken));
   if (record !== null && (record.rules.length > 0 || record.repairs.length > 0 || record.notes.length > 0)) {
     findings.push(
       finding('proxy.rules', 'proxy', record.repairs.length > 0 ? 'warn' : 'info', describeRules(record), {
@@ -123,39 +118,23 @@ function replyFinding(reply: ReplyReadout, record: ExchangeRecord | null): Findi
   );
 }
 
-function framingFinding(response: HttpResponse, totalBytes: number): Finding {
-  const problems: string[] = [];
-  const lengths = response.headers.filter(([name]) => name.toLowerCase() === 'content-length');
-  if (lengths.length === 0)
-    problems.push('no Content-Length (firmware ≤ 1.7.6 and the 4G modem client need it)');
-  if (lengths.length > 1) problems.push(`${lengths.length} Content-Length headers`);
-  const [first] = lengths;
-  if (first !== undefined && first[0] !== 'Content-Length')
-    problems.push(
-      `"${first[0]}" is not spelled Content-Length (the 4G modem client matches it case-sensitively)`,
-    );
-  if (first !== undefined && Number(first[1]) !== response.body.length)
-    problems.push(`Content-Length ${first[1]} but the body is ${response.body.length} bytes`);
-  if (response.chunked || headerValues(response.headers, 'transfer-encoding').length > 0)
-    problems.push('Transfer-Encoding present (devices mis-read chunked bodies)');
-  if (headerValues(response.headers, 'content-encoding').length > 0)
-    problems.push('Content-Encoding present (devices cannot decompress)');
-  if (response.body.length >= MAX_REPLY_BYTES)
-    problems.push(`body ${response.body.length} bytes (must stay under ${MAX_REPLY_BYTES})`);
-  if (totalBytes >= MAX_RESPONSE_BYTES)
-    problems.push(`response ${totalBytes} bytes (v1.9/v2.x clients deadlock at 8 KiB)`);
-  const extra = response.headers
-    .map(([name]) => name)
-    .filter((name) => !DEVICE_HEADERS.has(name.toLowerCase()));
-  const facts = `${response.body.length}-byte body, ${totalBytes} bytes in all, headers: ${response.headers.map(([n]) => n).join(', ')}`;
+function framingFinding(response: RawResponse, broken: string | null): Finding {
+  // The status has its own finding (proxy.reply); the frame is what is left of docs/device-contract.md §2.
+  const violations = judgeDeviceFrame(response).filter((v) => !v.rule.startsWith('status-'));
+  const problems = [
+    ...(broken === null ? [] : [`the reply is broken: ${broken}`]),
+    ...violations.filter((v) => v.source === 'device-contract').map((v) => v.text),
+  ];
+  const promises = violations.filter((v) => v.source === 'proxy-promise').map((v) => v.text);
+  const facts = `${response.body.length}-byte body, ${response.wireBytes} bytes in all, headers: ${response.headers.map(([n]) => n).join(', ')}`;
   if (problems.length > 0) {
     return finding('proxy.framing', 'proxy', 'fail', 'the reply is framed in a way devices cannot read', {
-      detail: [...problems, facts],
+      detail: [...problems, ...promises, facts],
     });
   }
-  if (extra.length > 0) {
+  if (promises.length > 0) {
     // A proxy or tunnel in front of this one added headers: the 4G modem splits long header blocks.
-    return finding('proxy.framing', 'proxy', 'warn', `extra headers in the reply: ${extra.join(', ')}`, {
+    return finding('proxy.framing', 'proxy', 'warn', promises.join('; '), {
       detail: [facts],
       fix: 'Something between doctor and the proxy adds headers; keep device replies to Content-Type, Content-Length, Date, Connection.',
     });

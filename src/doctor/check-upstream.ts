@@ -4,9 +4,9 @@
  * trailing slash, the Java one answers 200 `{"code":404,…}`; error shapes come with status 200).
  */
 import type { Config } from '../config/types.js';
+import { judgeDeviceFrame, type FrameRule } from '../http-wire/device-frame.js';
 import { MAX_REPLY_BYTES } from '../rewrite/serialize.js';
 import { finding, type Finding } from './findings.js';
-import { headerValues } from './http-message.js';
 import type { RawExchange } from './raw-http.js';
 import { member, readReply, section, type ReplyReadout } from './reply-readout.js';
 
@@ -40,7 +40,7 @@ export function checkUpstream(config: Config, result: RawExchange): UpstreamChec
   findings.push(otaPath(config, reply, where));
   const shape = replyShape(reply, where, target.port);
   if (shape !== null) findings.push(shape);
-  findings.push(framing(config, response, reply));
+  findings.push(framing(config, result, reply));
   const activation = section(reply.body, 'activation');
   if (activation !== null) {
     const code = member(activation, 'code');
@@ -211,20 +211,20 @@ function errorShapeHints(reply: ReplyReadout): string[] {
   return [];
 }
 
+const SIZE_RULES: ReadonlySet<FrameRule> = new Set(['body-over-4KiB', 'response-over-8KiB']);
+
 /** The upstream's framing: the proxy re-frames every reply, but a device pointed straight at the upstream would not cope. */
 function framing(
   config: Config,
-  response: Extract<RawExchange, { kind: 'response' }>['response'],
+  { response, broken }: Extract<RawExchange, { kind: 'response' }>,
   reply: ReplyReadout,
 ): Finding {
-  const problems: string[] = [];
-  const lengths = headerValues(response.headers, 'content-length');
-  if (response.chunked)
-    problems.push('chunked (Transfer-Encoding) — device clients mis-read chunk boundaries');
-  else if (lengths.length === 0) problems.push('no Content-Length — firmware ≤ 1.7.6 needs it');
-  if (headerValues(response.headers, 'content-encoding').some((v) => v.toLowerCase() !== 'identity'))
-    problems.push('compressed — devices cannot decompress');
-  if (!response.complete) problems.push('the body ended before its framing said it would');
+  // The frame rules devices need, less the status (judged above) and the size (judged here on the decoded
+  // body, which is what the proxy works with); the proxy's header promise is not the upstream's.
+  const problems = judgeDeviceFrame(response)
+    .filter((v) => v.source === 'device-contract' && !v.rule.startsWith('status-') && !SIZE_RULES.has(v.rule))
+    .map((v) => v.text);
+  if (broken !== null) problems.push(`the reply is broken: ${broken}`);
   const bytes = Buffer.byteLength(reply.text, 'utf8');
   if (bytes > config.upstream.maxBodyBytes) {
     return finding(

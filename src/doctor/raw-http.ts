@@ -6,7 +6,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { classifyUpstreamError, type UpstreamFailure } from '../gateway/upstream-failure.js';
-import { parseHttpResponse, type HttpResponse } from './http-message.js';
+import { createResponseReader, type RawResponse, type ReadState } from '../http-wire/response-reader.js';
 
 export interface RawExchangeOptions {
   /** Host to connect to (IPv6 without brackets or with; both work). */
@@ -26,8 +26,10 @@ export interface RawExchangeOptions {
 export type RawExchange =
   | {
       readonly kind: 'response';
-      readonly response: HttpResponse;
-      readonly bytes: number;
+      /** As far as it came; whole by its framing unless `broken` says why not. */
+      readonly response: RawResponse;
+      /** Why a client could not use the reply as framed (cut short, a bad Content-Length …), else `null`. */
+      readonly broken: string | null;
       readonly ms: number;
     }
   | {
@@ -53,7 +55,7 @@ export function rawExchange({
   const ms = (): number => Math.round((performance.now() - started) * 10) / 10;
   const bare = host.replace(/^\[|\]$/g, '');
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
+    const reader = createResponseReader();
     let size = 0;
     let settled = false;
     const socket: net.Socket = useTls
@@ -77,47 +79,42 @@ export function rawExchange({
       () => fail('timeout', 'ETIMEDOUT', `no complete reply within ${timeoutMs} ms`),
       timeoutMs,
     );
-    const attempt = (ended: boolean): void => {
-      const parsed = parseHttpResponse(Buffer.concat(chunks, size), { ended });
-      switch (parsed.state) {
+    const settle = (state: ReadState): void => {
+      switch (state.kind) {
+        case 'more':
+          return;
         case 'complete':
-          finish({ kind: 'response', response: parsed.response, bytes: size, ms: ms() });
+          finish({ kind: 'response', response: state.response, broken: null, ms: ms() });
           return;
-        case 'invalid':
-          if (ended || size > 0)
-            fail(size === 0 ? 'reset' : 'protocol', size === 0 ? 'ECONNRESET' : 'HPE_INVALID', parsed.reason);
-          return;
-        case 'incomplete':
-          if (ended) fail('truncated', 'ECONNRESET', 'the reply ended early');
+        case 'malformed':
+          // A reply whose head could be read is described, broken as it is; anything else is no HTTP reply.
+          if (state.partial !== null)
+            finish({ kind: 'response', response: state.partial, broken: state.reason, ms: ms() });
+          else if (size === 0) fail('reset', 'ECONNRESET', 'the connection closed without a reply');
+          else fail('protocol', 'HPE_INVALID', state.reason);
           return;
         default: {
-          const never: never = parsed;
-          throw new Error(`unhandled parse state ${String(never)}`);
+          const never: never = state;
+          throw new Error(`unhandled read state ${String(never)}`);
         }
       }
     };
     socket.once(useTls ? 'secureConnect' : 'connect', () => socket.write(bytes));
     socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
       size += chunk.length;
       if (size > maxBytes) {
         fail('too-large', 'ERR_TOO_LARGE', `the reply is over ${maxBytes} bytes`);
         return;
       }
-      attempt(false);
+      settle(reader.push(chunk));
     });
-    socket.on('end', () => attempt(true));
-    socket.on('close', () => attempt(true));
+    socket.on('end', () => settle(reader.end()));
+    socket.on('close', () => settle(reader.end()));
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      // Data already complete by its framing wins over a reset that follows it.
-      if (size > 0) {
-        const parsed = parseHttpResponse(Buffer.concat(chunks, size), { ended: true });
-        if (parsed.state === 'complete' && parsed.response.complete) {
-          finish({ kind: 'response', response: parsed.response, bytes: size, ms: ms() });
-          return;
-        }
-      }
-      fail(classifyUpstreamError(error), error.code ?? 'ERROR', error.message);
+      // A body that runs to the close is whole when a reset ends it instead of a FIN.
+      const state = size > 0 ? reader.end() : null;
+      if (state?.kind === 'complete') settle(state);
+      else fail(classifyUpstreamError(error), error.code ?? 'ERROR', error.message);
     });
   });
 }

@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import type { Config, Origin } from '../config/types.js';
 import { classifyUpstreamBody, ownMember, isJsonObject } from '../rewrite/folded-json.js';
 import type { JsonObject, JsonValue } from '../rewrite/types.js';
-import { headerValues, type HttpResponse } from './http-message.js';
+import { headerValues, type RawResponse } from '../http-wire/response-reader.js';
 
 export interface ReplyReadout {
   readonly status: number;
@@ -18,7 +18,7 @@ export interface ReplyReadout {
 }
 
 /** Reads a response's body (decompressing it if the server compressed anyway). */
-export function readReply(response: HttpResponse): ReplyReadout {
+export function readReply(response: RawResponse): ReplyReadout {
   const encoding = (headerValues(response.headers, 'content-encoding')[0] ?? 'identity').trim().toLowerCase();
   const text = decode(response.body, encoding).toString('utf8');
   const parsed = classifyUpstreamBody(text);

@@ -1,26 +1,21 @@
 /**
  * The reply a device gets when the upstream cannot answer (CONFIG.md "Fallback reply"): the proxy's clock,
- * the device's remembered transport run through `rewrite` and `websocket` again, the catalog's offer,
+ * the device's remembered transport run through the rule list again, the catalog's offer,
  * never `activation`. The caller passes the result through the device guard like any other reply.
  */
 import { firstMatching } from '../match/when.js';
 import { renderTemplate } from '../config/template.js';
 import { localOffsetMinutes } from '../device/time-zone.js';
 import { matchInputOf } from '../rewrite/match-input.js';
-import { rewriteUrls } from '../rewrite/rules/rewrite-urls.js';
-import { isWebsocketPresent, websocketUrl } from '../rewrite/rules/websocket-url.js';
-import { stripMqtt } from '../rewrite/rules/strip-mqtt.js';
-import { serverTime } from '../rewrite/rules/server-time.js';
-import { firmwareOffer } from '../rewrite/rules/firmware-offer.js';
-import type { JsonObject, Rule, RuleContext } from '../rewrite/types.js';
+import { runRules } from '../rewrite/pipeline.js';
+import { isWebsocketPresent } from '../rewrite/rules/websocket-url.js';
+import type { JsonObject, RuleContext } from '../rewrite/types.js';
 import type { RememberedDevice } from './device-memory.js';
 
 export type FallbackBody =
   | { readonly kind: 'reply'; readonly body: JsonObject; readonly applied: readonly string[] }
   /** No transport can be named: a reply without one would push the device onto stale MQTT settings. */
   | { readonly kind: 'no-transport' };
-
-const fallbackRules: readonly Rule[] = [rewriteUrls, websocketUrl, stripMqtt, serverTime, firmwareOffer];
 
 /**
  * Builds the fallback body for one check. `lastUpstreamOffset` is the last `timezone_offset` the upstream
@@ -41,20 +36,15 @@ export function buildFallbackBody(
     const item = firstMatching(ctx.config.websocket, input);
     if (item) body.websocket = { url: renderTemplate(item.url, ctx.request.origin, 'ws') };
   }
-  // The remembered mqtt is only there when the device's last good reply used MQTT; rule 3 below then
+  // The remembered mqtt is only there when the device's last good reply used MQTT; the strip_mqtt rule then
   // decides as it did for that reply: with `strip` it goes once a websocket section is present, and it
   // stays when there is none — the device keeps the transport it has rather than get a 502.
   if (remembered?.mqtt) body.mqtt = remembered.mqtt;
 
-  const applied: string[] = ['fallback'];
-  let current = body;
-  for (const rule of fallbackRules) {
-    const outcome = rule.apply(current, ctx);
-    current = outcome.body;
-    if (outcome.applied) applied.push(rule.name);
-  }
-  if (!namesTransport(current)) return { kind: 'no-transport' };
-  return { kind: 'reply', body: current, applied };
+  // The same rule list as an upstream reply (rewrite/pipeline.ts), so the two paths cannot drift apart.
+  const ruled = runRules(body, ctx);
+  if (!namesTransport(ruled.body)) return { kind: 'no-transport' };
+  return { kind: 'reply', body: ruled.body, applied: ['fallback', ...ruled.applied] };
 }
 
 /**

@@ -1,8 +1,8 @@
-/** bench/contract-check.ts: what the benchmark counts as a reply a device can use (device-contract.md §2–§3). */
+/** bench/contract-check.ts: what the benchmark counts as a reply a device can use (device-contract.md §2–§3; the frame judged by src/http-wire). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkOtaReply } from '../../bench/contract-check.js';
-import type { RawResponse } from '../../bench/raw-response.js';
+import type { RawResponse } from '../../src/http-wire/response-reader.js';
 
 const GOOD_BODY = {
   server_time: { timestamp: 1_786_000_000_123, timezone_offset: 120 },
@@ -31,6 +31,7 @@ function reply(
     headers: head,
     framing,
     body: bytes,
+    headBytes: 120,
     wireBytes: bytes.length + 120,
   };
 }
