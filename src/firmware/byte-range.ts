@@ -2,10 +2,6 @@
  * `Range` and `If-Range` for /firmware downloads (RFC 9110 §14.1–§14.2, §13.1.5). Devices never send
  * them (device-contract.md §5); browsers and download tools resuming a transfer do.
  */
-import { parse } from 'range-parser';
-
-/** range-parser's result code bit for a malformed or reversed range (`bytes=abc`, `bytes=5-1`). */
-const MALFORMED = 1;
 
 /** What a `Range` header asks of a representation of a known size. */
 export type ByteRange =
@@ -18,27 +14,44 @@ export type ByteRange =
   /** Malformed, another unit, or several ranges: served whole with 200, which RFC 9110 §14.2 allows. */
   | { readonly kind: 'ignored' };
 
-/**
- * Parses a `Range` header value for a representation of `size` bytes: range-parser reads the syntax and
- * clamps the bounds; what to do with the result (one range, several, none satisfiable) is decided here.
- */
+const DIGITS = /^[0-9]+$/;
+
+/** Parses a `Range` header value for a representation of `size` bytes. */
 export function parseRange(header: string | undefined, size: number): ByteRange {
   if (header === undefined) return { kind: 'none' };
-  const parsed = parse(size, header);
-  // Range units are case-insensitive (RFC 9110 §14.1); range-parser lowercases them, whitespace aside.
-  if (parsed.type.trim() !== 'bytes' || (parsed.code & MALFORMED) !== 0) return { kind: 'ignored' };
-  // Several ranges would need multipart/byteranges: served whole instead, which RFC 9110 §14.2 allows.
-  // Counted on the header, as range-parser drops the unsatisfiable ones; empty list elements are
-  // skipped (RFC 9110 §5.6.1.2).
-  const elements = header
-    .slice(header.indexOf('=') + 1)
+  const eq = header.indexOf('=');
+  if (eq === -1) return { kind: 'ignored' };
+  // Range units are case-insensitive (RFC 9110 §14.1).
+  if (header.slice(0, eq).trim().toLowerCase() !== 'bytes') return { kind: 'ignored' };
+  // A list may hold empty elements, which a recipient skips (RFC 9110 §5.6.1.2).
+  const specs = header
+    .slice(eq + 1)
     .split(',')
-    .filter((s) => s.trim() !== '');
-  if (elements.length !== 1) return { kind: 'ignored' };
-  const [range] = parsed.ranges;
-  // No range left: it starts past the end, or is a suffix of an empty file (RFC 9110 §14.1.1).
-  if (range === undefined) return { kind: 'unsatisfiable' };
-  return { kind: 'single', start: range.start, end: range.end };
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (specs.length !== 1) return { kind: 'ignored' };
+  return parseSpec(specs[0] ?? '', size);
+}
+
+function parseSpec(spec: string, size: number): ByteRange {
+  const dash = spec.indexOf('-');
+  if (dash === -1) return { kind: 'ignored' };
+  const first = spec.slice(0, dash).trim();
+  const last = spec.slice(dash + 1).trim();
+  if (first === '') {
+    // suffix-range: the last N bytes; N = 0 or an empty file is unsatisfiable (RFC 9110 §14.1.1).
+    if (!DIGITS.test(last)) return { kind: 'ignored' };
+    const suffix = Number(last);
+    if (suffix === 0 || size === 0) return { kind: 'unsatisfiable' };
+    return { kind: 'single', start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  if (!DIGITS.test(first) || (last !== '' && !DIGITS.test(last))) return { kind: 'ignored' };
+  // Digit strings past 2^53 lose precision but keep their order, which is all the checks below need.
+  const start = Number(first);
+  const end = last === '' ? Number.POSITIVE_INFINITY : Number(last);
+  if (end < start) return { kind: 'ignored' };
+  if (start >= size) return { kind: 'unsatisfiable' };
+  return { kind: 'single', start, end: Math.min(end, size - 1) };
 }
 
 /** The validators a response carries: the quoted strong `ETag` and the `Last-Modified` HTTP-date. */
