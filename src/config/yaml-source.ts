@@ -115,27 +115,26 @@ export function parseYamlSource(text: string, { file, env, rootPath = '' }: Yaml
   visit(doc, {
     Pair(_, pair, ancestors) {
       const map = ancestors.at(-1);
-      const where = pathOf(rootPath, ancestors);
       const key = keyText(pair.key);
       const keyNode = pair.key as Node | null;
+      const duplicate = key !== undefined && keyNode?.range != null && duplicates.has(keyNode.range[0]);
+      if (key !== undefined && !duplicate) return;
+      // Only now: the path costs a walk up the ancestors.
+      const where = pathOf(rootPath, ancestors);
+      reported.add(pair);
       if (key === undefined) {
         const what = where === '' ? 'a top-level key' : `a key in \`${where}\``;
         issue(where, posOf(keyNode ?? (map as Node)), `${what} must be plain text`);
-        reported.add(pair);
-      } else if (keyNode?.range != null && duplicates.has(keyNode.range[0]) && isMap(map)) {
-        const earlier = map.items.find((p) => keyText(p.key) === key);
+      } else {
+        const earlier = isMap(map) ? map.items.find((p) => keyText(p.key) === key) : undefined;
         const line = posOf(earlier?.key as Node).line;
         const inside = where === '' ? '' : ` in \`${where}\``;
-        issue(
-          childPath(where, key),
-          posOf(keyNode),
-          `duplicate key \`${key}\`${inside}${line === 0 ? '' : ` (first at line ${line})`}`,
-        );
-        reported.add(pair);
+        const first = line === 0 ? '' : ` (first at line ${line})`;
+        issue(childPath(where, key), posOf(keyNode), `duplicate key \`${key}\`${inside}${first}`);
       }
     },
     Scalar(key, node, ancestors) {
-      // Keys are left alone: `$${K}: 1` is the key `$${K}` (CONFIG.md "The file": values only).
+      // Keys are left alone: `$${K}: 1` is the key `$${K}` (docs/configuration.md "The file": values only).
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return;
       const written = node.range == null ? '' : text.slice(node.range[0], node.range[1]);
       const result = interpolate(node.value, env);
@@ -148,7 +147,7 @@ export function parseYamlSource(text: string, { file, env, rootPath = '' }: Yaml
         reported.add(node);
         return;
       }
-      // An unquoted, untagged scalar that is exactly one `${…}` is read again as YAML (CONFIG.md "The file").
+      // An unquoted, untagged scalar that is exactly one `${…}` is read again as YAML (docs/configuration.md "The file").
       const reread = result.whole && node.type === 'PLAIN' && node.tag === undefined;
       node.value = reread ? resolvePlain(doc, result.value) : result.value;
     },

@@ -15,7 +15,7 @@ import { parseTemplate, renderTemplate } from '../config/template.js';
 import type { ConfigIssue } from '../errors.js';
 import { compileGlob } from '../match/glob.js';
 import type { Glob } from '../match/types.js';
-import { compareVersions, isDottedIntegers, parseVersionNumbers } from '../match/version.js';
+import { isDottedIntegers, parseVersionNumbers } from '../match/version.js';
 
 /** The key path of the catalog's root list in messages: entries are `catalog[i]`. */
 export const CATALOG_PATH = 'catalog';
@@ -164,6 +164,8 @@ export function parseCatalog(text: string, { file, env }: CatalogParseOptions): 
   }
 
   const entries: RawCatalogEntry[] = [];
+  /** Entries by board (case-insensitive) and version as the device compares them (`2.01` is `2.1`, `2.0` is not `2.0.0`). */
+  const seen = new Map<string, RawCatalogEntry>();
   items.forEach((item, index) => {
     const before = reader.issues.length;
     const entry = readEntry(reader, item, index);
@@ -172,9 +174,8 @@ export function parseCatalog(text: string, { file, env }: CatalogParseOptions): 
       reader.issues.length > before ||
       source.issues.some((i) => i.path === item.path || i.path.startsWith(`${item.path}.`));
     if (entry === undefined || broken) return;
-    const earlier = entries.find(
-      (e) => e.board.toLowerCase() === entry.board.toLowerCase() && sameVersion(e.version, entry.version),
-    );
+    const key = `${entry.board.toLowerCase()}|${parseVersionNumbers(entry.version)?.join('.')}`;
+    const earlier = seen.get(key);
     if (earlier !== undefined) {
       reader.issueAt(
         item.path,
@@ -183,6 +184,7 @@ export function parseCatalog(text: string, { file, env }: CatalogParseOptions): 
       );
       return;
     }
+    seen.set(key, entry);
     entries.push(entry);
   });
   return { kind: 'parsed', entries, issues: [...source.issues, ...reader.issues] };
@@ -228,13 +230,6 @@ function parseUrlTemplate(text: string): Converted<Template> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     return `devices download only http:// and https:// URLs`;
   return { value: template };
-}
-
-/** Same version as the device compares them (`2.0` and `2.0.0` differ, `2.01` and `2.1` do not). */
-function sameVersion(a: string, b: string): boolean {
-  const x = parseVersionNumbers(a);
-  const y = parseVersionNumbers(b);
-  return x !== null && y !== null && compareVersions(x, y) === 0;
 }
 
 function withHint(issue: ConfigIssue, hint: string): ConfigIssue {
