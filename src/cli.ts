@@ -3,6 +3,7 @@
  * The command line: the only module that touches `process` (argv, env, signals, exit codes).
  *   xiaozhi-ota-proxy [--config <file>]     run the proxy
  *   xiaozhi-ota-proxy doctor [options]      check a deployment end to end
+ *   xiaozhi-ota-proxy validate [--config]   check the config and the catalog offline
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,6 +16,9 @@ const USAGE = `xiaozhi-ota-proxy — an OTA endpoint that works, in front of an 
 Usage:
   xiaozhi-ota-proxy [--config <file>]   run the proxy (default config: config/proxy.yaml)
   xiaozhi-ota-proxy doctor [options]    check what devices would get (see: doctor --help)
+  xiaozhi-ota-proxy validate [--config <file>]
+                                        check the config and the firmware catalog offline; exit 0 clean,
+                                        1 catalog problems, 2 unusable config (see: validate --help)
   xiaozhi-ota-proxy healthcheck [--config <file>]
                                         exit 0 when the running proxy's /healthz answers (Docker HEALTHCHECK)
   xiaozhi-ota-proxy --help | --version
@@ -31,6 +35,14 @@ function version(): string {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'healthcheck') return healthcheck(argv.slice(1));
+  if (argv[0] === 'validate') {
+    const { runValidateCli } = await import('./runtime/validate.js');
+    return runValidateCli(argv.slice(1), {
+      env: process.env,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+  }
   if (argv[0] === 'doctor') {
     const { runDoctorCli } = await import('./doctor/doctor-cli.js');
     return runDoctorCli(argv.slice(1), { env: process.env, stdout: process.stdout, stderr: process.stderr });

@@ -1,90 +1,113 @@
-/** `when:` blocks of the configuration (CONFIG.md "Conditions: `when:` lists"), compiled to Condition. */
+/** `when:` blocks of the configuration (docs/configuration.md "Conditions: `when:` lists"), compiled to Condition. */
 import type { Cidr, Condition, Glob, VersionRange } from '../match/types.js';
 import { parseCidr } from '../match/cidr.js';
 import { compileGlob } from '../match/glob.js';
 import { normalizeMac } from '../match/mac.js';
 import { parseVersionRange } from '../match/version.js';
-import type { Field, YamlReader } from './yaml-source.js';
+import { keysSchema, ref } from './json-schema.js';
+import { custom, list, optional, parsed, readKeys, scalar, text } from './key-definitions.js';
+import type { JsonSchema, LeafDef } from './key-definitions.js';
+import type { Converted, Field, YamlReader } from './yaml-source.js';
 
-export const CONDITION_KEYS = ['source', 'host', 'board', 'devices', 'version'] as const;
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/**
- * Reads one key of a condition: a single value or a non-empty list of them, each through `read`.
- * `undefined` when any member is invalid (its issue recorded).
- */
-function readMembers<T>(r: YamlReader, field: Field, read: (item: Field) => T | undefined): T[] | undefined {
-  const items = r.list(field, { single: true });
-  if (items === undefined) return undefined;
-  const values = items.map(read);
-  return values.every((v): v is T => v !== undefined) ? values : undefined;
-}
-
-function readCidr(r: YamlReader, field: Field): Cidr | undefined {
-  return r.parse(field, 'a CIDR block such as 192.168.1.0/24 or fd00::/8, or a single address', (text) => {
-    const cidr = parseCidr(text);
-    return cidr === null ? null : { value: cidr };
+const cidr = (doc: string, example: string): LeafDef<Cidr> =>
+  parsed({
+    doc,
+    expected: `a CIDR block such as ${example} or fd00::/8, or a single address`,
+    parse: (text) => {
+      const block = parseCidr(text);
+      return block === null ? null : { value: block };
+    },
   });
-}
 
-function readGlob(r: YamlReader, field: Field, what: string): Glob | undefined {
-  const text = r.string(field, { nonEmpty: true, expected: `a ${what} or a glob with * and ?` });
-  return text === undefined ? undefined : compileGlob(text);
-}
+const glob = (what: string, doc: string): LeafDef<Glob> =>
+  text({
+    doc,
+    expected: `a ${what} or a glob with * and ?`,
+    minLength: 1,
+    accept: (t) => ({ value: compileGlob(t) }),
+  });
 
-function readMac(r: YamlReader, field: Field): string | undefined {
+/** A MAC address, normalised to lowercase colon form (device-contract.md §1: `Device-Id`). */
+export const MAC = scalar({
+  doc: 'A device id: a MAC address such as aa:bb:cc:dd:ee:ff',
+  expected: 'a MAC address such as aa:bb:cc:dd:ee:ff',
   // `112233445566` unquoted is a YAML number: the text as written is the MAC.
-  const { node } = field;
-  const written =
-    node?.kind === 'scalar' && typeof node.value === 'number' ? normalizeMac(node.source) : null;
-  if (written !== null) return written;
-  return r.parse(field, 'a MAC address such as aa:bb:cc:dd:ee:ff', (text) => {
-    const mac = normalizeMac(text);
+  convert: (value, written) => {
+    const mac = normalizeMac(typeof value === 'number' ? written : typeof value === 'string' ? value : '');
     return mac === null ? null : { value: mac };
-  });
-}
+  },
+  schema: { type: ['string', 'integer'] },
+});
 
-function readRange(r: YamlReader, field: Field): VersionRange | undefined {
-  // A number here is refused by r.string with a hint to quote it: YAML reads 1.10 as 1.1 (CONFIG.md "The file").
-  const text = r.string(field, { expected: 'a quoted version constraint such as ">=1.6.0 <1.8.0"' });
-  if (text === undefined) return undefined;
-  const range = parseVersionRange(text);
-  if (typeof range === 'string') {
-    r.fail(field, 'a version constraint such as ">=1.6.0 <1.8.0"', range);
-    return undefined;
-  }
-  return range;
-}
+/** A `when:` block (docs/configuration.md "Conditions: `when:` lists"): each key one value or a list. */
+const CONDITION_KEYS = {
+  source: optional(
+    list(cidr("The device's address", '192.168.1.0/24'), {
+      doc: "The device's address: CIDR blocks",
+      single: true,
+    }),
+  ),
+  host: optional(
+    list(glob('host name', 'A host name'), {
+      doc: 'The host name the device asked for (never public_url): globs, case-insensitive',
+      single: true,
+    }),
+  ),
+  board: optional(
+    list(glob('board name', 'A board'), {
+      doc: 'The build name or the board type: globs, case-insensitive',
+      single: true,
+    }),
+  ),
+  devices: optional(list(MAC, { doc: 'Device ids (MAC addresses)', single: true })),
+  version: optional(
+    list(
+      text({
+        doc: 'Version constraints',
+        // A number is refused with a hint to quote it: YAML reads 1.10 as 1.1 (docs/configuration.md "The file").
+        expected: 'a quoted version constraint such as ">=1.6.0 <1.8.0"',
+        accept: (t): Converted<VersionRange> => {
+          const range = parseVersionRange(t);
+          return typeof range === 'string' ? range : { value: range };
+        },
+      }),
+      {
+        doc: 'The running version: constraints such as ">=2.0.0" or ">=1.6.0 <1.8.0", in quotes',
+        single: true,
+      },
+    ),
+  ),
+};
+
+/** The schema of a `when:` block, shared by every `when:` list as `#/definitions/when`. */
+export const WHEN_SCHEMA: JsonSchema = {
+  description: 'Which devices the item is for: every key given must match; a list matches any of its members',
+  ...keysSchema(CONDITION_KEYS, { nullable: true }),
+};
 
 /** Reads a `when:` block; absent or `null` is the empty condition (matches every device). */
 export function readCondition(r: YamlReader, field: Field): Condition | undefined {
-  const view = r.object(field, CONDITION_KEYS);
-  if (view === undefined) return undefined;
-  const issuesBefore = r.issues.length;
-  const cond: Mutable<Condition> = {};
-  if (view.has('source')) {
-    const source = readMembers(r, view.get('source'), (f) => readCidr(r, f));
-    if (source !== undefined) cond.source = source;
-  }
-  if (view.has('host')) {
-    const host = readMembers(r, view.get('host'), (f) => readGlob(r, f, 'host name'));
-    if (host !== undefined) cond.host = host;
-  }
-  if (view.has('board')) {
-    const board = readMembers(r, view.get('board'), (f) => readGlob(r, f, 'board name'));
-    if (board !== undefined) cond.board = board;
-  }
-  if (view.has('devices')) {
-    const devices = readMembers(r, view.get('devices'), (f) => readMac(r, f));
-    if (devices !== undefined) cond.devices = devices;
-  }
-  if (view.has('version')) {
-    const version = readMembers(r, view.get('version'), (f) => readRange(r, f));
-    if (version !== undefined) cond.version = version;
-  }
-  return r.issues.length === issuesBefore ? cond : undefined;
+  const kind = r.kind(field);
+  if (kind === 'failed') return undefined;
+  if (kind !== 'absent' && kind !== 'null' && kind !== 'map') return r.fail(field, 'a mapping of keys');
+  return readKeys(r, field, CONDITION_KEYS).values;
 }
+
+/** `when:` in an item: which devices it is for; none = every device. */
+export const WHEN = custom({
+  doc: 'Which devices this item is for; without it, every device',
+  default: {},
+  read: readCondition,
+  schema: ref('when'),
+});
+
+/** `trusted_proxies`: a CIDR or a list of them; `[]` trusts nobody. */
+export const TRUSTED_PROXIES = list(cidr('A trusted peer', '10.0.0.0/8'), {
+  doc: 'Peers whose X-Forwarded-For/-Host/-Proto are believed (CIDRs); [] trusts nobody',
+  default: ['127.0.0.0/8', '::1/128'],
+  single: true,
+  nonEmpty: false,
+});
 
 /** Whether a condition has no keys, i.e. matches every device. */
 export function isCatchAll(cond: Condition): boolean {

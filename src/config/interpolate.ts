@@ -75,3 +75,21 @@ function resolveReference(body: string, env: Env, index: number): string | Inter
   if (fallback.includes('${')) return { kind: 'nested', name, index };
   return set === undefined || set === '' ? fallback : set;
 }
+
+/** What a problem means, for a message about `where` (`` `upstream.url` ``, or `the document`). */
+export function describeProblem(where: string, problem: InterpolationProblem): string {
+  switch (problem.kind) {
+    case 'unset':
+      return `${where} uses \${${problem.name}} but ${problem.name} is not set (give a default with \${${problem.name}:-value})`;
+    case 'malformed':
+      return `${where} has a malformed reference ${problem.reference} (write \${NAME} or \${NAME:-default}, $$ for a literal $)`;
+    case 'unterminated':
+      return `${where} has a \${ without its closing } (write $$ for a literal $)`;
+    case 'nested':
+      return `${where} nests a reference inside the default of \${${problem.name}:-…}, which is not supported`;
+    default: {
+      const never: never = problem;
+      return never;
+    }
+  }
+}

@@ -1,7 +1,14 @@
 /**
  * The `when:`-list sections of the configuration: `rewrite`, `websocket`, `mqtt`, `server_time`
- * (CONFIG.md "Conditions: `when:` lists", "Templates", "Rules, in order").
+ * (docs/configuration.md "Conditions: `when:` lists", "Templates", "Rules, in order"). Each item's keys
+ * are definitions (key-definitions.ts); the list rules (a single item, a catch-all only last) are code.
  */
+import type { Condition } from '../match/types.js';
+import { isCatchAll, WHEN } from './conditions.js';
+import { keysSchema, oneOrMany, orVariable } from './json-schema.js';
+import { int, oneOf, optional, orNull, parsed, readKeys, readValue, text } from './key-definitions.js';
+import type { JsonSchema, Keys, KeysRead, LeafDef, Values } from './key-definitions.js';
+import { parseTemplate, renderTemplate } from './template.js';
 import type {
   MqttItem,
   MqttMode,
@@ -11,10 +18,7 @@ import type {
   TimeZoneSetting,
   WebsocketItem,
 } from './types.js';
-import type { Condition } from '../match/types.js';
-import { parseTemplate, renderTemplate } from './template.js';
-import { isCatchAll, readCondition } from './conditions.js';
-import type { Converted, Field, MapView, YamlReader } from './yaml-source.js';
+import type { Converted, Field, YamlReader } from './yaml-source.js';
 
 /** A websocket/mqtt string member of 4000 bytes or more aborts the device (device-contract.md §3). */
 const MAX_DEVICE_STRING_BYTES = 3999;
@@ -32,18 +36,12 @@ const SAMPLE_ORIGINS = [
 ] as const;
 
 /**
- * Reads a template and checks that it renders to an absolute URL with one of `schemes`: the text
- * must start with `<scheme>://` or `{scheme}://`, and every rendering must parse as a URL.
+ * A template that renders to an absolute URL with one of `schemes`: the text starts with `<scheme>://`
+ * or `{scheme}://`, and every rendering parses as a URL.
  */
-function readUrlTemplate(
-  r: YamlReader,
-  field: Field,
-  flavour: 'http' | 'ws',
-  schemes: readonly string[],
-): Template | undefined {
+function urlTemplate(doc: string, flavour: 'http' | 'ws', schemes: readonly string[]): LeafDef<Template> {
   const allowed = schemes.map((s) => `${s}://`).join(', ');
-  const expected = `a URL template starting with ${allowed} or {scheme}://`;
-  return r.parse(field, expected, (text) => {
+  const parse = (text: string): Converted<Template> => {
     const template = parseTemplate(text);
     if (typeof template === 'string') return template;
     const prefix = /^([a-z][a-z0-9+.-]*):\/\//.exec(text)?.[1];
@@ -63,25 +61,90 @@ function readUrlTemplate(
       return 'a path holding `:` needs an explicit port after the host';
     }
     return { value: template };
-  });
+  };
+  return parsed({ doc, expected: `a URL template starting with ${allowed} or {scheme}://`, parse });
 }
 
+/** A time zone Intl knows; its canonical spelling when that is only a matter of case (`europe/berlin`). */
+function parseZone(text: string): Converted<TimeZoneSetting> {
+  if (text === 'upstream') return { value: { kind: 'upstream' } };
+  let resolved: string;
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
+  } catch {
+    return 'this runtime does not know that zone';
+  }
+  // ICU may canonicalise to another zone (`EST` → America/Panama); keep the user's name then.
+  const name = resolved.toLowerCase() === text.toLowerCase() ? resolved : text;
+  return { value: { kind: 'zone', name } };
+}
+
+const REWRITE_RULE = {
+  from: parsed({
+    doc: 'A URL prefix the upstream hands out, such as http://172.21.0.5:8003/',
+    expected: 'an absolute http://, https://, ws:// or wss:// URL prefix',
+    parse: (text) => {
+      if (!/^(https?|wss?):\/\/[^\s/?#]+/.test(text) || !URL.canParse(text)) return null;
+      if (/\s/.test(text)) return 'it contains white space';
+      return { value: text };
+    },
+  }),
+  to: urlTemplate('What replaces the prefix: a URL template with {host}, {port}, {scheme}', 'http', [
+    'http',
+    'https',
+    'ws',
+    'wss',
+  ]),
+  when: WHEN,
+};
+
+const WEBSOCKET_ITEM = {
+  when: WHEN,
+  url: urlTemplate('The voice URL devices get: ws(s)://, with {host}, {port}, {scheme}', 'ws', ['ws', 'wss']),
+  token: orNull(
+    text({
+      doc: 'Sent only when the proxy creates the section (no upstream one), and in the fallback',
+      default: null,
+      accept: (t) =>
+        new TextEncoder().encode(t).length > MAX_DEVICE_STRING_BYTES
+          ? 'it must be under 4000 bytes: a longer one aborts the device (device-contract.md §3)'
+          : { value: t },
+    }),
+  ),
+};
+
+const MQTT_MODE = oneOf(MQTT_MODES, { doc: "keep: leave the upstream's mqtt section; strip: delete it" });
+const MQTT_ITEM = { when: WHEN, mode: MQTT_MODE };
+
+const SERVER_TIME_ITEM = {
+  when: WHEN,
+  timezone: optional(
+    parsed({
+      doc: "upstream (keep the upstream's clock and offset), or an IANA time zone such as Europe/Berlin",
+      expected: '`upstream` or an IANA time zone such as Europe/Berlin',
+      parse: parseZone,
+    }),
+  ),
+  offset_minutes: optional(
+    int({ doc: 'A fixed UTC offset in minutes', min: MIN_OFFSET_MINUTES, max: MAX_OFFSET_MINUTES }),
+  ),
+};
+
 /** One item of a `when:` list: a mapping of `keys`; anything else is refused with `expected` (e.g. a bare URL). */
-function readItem(
+function readItem<K extends Keys>(
   r: YamlReader,
   item: Field,
-  keys: readonly string[],
+  keys: K,
   expected: string,
-): MapView | undefined {
-  if (
-    item.node !== undefined &&
-    item.node.kind !== 'map' &&
-    !(item.node.kind === 'scalar' && item.node.failed)
-  ) {
-    r.fail(item, expected);
-    return undefined;
-  }
-  return r.object(item, keys);
+): KeysRead<K> | undefined {
+  const kind = r.kind(item);
+  if (kind === 'failed') return undefined;
+  return kind === 'map' ? readKeys(r, item, keys) : r.fail(item, expected);
+}
+
+/** The item's values when every key is usable. */
+function usable<K extends Keys>(read: KeysRead<K> | undefined): Values<K> | undefined {
+  return read?.ok === true ? read.values : undefined;
 }
 
 /**
@@ -116,110 +179,40 @@ function readWhenList<T extends { readonly when: Condition }>(
 
 /** `rewrite`: a list of `{from, to, when?}`; every matching rule applies, in order. */
 export function readRewrite(r: YamlReader, field: Field): RewriteRule[] | undefined {
+  const expected = 'a rule such as {from: http://172.21.0.5:8003/, to: http://{host}:8003/}';
   return readWhenList(r, field, {
     single: false,
     catchAllLast: false,
-    read(item) {
-      const view = readItem(
-        r,
-        item,
-        ['from', 'to', 'when'],
-        'a rule such as {from: http://172.21.0.5:8003/, to: http://{host}:8003/}',
-      );
-      if (view === undefined) return undefined;
-      const from = r.parse(
-        view.get('from'),
-        'an absolute http://, https://, ws:// or wss:// URL prefix',
-        (text) => {
-          if (!/^(https?|wss?):\/\/[^\s/?#]+/.test(text) || !URL.canParse(text)) return null;
-          if (/\s/.test(text)) return 'it contains white space';
-          return { value: text };
-        },
-      );
-      const to = readUrlTemplate(r, view.get('to'), 'http', ['http', 'https', 'ws', 'wss']);
-      const when = readCondition(r, view.get('when'));
-      if (from === undefined || to === undefined || when === undefined) return undefined;
-      return { from, to, when };
-    },
+    read: (item) => usable(readItem(r, item, REWRITE_RULE, expected)),
   });
 }
 
 /** `websocket`: `null`, one `{when?, url, token?}` or a list of them. */
 export function readWebsocket(r: YamlReader, field: Field): WebsocketItem[] | null | undefined {
-  return r.nullable(field, (f) =>
-    readWhenList(r, f, {
-      single: true,
-      catchAllLast: true,
-      read(item) {
-        const view = readItem(
-          r,
-          item,
-          ['when', 'url', 'token'],
-          'an item such as {url: ws://{host}:8000/xiaozhi/v1/}, or a list of them',
-        );
-        if (view === undefined) return undefined;
-        const url = readUrlTemplate(r, view.get('url'), 'ws', ['ws', 'wss']);
-        const tokenField = view.get('token');
-        const token = r.nullable(tokenField, (t) => r.string(t));
-        if (typeof token === 'string' && new TextEncoder().encode(token).length > MAX_DEVICE_STRING_BYTES) {
-          r.fail(
-            tokenField,
-            `a string under 4000 bytes`,
-            'a longer one aborts the device (device-contract.md §3)',
-          );
-          return undefined;
-        }
-        const when = readCondition(r, view.get('when'));
-        if (url === undefined || token === undefined || when === undefined) return undefined;
-        return { when, url, token };
-      },
-    }),
-  );
+  const expected = 'an item such as {url: ws://{host}:8000/xiaozhi/v1/}, or a list of them';
+  return r.kind(field) === 'null' || r.kind(field) === 'absent'
+    ? null
+    : readWhenList(r, field, {
+        single: true,
+        catchAllLast: true,
+        read: (item) => usable(readItem(r, item, WEBSOCKET_ITEM, expected)),
+      });
 }
 
 /** `mqtt`: `keep`, `strip`, one `{when?, mode}` or a list of those (a bare mode in a list is an item without `when`). */
 export function readMqtt(r: YamlReader, field: Field): MqttItem[] | undefined {
+  const expected = '`keep`, `strip`, an item such as {when: …, mode: strip}, or a list of them';
   return readWhenList(r, field, {
     single: true,
     catchAllLast: true,
     read(item) {
-      if (item.node?.kind === 'scalar') {
-        const mode = r.oneOf(item, MQTT_MODES);
-        return mode === undefined ? undefined : { when: {}, mode };
-      }
-      const view = readItem(
-        r,
-        item,
-        ['when', 'mode'],
-        '`keep`, `strip`, an item such as {when: …, mode: strip}, or a list of them',
-      );
-      if (view === undefined) return undefined;
-      const mode = r.oneOf(view.get('mode'), MQTT_MODES);
-      const when = readCondition(r, view.get('when'));
-      if (mode === undefined || when === undefined) return undefined;
-      return { when, mode };
+      const kind = r.kind(item);
+      if (kind !== 'scalar' && kind !== 'null' && kind !== 'failed')
+        return usable(readItem(r, item, MQTT_ITEM, expected));
+      const mode = readValue(r, item, MQTT_MODE);
+      return mode === undefined ? undefined : { when: {}, mode };
     },
   });
-}
-
-/** A time zone Intl knows; its canonical spelling when that is only a matter of case (`europe/berlin`). */
-function readZone(r: YamlReader, field: Field): TimeZoneSetting | undefined {
-  return r.parse(
-    field,
-    '`upstream` or an IANA time zone such as Europe/Berlin',
-    (text): Converted<TimeZoneSetting> => {
-      if (text === 'upstream') return { value: { kind: 'upstream' } };
-      let resolved: string;
-      try {
-        resolved = new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
-      } catch {
-        return 'this runtime does not know that zone';
-      }
-      // ICU may canonicalise to another zone (`EST` → America/Panama); keep the user's name then.
-      const name = resolved.toLowerCase() === text.toLowerCase() ? resolved : text;
-      return { value: { kind: 'zone', name } };
-    },
-  );
 }
 
 /** `server_time`: one `{when?, timezone}` / `{when?, offset_minutes}` or a list of them. */
@@ -228,35 +221,44 @@ export function readServerTime(r: YamlReader, field: Field): ServerTimeItem[] | 
     single: true,
     catchAllLast: true,
     read(item) {
-      const view = readItem(
-        r,
-        item,
-        ['when', 'timezone', 'offset_minutes'],
-        'an item such as {timezone: Europe/Berlin}, or a list of them',
+      const expected = 'an item such as {timezone: Europe/Berlin}, or a list of them';
+      const read = readItem(r, item, SERVER_TIME_ITEM, expected);
+      if (read === undefined) return undefined;
+      const given = ['timezone', 'offset_minutes'].filter(
+        (key) => read.at(`${item.path}.${key}`).field.fromFile,
       );
-      if (view === undefined) return undefined;
-      const when = readCondition(r, view.get('when'));
-      const hasZone = view.has('timezone');
-      if (hasZone === view.has('offset_minutes')) {
-        const which = hasZone ? 'only one of' : 'one of';
+      if (given.length !== 1) {
+        const which = given.length === 2 ? 'only one of' : 'one of';
         r.issue(item, `\`${item.path}\` needs ${which} \`timezone\` and \`offset_minutes\``);
         return undefined;
       }
-      const zone: TimeZoneSetting | undefined = hasZone
-        ? readZone(r, view.get('timezone'))
-        : mapDefined(
-            r.int(view.get('offset_minutes'), { min: MIN_OFFSET_MINUTES, max: MAX_OFFSET_MINUTES }),
-            (offsetMinutes) => ({
-              kind: 'fixed',
-              offsetMinutes,
-            }),
-          );
-      if (zone === undefined || when === undefined) return undefined;
-      return { when, zone };
+      const values = usable(read);
+      if (values === undefined) return undefined;
+      const { when, timezone, offset_minutes: offsetMinutes } = values;
+      const zone: TimeZoneSetting | undefined =
+        timezone ?? (offsetMinutes === undefined ? undefined : { kind: 'fixed', offsetMinutes });
+      return zone === undefined ? undefined : { when, zone };
     },
   });
 }
 
-function mapDefined<T, U>(value: T | undefined, f: (value: T) => U): U | undefined {
-  return value === undefined ? undefined : f(value);
+/** An item, or a list of items when `single` allows one alone. */
+function listSchema(item: JsonSchema, { single }: { single: boolean }): JsonSchema {
+  return single ? oneOrMany(item) : { type: 'array', items: item };
 }
+
+export const REWRITE_SCHEMA = listSchema(keysSchema(REWRITE_RULE, { nullable: false }), { single: false });
+export const WEBSOCKET_SCHEMA: JsonSchema = {
+  anyOf: [{ type: 'null' }, listSchema(keysSchema(WEBSOCKET_ITEM, { nullable: false }), { single: true })],
+};
+export const MQTT_SCHEMA = listSchema(
+  { anyOf: [orVariable({ enum: MQTT_MODES }), keysSchema(MQTT_ITEM, { nullable: false })] },
+  { single: true },
+);
+export const SERVER_TIME_SCHEMA = listSchema(
+  {
+    ...keysSchema(SERVER_TIME_ITEM, { nullable: false }),
+    oneOf: [{ required: ['timezone'] }, { required: ['offset_minutes'] }],
+  },
+  { single: true },
+);

@@ -5,14 +5,17 @@
  */
 import type { Template } from '../config/types.js';
 import type { Env } from '../config/interpolate.js';
+import { MAC } from '../config/conditions.js';
+import { keysSchema, schemaDocument } from '../config/json-schema.js';
+import { bool, list, number, orNull, parsed, readKeys, scalar, text } from '../config/key-definitions.js';
+import type { JsonSchema, LeafDef } from '../config/key-definitions.js';
 import { createReader, parseYamlSource } from '../config/yaml-source.js';
 import type { Converted, Field, SourcePosition, YamlReader } from '../config/yaml-source.js';
 import { parseTemplate, renderTemplate } from '../config/template.js';
 import type { ConfigIssue } from '../errors.js';
 import { compileGlob } from '../match/glob.js';
-import { normalizeMac } from '../match/mac.js';
 import type { Glob } from '../match/types.js';
-import { compareVersions, isDottedIntegers, parseVersionNumbers } from '../match/version.js';
+import { isDottedIntegers, parseVersionNumbers } from '../match/version.js';
 
 /** The key path of the catalog's root list in messages: entries are `catalog[i]`. */
 export const CATALOG_PATH = 'catalog';
@@ -20,18 +23,85 @@ export const CATALOG_PATH = 'catalog';
 /** A catalog file name: `[A-Za-z0-9._-]+`, and never `.` or `..` (CONFIG.md "Catalog"). */
 export const CATALOG_FILE_NAME = /^[A-Za-z0-9._-]+$/;
 
-const ENTRY_KEYS = [
-  'board',
-  'version',
-  'file',
-  'url',
-  'sha256',
-  'rollout',
-  'devices',
-  'exclude',
-  'min_version',
-  'force',
-] as const;
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+
+const version = (doc: string, example: string): LeafDef<string> =>
+  text({
+    doc,
+    expected: `a version of dotted integers such as "${example}"`,
+    pattern: /^\d+(\.\d+)*$/,
+    accept: (t) => (isDottedIntegers(t) ? { value: t } : null),
+  });
+
+/** The keys of one catalog entry (docs/configuration.md "Catalog"); those without a default are required. */
+export const CATALOG_ENTRY_KEYS = {
+  board: text({
+    doc: 'The build name the image is for: a glob (* and ?), case-insensitive',
+    expected: 'a board name or glob such as "bread-compact-wifi*"',
+    minLength: 1,
+  }),
+  version: version('The version inside the image, dotted integers, in quotes', '2.0.4'),
+  file: text({
+    doc: 'The application image in firmware.dir: letters, digits, `.`, `_` and `-`',
+    expected: 'a file name in firmware.dir of letters, digits, `.`, `_` and `-`',
+    pattern: CATALOG_FILE_NAME,
+    accept: (t) => (t !== '.' && t !== '..' ? { value: t } : null),
+  }),
+  url: orNull(
+    parsed({
+      doc: "Offered instead of the proxy's own /firmware/<file>: http(s), with {host}, {port}, {scheme}",
+      default: null,
+      expected: 'an http(s) URL (template allowed: {host}, {port}, {scheme})',
+      parse: parseUrlTemplate,
+    }),
+  ),
+  sha256: orNull(
+    scalar({
+      doc: "The image's sha256 (64 hex digits); the entry is skipped when it differs",
+      default: null,
+      expected: 'a sha256 of 64 hex digits',
+      // 64 digits unquoted are a YAML number: the text as written is the hash.
+      convert: (value, written) => {
+        const hash = typeof value === 'number' ? written : typeof value === 'string' ? value : '';
+        return SHA256.test(hash) ? { value: hash.toLowerCase() } : null;
+      },
+      schema: { anyOf: [{ type: 'string', pattern: SHA256.source }, { type: 'integer' }] },
+    }),
+  ),
+  rollout: number({
+    doc: 'Percentage of devices offered this entry, 0–100 with up to two decimals',
+    default: 100,
+    min: 0,
+    max: 100,
+    decimals: 2,
+  }),
+  devices: orNull(
+    list(MAC, {
+      doc: 'Only these devices (MAC addresses as sent in Device-Id), one or a list',
+      default: null,
+      single: true,
+    }),
+  ),
+  exclude: orNull(list(MAC, { doc: 'Never these devices, one or a list', default: null, single: true })),
+  min_version: orNull({
+    ...version('Only devices already running at least this version', '1.6.0'),
+    default: null,
+  }),
+  force: bool({
+    doc: 'Pin eligible devices to this version (offered with force: 1, also a downgrade)',
+    default: false,
+  }),
+};
+
+/** The JSON Schema of catalog.yaml (schema/catalog.schema.json), from the same definitions. */
+export function catalogJsonSchema(): JsonSchema {
+  return schemaDocument({
+    title: 'xiaozhi-ota-proxy firmware catalog',
+    description:
+      'Which application images the proxy offers to which devices: a list of entries; an empty file is an empty catalog',
+    root: { type: ['array', 'null'], items: keysSchema(CATALOG_ENTRY_KEYS, { nullable: false }) },
+  });
+}
 
 /** Where an entry's values sit in catalog.yaml, so later checks can point at them. */
 export interface EntryPositions {
@@ -80,179 +150,70 @@ export interface CatalogParseOptions {
 
 /** Parses catalog.yaml; invalid entries and later duplicates are reported and left out, never thrown. */
 export function parseCatalog(text: string, { file, env }: CatalogParseOptions): CatalogParse {
-  const source = parseYamlSource(text, { file, env });
-  if (source.root === null && source.issues.length > 0)
-    return { kind: 'unusable', issues: source.issues.map(underCatalog) };
-  // yaml-source names the root ''; here it is `catalog`, so entries read as `catalog[2].version`.
+  const source = parseYamlSource(text, { file, env, rootPath: CATALOG_PATH });
+  if (source.root === null && source.issues.length > 0) return { kind: 'unusable', issues: source.issues };
+  // The YAML layer's issues (a failed `${VAR}`, a duplicate key) are counted per entry below.
   const reader = createReader({ ...source, issues: [] });
-  const sourceIssues = source.issues.map(underCatalog);
-  const root: Field = {
-    path: CATALOG_PATH,
-    node: source.root ?? undefined,
-    pos: source.root?.pos ?? { line: 1, col: 1 },
-    fromFile: true,
-  };
-  if (
-    root.node === undefined ||
-    (root.node.kind === 'scalar' && root.node.value === null && !root.node.failed)
-  ) {
-    return { kind: 'parsed', entries: [], issues: sourceIssues };
-  }
+  const root = reader.root();
+  const kind = reader.kind(root);
+  if (kind === 'absent' || kind === 'null') return { kind: 'parsed', entries: [], issues: source.issues };
   const items = reader.list(root, { nonEmpty: false });
   if (items === undefined) {
-    return {
-      kind: 'unusable',
-      issues: [
-        ...sourceIssues,
-        ...reader.issues.map((i) => withHint(i, ' — catalog.yaml is a list of entries: `- board: …`')),
-      ],
-    };
+    const hint = ' — catalog.yaml is a list of entries: `- board: …`';
+    return { kind: 'unusable', issues: [...source.issues, ...reader.issues.map((i) => withHint(i, hint))] };
   }
 
   const entries: RawCatalogEntry[] = [];
+  /** Entries by board (case-insensitive) and version as the device compares them (`2.01` is `2.1`, `2.0` is not `2.0.0`). */
+  const seen = new Map<string, RawCatalogEntry>();
   items.forEach((item, index) => {
     const before = reader.issues.length;
     const entry = readEntry(reader, item, index);
     // An entry with any problem — including one the YAML layer found inside it — is left out whole.
-    const itemPrefix = `${CATALOG_PATH}[${index}]`;
     const broken =
       reader.issues.length > before ||
-      sourceIssues.some((i) => i.path === itemPrefix || i.path.startsWith(`${itemPrefix}.`));
+      source.issues.some((i) => i.path === item.path || i.path.startsWith(`${item.path}.`));
     if (entry === undefined || broken) return;
-    const earlier = entries.find(
-      (e) => e.board.toLowerCase() === entry.board.toLowerCase() && sameVersion(e.version, entry.version),
-    );
+    const key = `${entry.board.toLowerCase()}|${parseVersionNumbers(entry.version)?.join('.')}`;
+    const earlier = seen.get(key);
     if (earlier !== undefined) {
       reader.issueAt(
-        itemPrefix,
+        item.path,
         entry.positions.entry,
-        `\`${itemPrefix}\` (${entry.board} ${entry.version}) repeats the board and version of \`${CATALOG_PATH}[${earlier.index}]\` and is skipped`,
+        `\`${item.path}\` (${entry.board} ${entry.version}) repeats the board and version of \`${CATALOG_PATH}[${earlier.index}]\` and is skipped`,
       );
       return;
     }
+    seen.set(key, entry);
     entries.push(entry);
   });
-  return { kind: 'parsed', entries, issues: [...sourceIssues, ...reader.issues] };
+  return { kind: 'parsed', entries, issues: [...source.issues, ...reader.issues] };
 }
 
 function readEntry(reader: YamlReader, item: Field, index: number): RawCatalogEntry | undefined {
-  const map = reader.object(item, ENTRY_KEYS);
-  if (map === undefined) return undefined;
-  if (item.node === undefined || item.node.kind !== 'map') {
-    reader.fail(item, 'an entry with at least `board`, `version` and `file`');
+  const kind = reader.kind(item);
+  if (kind !== 'map') {
+    if (kind !== 'failed') reader.fail(item, 'an entry with at least `board`, `version` and `file`');
     return undefined;
   }
-  const boardField = map.get('board');
-  const versionField = map.get('version');
-  const fileField = map.get('file');
-  const shaField = map.get('sha256');
-
-  const board = reader.string(boardField, {
-    nonEmpty: true,
-    expected: 'a board name or glob such as "bread-compact-wifi*"',
-  });
-  const version = readText(reader, versionField, 'a version of dotted integers such as "2.0.4"', (t) =>
-    isDottedIntegers(t) ? t : null,
-  );
-  const file = readText(
-    reader,
-    fileField,
-    'a file name in firmware.dir of letters, digits, `.`, `_` and `-`',
-    (t) => (CATALOG_FILE_NAME.test(t) && t !== '.' && t !== '..' ? t : null),
-  );
-  const url = reader.nullable(map.get('url'), (f) =>
-    reader.parse(f, 'an http(s) URL (template allowed: {host}, {port}, {scheme})', parseUrlTemplate),
-  );
-  const sha256 = reader.nullable(shaField, (f) => readSha256(reader, f));
-  const rollout = reader.number(map.get('rollout', 100), { min: 0, max: 100, decimals: 2 });
-  const devices = reader.nullable(map.get('devices'), (f) => readMacs(reader, f));
-  const exclude = reader.nullable(map.get('exclude'), (f) => readMacs(reader, f));
-  const minVersion = reader.nullable(map.get('min_version'), (f) =>
-    readText(reader, f, 'a version of dotted integers such as "1.6.0"', (t) =>
-      isDottedIntegers(t) ? t : null,
-    ),
-  );
-  const force = reader.bool(map.get('force', false));
-
-  if (
-    board === undefined ||
-    version === undefined ||
-    file === undefined ||
-    url === undefined ||
-    sha256 === undefined ||
-    rollout === undefined ||
-    devices === undefined ||
-    exclude === undefined ||
-    minVersion === undefined ||
-    force === undefined
-  ) {
-    return undefined;
-  }
+  const { values, at } = readKeys(reader, item, CATALOG_ENTRY_KEYS);
+  if (values === undefined) return undefined;
+  const pos = (key: string): SourcePosition => at(`${item.path}.${key}`).field.pos;
   return {
     index,
-    board,
-    boardGlob: compileGlob(board),
-    version,
-    file,
-    url,
-    sha256,
-    rollout,
-    devices,
-    exclude: exclude ?? [],
-    minVersion,
-    force,
-    positions: { entry: item.pos, version: versionField.pos, file: fileField.pos, sha256: shaField.pos },
+    board: values.board,
+    boardGlob: compileGlob(values.board),
+    version: values.version,
+    file: values.file,
+    url: values.url,
+    sha256: values.sha256,
+    rollout: values.rollout,
+    devices: values.devices,
+    exclude: values.exclude ?? [],
+    minVersion: values.min_version,
+    force: values.force,
+    positions: { entry: item.pos, version: pos('version'), file: pos('file'), sha256: pos('sha256') },
   };
-}
-
-const SHA256 = /^[0-9a-fA-F]{64}$/;
-
-/** 64 hex digits, lowercased. An unquoted hash of digits only is a YAML number: its text as written is taken. */
-function readSha256(reader: YamlReader, field: Field): string | undefined {
-  const node = field.node;
-  if (node?.kind === 'scalar' && typeof node.value === 'number' && SHA256.test(node.source))
-    return node.source.toLowerCase();
-  return readText(reader, field, 'a sha256 of 64 hex digits', (t) =>
-    SHA256.test(t) ? t.toLowerCase() : null,
-  );
-}
-
-/** A MAC or a list of MACs, normalised to lowercase colon form (device-contract.md §1: `Device-Id`). */
-function readMacs(reader: YamlReader, field: Field): string[] | undefined {
-  const items = reader.list(field, { single: true });
-  if (items === undefined) return undefined;
-  const macs: string[] = [];
-  let ok = true;
-  for (const item of items) {
-    // `112233445566` unquoted is a YAML number: its text as written is the MAC.
-    const node = item.node;
-    const written =
-      node?.kind === 'scalar' && typeof node.value === 'number' ? normalizeMac(node.source) : null;
-    const mac = written ?? readText(reader, item, 'a MAC address such as "aa:bb:cc:dd:ee:ff"', normalizeMac);
-    if (mac === undefined) ok = false;
-    else macs.push(mac);
-  }
-  return ok ? macs : undefined;
-}
-
-/**
- * A string accepted (and possibly normalised) by `accept`, else an issue saying what was expected.
- * Read through `reader.string` so that a number gets the "write it in quotes" hint (`version: 1.10`).
- */
-function readText(
-  reader: YamlReader,
-  field: Field,
-  expected: string,
-  accept: (text: string) => string | null,
-): string | undefined {
-  const text = reader.string(field, { expected });
-  if (text === undefined) return undefined;
-  const value = accept(text);
-  if (value === null) {
-    reader.fail(field, expected);
-    return undefined;
-  }
-  return value;
 }
 
 /** A template that renders to an http(s) URL; the device downloads it with a plain GET (device-contract.md §5). */
@@ -269,23 +230,6 @@ function parseUrlTemplate(text: string): Converted<Template> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     return `devices download only http:// and https:// URLs`;
   return { value: template };
-}
-
-/** Same version as the device compares them (`2.0` and `2.0.0` differ, `2.01` and `2.1` do not). */
-function sameVersion(a: string, b: string): boolean {
-  const x = parseVersionNumbers(a);
-  const y = parseVersionNumbers(b);
-  return x !== null && y !== null && compareVersions(x, y) === 0;
-}
-
-/** yaml-source names the root list's items `[i]`; in catalog messages they are `catalog[i]`. */
-function underCatalog(issue: ConfigIssue): ConfigIssue {
-  if (!issue.path.startsWith('[')) return issue;
-  return {
-    ...issue,
-    path: `${CATALOG_PATH}${issue.path}`,
-    message: issue.message.replace(`\`${issue.path}`, `\`${CATALOG_PATH}${issue.path}`),
-  };
 }
 
 function withHint(issue: ConfigIssue, hint: string): ConfigIssue {

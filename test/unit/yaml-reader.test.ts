@@ -1,10 +1,32 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReader, parseYamlSource } from '../../src/config/yaml-source.js';
-import type { YamlReader } from '../../src/config/yaml-source.js';
+import type { Field, YamlReader } from '../../src/config/yaml-source.js';
+import {
+  bool,
+  int,
+  number,
+  oneOf,
+  orNull,
+  parsed,
+  readValue,
+  scalar,
+  text,
+} from '../../src/config/key-definitions.js';
 import { ConfigError } from '../../src/errors.js';
 
-// The generic reader the configuration and the firmware catalog are both read with.
+// The generic reader the configuration and the firmware catalog are both read with, and typed values
+// read on it by their definitions (the reader's own int/string/… accessors became `readValue`).
+
+const doc = 'a test key';
+const asInt = (r: YamlReader, f: Field, o: { min?: number; max?: number } = {}): number | undefined =>
+  readValue(r, f, int({ doc, ...o }));
+const asString = (r: YamlReader, f: Field): string | undefined => readValue(r, f, text({ doc }));
+const asNumber = (
+  r: YamlReader,
+  f: Field,
+  o: { min?: number; max?: number; decimals?: number } = {},
+): number | undefined => readValue(r, f, number({ doc, ...o }));
 
 function reader(
   text: string,
@@ -23,16 +45,16 @@ describe('YamlReader', () => {
   test('typed values with their paths, positions and "expected … got …" messages', () => {
     const r = reader('a: 1\nb: "x"\nc: true\nd: 2.5\n');
     const view = r.object(r.root(), ['a', 'b', 'c', 'd']) ?? assert.fail();
-    assert.equal(r.int(view.get('a'), { min: 0, max: 10 }), 1);
-    assert.equal(r.string(view.get('b')), 'x');
-    assert.equal(r.bool(view.get('c')), true);
-    assert.equal(r.number(view.get('d'), { min: 0, max: 100, decimals: 2 }), 2.5);
+    assert.equal(asInt(r, view.get('a'), { min: 0, max: 10 }), 1);
+    assert.equal(asString(r, view.get('b')), 'x');
+    assert.equal(readValue(r, view.get('c'), bool({ doc })), true);
+    assert.equal(asNumber(r, view.get('d'), { min: 0, max: 100, decimals: 2 }), 2.5);
     assert.equal(r.issues.length, 0);
 
-    assert.equal(r.int(view.get('b')), undefined);
-    assert.equal(r.string(view.get('a')), undefined);
-    assert.equal(r.int(view.get('d')), undefined);
-    assert.equal(r.number(view.get('d'), { min: 3 }), undefined);
+    assert.equal(asInt(r, view.get('b')), undefined);
+    assert.equal(asString(r, view.get('a')), undefined);
+    assert.equal(asInt(r, view.get('d')), undefined);
+    assert.equal(asNumber(r, view.get('d'), { min: 3 }), undefined);
     assert.deepEqual(at(r), [
       ['b', 2, 4],
       ['a', 1, 4],
@@ -50,8 +72,8 @@ describe('YamlReader', () => {
   test('decimals are checked without binary rounding noise', () => {
     const r = reader('a: 0.29\nb: 12.345\n');
     const view = r.object(r.root(), ['a', 'b']) ?? assert.fail();
-    assert.equal(r.number(view.get('a'), { decimals: 2 }), 0.29);
-    assert.equal(r.number(view.get('b'), { decimals: 2 }), undefined);
+    assert.equal(asNumber(r, view.get('a'), { decimals: 2 }), 0.29);
+    assert.equal(asNumber(r, view.get('b'), { decimals: 2 }), undefined);
   });
 
   test('absent keys: the fallback stands in (not from the file), else "is required" at the mapping', () => {
@@ -60,11 +82,11 @@ describe('YamlReader', () => {
       r.object(r.object(r.root(), ['m'])?.get('m') ?? assert.fail(), ['x', 'y', 'z']) ?? assert.fail();
     const y = m.get('y', 'fallback');
     assert.equal(y.fromFile, false);
-    assert.equal(r.string(y), 'fallback');
+    assert.equal(asString(r, y), 'fallback');
     assert.equal(m.get('x').fromFile, true);
     assert.equal(m.has('x'), true);
     assert.equal(m.has('z'), false);
-    assert.equal(r.string(m.get('z')), undefined);
+    assert.equal(asString(r, m.get('z')), undefined);
     assert.deepEqual(at(r), [['m.z', 2, 3]]);
     assert.match(r.issues[0]?.message ?? '', /`m\.z` is required/);
   });
@@ -104,27 +126,34 @@ describe('YamlReader', () => {
   test('nullable, oneOf, parse and scalar', () => {
     const r = reader('n: null\nm: keep\np: "8003"\nq: nope\n');
     const view = r.object(r.root(), ['n', 'm', 'p', 'q']) ?? assert.fail();
+    assert.equal(readValue(r, view.get('n'), orNull(text({ doc }))), null);
+    assert.equal(readValue(r, view.get('absent'), orNull(text({ doc }))), null);
+    assert.equal(readValue(r, view.get('m'), oneOf(['keep', 'drop'], { doc })), 'keep');
+    const port = (convert: (t: string) => { value: number } | string) =>
+      parsed({ doc, expected: 'a port', parse: convert });
     assert.equal(
-      r.nullable(view.get('n'), (f) => r.string(f)),
-      null,
-    );
-    assert.equal(
-      r.nullable(view.get('absent'), (f) => r.string(f)),
-      null,
-    );
-    assert.equal(r.oneOf(view.get('m'), ['keep', 'drop'] as const), 'keep');
-    assert.equal(
-      r.parse(view.get('p'), 'a port', (t) => ({ value: Number(t) })),
+      readValue(
+        r,
+        view.get('p'),
+        port((t) => ({ value: Number(t) })),
+      ),
       8003,
     );
     assert.equal(
-      r.parse(view.get('q'), 'a port', () => 'it is not a number'),
+      readValue(
+        r,
+        view.get('q'),
+        port(() => 'it is not a number'),
+      ),
       undefined,
     );
-    assert.equal(
-      r.scalar(view.get('n'), 'null', (v) => (v === null ? { value: 'was null' } : null)),
-      'was null',
-    );
+    const wasNull = scalar({
+      doc,
+      expected: 'null',
+      convert: (v) => (v === null ? { value: 'was null' } : null),
+      schema: {},
+    });
+    assert.equal(readValue(r, view.get('n'), wasNull), 'was null');
     assert.equal(r.issues[0]?.message, '`q` must be a port (got "nope") — it is not a number at f.yaml:4:4');
   });
 
@@ -149,8 +178,8 @@ describe('YamlReader', () => {
   test('a value whose substitution failed is reported once, not again by the readers', () => {
     const r = reader('a: ${NOPE}\n');
     const view = r.object(r.root(), ['a']) ?? assert.fail();
-    assert.equal(r.int(view.get('a')), undefined);
-    assert.equal(r.string(view.get('a')), undefined);
+    assert.equal(asInt(r, view.get('a')), undefined);
+    assert.equal(asString(r, view.get('a')), undefined);
     assert.equal(r.issues.length, 1);
   });
 
@@ -164,7 +193,7 @@ describe('YamlReader', () => {
   test('throwIfIssues throws one ConfigError with every issue, under the code given', () => {
     const r = reader('a: x\n');
     assert.doesNotThrow(() => r.throwIfIssues());
-    r.int(r.object(r.root(), ['a'])?.get('a') ?? assert.fail());
+    asInt(r, r.object(r.root(), ['a'])?.get('a') ?? assert.fail());
     r.issueAt('b', { line: 0, col: 0 }, 'no position');
     assert.throws(
       () => r.throwIfIssues('CATALOG_INVALID'),
