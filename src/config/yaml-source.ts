@@ -348,7 +348,7 @@ export function createReader(source: YamlSource) {
 
     /**
      * A list's items (`path[i]`). With `single`, one item may stand without the list (`websocket: {url: …}`);
-     * `[]` is refused unless `nonEmpty` is false (docs/configuration.md "lists are non-empty").
+     * `[]` is refused unless `nonEmpty` is false (docs/configuration.md "More load-time checks").
      */
     list(field: Field, { single = false, nonEmpty = true } = {}): Field[] | undefined {
       if (!present(field, 'a list')) return undefined;
