@@ -6,7 +6,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { parseConfig } from '../../src/config/parse.js';
 import type { Config } from '../../src/config/types.js';
@@ -194,7 +196,8 @@ for (const layout of LAYOUTS) {
       assert.equal(init.user, '0:0');
       assert.equal(init.network_mode, 'none');
       assert.equal(init.restart, 'no');
-      const script = ((init.entrypoint ?? []) as string[]).join(' ');
+      const [shell, flag, script = ''] = (init.entrypoint ?? []) as string[];
+      assert.deepEqual([shell, flag], ['sh', '-c']);
       for (const target of ['/app/firmware', '/app/data', '/app/tls']) {
         const ours = mountAt(proxy, target);
         const theirs = mountAt(init, target);
@@ -202,10 +205,40 @@ for (const layout of LAYOUTS) {
         assert.deepEqual([theirs.type, theirs.source, theirs.read_only], [ours.type, ours.source, false]);
         assert.ok(script.includes(target), `the init service fixes ${target}`);
       }
+      assert.match(
+        script,
+        /^\{ test -e \/app\/firmware\/catalog\.yaml \|\| echo '\[\]' >\/app\/firmware\/catalog\.yaml; \}/,
+      );
       assert.match(script, /chown -R node:node \/app\/firmware \/app\/data/);
       assert.match(script, /chown -R root:node \/app\/tls && chmod -R u=rwX,g=rX,o= \/app\/tls/);
       // Built from the same context with the same arguments as the proxy.
       assert.deepEqual(init.build, proxy.build);
+    });
+
+    test("the init service's script runs: an empty catalog where there is none, a key only its group reads", () => {
+      const [, , script = ''] = (servicesOf(merged)[INIT]?.entrypoint ?? []) as string[];
+      // Run on a copy of the folders, as this user instead of root/node (this machine has no `node` user).
+      const app = mkdtempSync(join(tmpdir(), 'ota-proxy-init-'));
+      try {
+        for (const dir of ['firmware', 'data', 'tls']) mkdirSync(join(app, dir));
+        writeFileSync(join(app, 'tls/key.pem'), 'key', { mode: 0o644 });
+        const me = `${process.getuid?.()}:${process.getgid?.()}`;
+        const local = script
+          .replaceAll('/app/', `${app}/`)
+          .replaceAll('node:node', me)
+          .replaceAll('root:node', me);
+        const run = spawnSync('sh', ['-c', local], { encoding: 'utf8' });
+        assert.deepEqual([run.status, run.stderr], [0, '']);
+        assert.equal(readFileSync(join(app, 'firmware/catalog.yaml'), 'utf8'), '[]\n');
+        assert.equal(statSync(join(app, 'tls/key.pem')).mode & 0o777, 0o640);
+        assert.equal(statSync(join(app, 'tls')).mode & 0o777, 0o750);
+        // A catalog already there is left alone.
+        writeFileSync(join(app, 'firmware/catalog.yaml'), '- board: x\n');
+        assert.equal(spawnSync('sh', ['-c', local]).status, 0);
+        assert.equal(readFileSync(join(app, 'firmware/catalog.yaml'), 'utf8'), '- board: x\n');
+      } finally {
+        rmSync(app, { recursive: true, force: true });
+      }
     });
 
     test('the proxy runs unprivileged and stops later than its own shutdown grace', () => {
