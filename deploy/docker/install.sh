@@ -72,7 +72,23 @@ if [ ! -f "$official" ]; then
 fi
 
 # The line of the official file that publishes the OTA port: what --legacy deletes.
-port_line="^[[:space:]]*-[[:space:]]*[\"']?$ota_port:$ota_port[\"']?[[:space:]]*(#.*)?$"
+port_line="^[[:space:]]*-[[:space:]]*[\"']?${ota_port}:${ota_port}[\"']?[[:space:]]*(#.*)?$"
+
+# version_at_least A B: A >= B, comparing dotted numbers (a suffix such as -desktop.1 is ignored).
+version_at_least() {
+  local IFS=.
+  local -a a b
+  read -r -a a <<<"${1%%[!0-9.]*}"
+  read -r -a b <<<"$2"
+  local i x y
+  for i in 0 1 2; do
+    x="${a[i]:-0}"
+    y="${b[i]:-0}"
+    if ((10#$x > 10#$y)); then return 0; fi
+    if ((10#$x < 10#$y)); then return 1; fi
+  done
+  return 0
+}
 
 compose=()
 if [ "$up" = 1 ]; then
@@ -84,8 +100,7 @@ if [ "$up" = 1 ]; then
   fi
   version="$(docker compose version --short)"
   version="${version#v}"
-  oldest="$(printf '%s\n%s\n' "$version" 2.24.4 | sort -V | head -n 1)"
-  if [ "$legacy" = 0 ] && [ "$oldest" != 2.24.4 ]; then
+  if [ "$legacy" = 0 ] && ! version_at_least "$version" 2.24.4; then
     echo "install.sh: Docker Compose $version cannot remove a published port from an override (needs 2.24.4)." >&2
     echo "Update Docker Compose, or run again with --legacy: that deletes the line publishing $ota_port from $official (keeping $official.orig)." >&2
     exit 1
