@@ -24,7 +24,7 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 /** The same plus `close`: what a `Connection: close` request (every device's) drops, built once. */
 const HOP_BY_HOP_AND_CLOSE: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'close']);
 
-/** Hop-by-hop names, including the ones a `Connection` header lists (a shared set when it lists no others). */
+/** Hop-by-hop names, including those a `Connection` header lists (a shared set when it lists no others). */
 export function hopByHopNames(connectionHeader: string | readonly string[] | undefined): ReadonlySet<string> {
   let names: Set<string> | null = null;
   let close = false;

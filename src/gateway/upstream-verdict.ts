@@ -1,7 +1,7 @@
 /**
  * What one buffered exchange with the upstream yielded, and what that means for the reply table: the
- * verdict `decideReply` reads (CONFIG.md "Which reply a device gets"). The OTA check and /admin/explain
- * both judge with this one function.
+ * verdict `decideReply` reads (docs/configuration.md "Which reply a device gets"). The OTA check and
+ * /admin/explain both judge with this one function.
  */
 import { classifyUpstreamBody } from '../rewrite/folded-json.js';
 import type { Verdict } from './reply-table.js';

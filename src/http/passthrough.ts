@@ -3,8 +3,8 @@
  * upstream client's streamed mode: the body piped both ways, hop-by-hop headers dropped both ways (those a
  * `Connection` header names too), 30 s without progress ends it, and a client that leaves releases the
  * upstream at once. Passthrough has its own upstream pool and at most `passthrough.max_concurrent` requests
- * in flight — one beyond that gets a framed 503 at once — so it can never starve OTA checks (CONFIG.md
- * "Fleet and hardening amendments").
+ * in flight — one beyond that gets a framed 503 at once — so it can never starve OTA checks
+ * (docs/configuration.md "Fleet and hardening amendments").
  */
 import {
   validateHeaderName,

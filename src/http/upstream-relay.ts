@@ -16,7 +16,10 @@ import { flatHeaders, readRequest } from './device-request.js';
 import { deviceHeaders, writeDeviceReply, writeError } from './framing.js';
 import { readDeviceBody } from './read-body.js';
 
-/** A download without Content-Length (or compressed) is buffered up to this much to frame it (CONFIG.md). */
+/**
+ * A download without Content-Length (or compressed) is buffered up to this much to frame it
+ * (docs/configuration.md "Framing and paths").
+ */
 const MAX_BUFFERED_DOWNLOAD = 16 * 1024 * 1024;
 
 /**

@@ -2,8 +2,8 @@
  * Keep-alive agents for plain HTTP exchanges with the upstream (never for WebSocket upgrades), one per
  * scheme, each holding two pools: `device` (OTA check, GET, activate, the download relays) and
  * `passthrough` (every other path). Node limits sockets per pool name (`maxSockets` is per `getName()`), so
- * held passthrough requests can never take the sockets OTA checks need (CONFIG.md "Fleet and hardening
- * amendments").
+ * held passthrough requests can never take the sockets OTA checks need (docs/configuration.md "Fleet and
+ * hardening amendments").
  */
 import http, { type ClientRequestArgs } from 'node:http';
 import https from 'node:https';

@@ -53,7 +53,7 @@ export class UpstreamCall {
   private encoding = 'identity';
   private idleMs = 0;
 
-  /** Sends the request head; the caller writes or pipes the body and ends `request`. */
+  /** Opens the request; the caller writes or pipes the body and ends `request`. */
   constructor(options: CallOptions, events: CallEvents) {
     this.events = events;
     const { target } = options;
@@ -82,6 +82,7 @@ export class UpstreamCall {
 
   /** Ends the exchange as failed (once): the request is destroyed with its socket, which is never reused. */
   fail(failure: TransportFailure, message: string, cause?: unknown): void {
+    if (this.done) return;
     this.failWith(new UpstreamError(failure, message, cause === undefined ? {} : { cause }));
   }
 
@@ -111,7 +112,7 @@ export class UpstreamCall {
    * decodes to more than `limit` bytes (the raw bytes are bounded too, so a bomb is never buffered whole).
    */
   readBody(limit: number): void {
-    const res = this.response as Tagged<IncomingMessage>;
+    const res = this.response as IncomingMessage;
     const { headers } = res;
     this.encoding = encodingOf(headers['content-encoding']);
     const declared = headers['content-length'];

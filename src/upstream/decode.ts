@@ -1,7 +1,7 @@
 /**
- * The one decoder for upstream bodies, buffered or relayed: the proxy asks for identity, but an upstream (or
- * a proxy in between) may compress anyway (CONFIG.md "Framing and paths"). Output is bounded, so a
- * compression bomb never gets buffered whole.
+ * The one decoder for upstream bodies, buffered or relayed: the proxy asks for identity, but an upstream
+ * (or a proxy in between) may compress anyway (docs/configuration.md "Framing and paths"). Output is
+ * bounded, so a compression bomb never gets buffered whole.
  */
 import zlib from 'node:zlib';
 import { UpstreamError } from '../errors.js';

@@ -1,8 +1,9 @@
 /**
  * The streamed mode: the upstream download relays (`/xiaozhi/ota/download/…`, `/xiaozhi/otaMag/download/…`)
  * and the passthrough of every other path. The request body is piped up as it arrives, the reply is handed
- * over as soon as its headers are in; 30 s without progress either way ends the exchange (CONFIG.md "Framing
- * and paths"), and a client that goes away releases the upstream at once rather than after that timeout.
+ * over as soon as its headers are in; 30 s without progress either way ends the exchange
+ * (docs/configuration.md "Framing and paths"), and a client that goes away releases the upstream at once
+ * rather than after that timeout.
  */
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -10,7 +11,7 @@ import type { UpstreamTarget } from '../config/types.js';
 import type { Pool, UpstreamAgents } from './agents.js';
 import { UpstreamCall, type CallEvents } from './call.js';
 
-/** Downloads and other paths time out after this long without progress (CONFIG.md "Framing and paths"). */
+/** Downloads and other paths end after 30 s without progress (docs/configuration.md "Framing and paths"). */
 export const IDLE_TIMEOUT_MS = 30_000;
 
 export interface StreamRequest {

@@ -1,7 +1,7 @@
 /**
  * Passthrough requests the upstream holds (e.g. `/mcp/vision/explain` waiting on a model) never take the
  * upstream capacity OTA checks need: with 300 of them held, every check still gets the upstream's rewritten
- * reply well within `timeout_ms`, not the fallback (CONFIG.md "Fleet and hardening amendments").
+ * reply well within `timeout_ms`, not the fallback (docs/configuration.md "Fleet and hardening amendments").
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
