@@ -20,8 +20,6 @@ import { writeError } from './framing.js';
 
 export interface Passthrough {
   handle(req: IncomingMessage, res: ServerResponse, rt: ProxyState): void;
-  /** Requests in flight now. */
-  active(): number;
 }
 
 export function createPassthrough(): Passthrough {
@@ -83,7 +81,6 @@ export function createPassthrough(): Passthrough {
         },
       );
     },
-    active: () => active,
   };
 }
 
