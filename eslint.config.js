@@ -65,6 +65,34 @@ export default tseslint.config(
     },
   },
   {
+    // One upstream client (src/upstream/): only it opens upstream HTTP requests, so the guards (an unasked
+    // 101, a close before any reply, a reply cut short, a body over the limit), the deadline and the failure
+    // vocabulary live once. doctor/ probes over raw net/tls, voice/ carries the WebSocket through
+    // http-proxy, and http/server.ts creates the listeners (`http.createServer`).
+    files: ['src/**/*.ts'],
+    ignores: ['src/upstream/**', 'src/doctor/**', 'src/voice/**', 'src/http/server.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...['node:http', 'node:https', 'http', 'https'].map((name) => ({
+              name,
+              // The default and namespace imports carry `request` too; named ones that do no I/O stay allowed.
+              importNames: ['default', 'request', 'get', 'Agent', 'globalAgent', 'ClientRequest'],
+              message: 'Upstream HTTP requests go through src/upstream/ (exchange, streamExchange).',
+              allowTypeImports: true,
+            })),
+            {
+              name: 'http-proxy',
+              message: 'Upstream HTTP requests go through src/upstream/ (streamExchange).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: [
       'src/match/**',
       'src/gateway/**',
@@ -85,7 +113,7 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['@hono/*', '../http/*', '../runtime/*', '../voice/*', '../admin/*'],
+              group: ['@hono/*', '../http/*', '../runtime/*', '../voice/*', '../admin/*', '../upstream/*'],
               message: 'The pure core does no I/O (STYLE.md §2).',
             },
           ],

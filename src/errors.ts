@@ -2,22 +2,18 @@
  * One small error hierarchy: a stable `code` (API: tests assert it, never the message), the HTTP
  * status a client would see, and the low-level `cause` (logged, never sent to a client).
  */
+import { failureStatus, type TransportFailure } from './gateway/upstream-failure.js';
+
 export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'CONFIG_UNREADABLE'
   | 'CATALOG_INVALID'
-  | 'FIRMWARE_NOT_FOUND'
-  | 'RANGE_NOT_SATISFIABLE'
-  | 'DEVICE_BODY_TOO_LARGE'
+  | 'LISTEN_FAILED'
   | 'UPSTREAM_UNREACHABLE'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_RESET'
-  | 'UPSTREAM_BAD_STATUS'
-  | 'UPSTREAM_BAD_BODY'
   | 'UPSTREAM_TOO_LARGE'
-  | 'REPLY_TOO_LARGE'
-  | 'BREAKER_OPEN'
-  | 'LISTEN_FAILED';
+  | 'UPSTREAM_BAD_REPLY';
 
 export class ProxyError extends Error {
   readonly code: ErrorCode;
@@ -58,5 +54,31 @@ export class ConfigError extends ProxyError {
     super(code, issues.map((i) => i.message).join('\n'), { status: 500, cause });
     this.name = 'ConfigError';
     this.issues = issues;
+  }
+}
+
+/** The code an upstream exchange failure carries, by its gateway outcome. */
+const UPSTREAM_CODES: Readonly<Record<TransportFailure, ErrorCode>> = {
+  refused: 'UPSTREAM_UNREACHABLE',
+  unreachable: 'UPSTREAM_UNREACHABLE',
+  timeout: 'UPSTREAM_TIMEOUT',
+  reset: 'UPSTREAM_RESET',
+  truncated: 'UPSTREAM_RESET',
+  'too-large': 'UPSTREAM_TOO_LARGE',
+  protocol: 'UPSTREAM_BAD_REPLY',
+  'bad-encoding': 'UPSTREAM_BAD_REPLY',
+};
+
+/**
+ * An exchange with the upstream that yielded no usable reply: `failure` is the gateway outcome (the reply
+ * table's input), `cause` the low-level error behind it, if any (logged, never sent to a device).
+ */
+export class UpstreamError extends ProxyError {
+  readonly failure: TransportFailure;
+
+  constructor(failure: TransportFailure, message: string, { cause }: { cause?: unknown } = {}) {
+    super(UPSTREAM_CODES[failure], message, { status: failureStatus(failure), cause });
+    this.name = 'UpstreamError';
+    this.failure = failure;
   }
 }

@@ -3,24 +3,21 @@
  * The original error stays the `cause`: logged, never sent to a device.
  */
 
+/** How an exchange with the upstream failed in transport: no reply, or a reply that could not be read. */
+export type TransportFailure =
+  'refused' | 'timeout' | 'reset' | 'unreachable' | 'truncated' | 'too-large' | 'bad-encoding' | 'protocol';
+
 /** Why an OTA exchange with the upstream did not yield a usable reply (CONFIG.md "Which reply a device gets"). */
 export type UpstreamFailure =
-  | 'refused'
-  | 'timeout'
-  | 'reset'
-  | 'unreachable'
+  | TransportFailure
   | 'bad-status'
   | 'empty-body'
   | 'not-json'
   | 'not-object'
-  | 'truncated'
-  | 'too-large'
   | 'reply-too-large'
-  | 'bad-encoding'
-  | 'protocol'
   | 'breaker-open';
 
-const byErrorCode: Readonly<Record<string, UpstreamFailure>> = {
+const byErrorCode: Readonly<Record<string, TransportFailure>> = {
   ECONNREFUSED: 'refused',
   ECONNRESET: 'reset',
   EPIPE: 'reset',
@@ -52,7 +49,7 @@ const byErrorCode: Readonly<Record<string, UpstreamFailure>> = {
 };
 
 /** Maps a Node/libuv/llhttp/zlib error to a failure kind; anything unknown counts as a reset. */
-export function classifyUpstreamError(error: unknown): UpstreamFailure {
+export function classifyUpstreamError(error: unknown): TransportFailure {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   return (
     byErrorCode[code] ??

@@ -24,7 +24,7 @@ import { createPassthrough } from './passthrough.js';
 import { readRequest } from './device-request.js';
 import type { ProxyState } from '../runtime/proxy-state.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
-import { createUpstreamAgents, type UpstreamAgents } from './upstream-client.js';
+import { createUpstreamAgents, type UpstreamAgents } from '../upstream/agents.js';
 import { relayBuffered, relayDownload } from './upstream-relay.js';
 
 export interface AppDeps {
@@ -37,6 +37,7 @@ export interface AppDeps {
   /** Whether the main listener speaks TLS. */
   readonly tls?: boolean;
   readonly voice?: VoiceProxy | null;
+  /** Upstream keep-alive agents; by default made here, with room for `passthrough.max_concurrent`. */
   readonly agents?: UpstreamAgents;
   /** Extra routes on the operator surface (/metrics, /admin/…), mounted on the ops Hono app. */
   readonly mountOps?: (app: Hono, runtime: ProxyState) => void;
@@ -68,7 +69,7 @@ export function createApp({
   now = Date.now,
   tls = false,
   voice = null,
-  agents = createUpstreamAgents(),
+  agents = createUpstreamAgents({ maxSockets: Math.max(256, initial.passthrough.maxConcurrent) }),
   mountOps,
   onDownload,
 }: AppDeps): App {
@@ -188,7 +189,6 @@ export function createApp({
     },
     inFlight: () => inFlight,
     close() {
-      passthrough.close();
       agents.destroy();
     },
   };

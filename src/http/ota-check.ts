@@ -9,9 +9,8 @@ import type { BreakerPermit } from '../fallback/breaker.js';
 import type { DeviceFacts, RequestFacts } from '../device/types.js';
 import { decideOffer } from '../firmware/select.js';
 import type { FirmwareDecision } from '../firmware/types.js';
-import { forwardedHeaders } from '../gateway/forwarded-headers.js';
+import { forwardedHeaders, forwardingFacts } from '../gateway/forwarded-headers.js';
 import { decideReply, type Verdict } from '../gateway/reply-table.js';
-import { classifyUpstreamBody } from '../rewrite/folded-json.js';
 import { isWebsocketPresent } from '../rewrite/rules/websocket-url.js';
 import type { JsonObject, RuleContext } from '../rewrite/types.js';
 import { readDeviceFacts, readRequest } from './device-request.js';
@@ -20,34 +19,8 @@ import { readDeviceBody } from './read-body.js';
 import { exchangeRecord } from '../gateway/exchange-record.js';
 import type { ProxyState } from '../runtime/proxy-state.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
-import { exchange, type UpstreamExchange } from './upstream-client.js';
-
-/** Reads one upstream exchange against the reply table. */
-export function judgeUpstream(result: UpstreamExchange): Verdict {
-  if (result.kind === 'failure') return { kind: 'failure', failure: result.failure, cause: result.cause };
-  const { status } = result;
-  if (status >= 400 && status <= 499) {
-    return { kind: 'client-error', status, contentType: result.headers['content-type'], body: result.body };
-  }
-  if (status < 200 || status > 299)
-    return { kind: 'failure', failure: 'bad-status', cause: `upstream status ${status}` };
-  if (result.body.length === 0)
-    return { kind: 'failure', failure: 'empty-body', cause: 'upstream 2xx without a body' };
-  const text = result.body.toString('utf8');
-  const parsed = classifyUpstreamBody(text);
-  switch (parsed.kind) {
-    case 'sections':
-      return { kind: 'sections', body: parsed.body, text };
-    case 'other-object':
-      return { kind: 'other-object', body: parsed.body, text };
-    case 'not-object':
-      return { kind: 'failure', failure: 'not-object', cause: 'upstream JSON is not an object' };
-    case 'invalid':
-      return { kind: 'failure', failure: 'not-json', cause: parsed.reason };
-    default:
-      return assertNever(parsed);
-  }
-}
+import { judgeUpstream, type UpstreamExchange } from '../gateway/upstream-verdict.js';
+import { exchange } from '../upstream/exchange.js';
 
 export async function handleOtaCheck(
   req: IncomingMessage,
@@ -184,18 +157,6 @@ function rememberGoodReply(
   // The device used MQTT only if the reply it got carried an `mqtt` object (device-contract.md §3).
   const mqtt = isObject(reply.mqtt) && isObject(upstreamBody.mqtt) ? upstreamBody.mqtt : null;
   if (websocket || mqtt) rt.memory.remember(device.id, { websocket, mqtt });
-}
-
-export function forwardingFacts(request: RequestFacts, config: Config, tls: boolean) {
-  const { target } = config.upstream;
-  const defaultPort = target.scheme === 'https' ? 443 : 80;
-  return {
-    peer: request.peer,
-    trustedPeer: request.trustedPeer,
-    address: request.address,
-    tls,
-    upstreamHost: target.port === defaultPort ? target.host : `${target.host}:${target.port}`,
-  };
 }
 
 function describeOffer(offer: FirmwareDecision): ExchangeRecord['firmware'] {

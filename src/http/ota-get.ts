@@ -4,16 +4,15 @@
  * upstream is down (CONFIG.md "Which reply a device gets").
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { forwardedHeaders } from '../gateway/forwarded-headers.js';
+import { forwardedHeaders, forwardingFacts } from '../gateway/forwarded-headers.js';
 import { rewriteGetText } from '../rewrite/get-text.js';
 import type { RuleContext } from '../rewrite/types.js';
 import { readDevice } from '../device/identify.js';
 import { flatHeaders, readRequest } from './device-request.js';
 import { TEXT_TYPE, writeDeviceReply } from './framing.js';
-import { forwardingFacts } from './ota-check.js';
 import { exchangeRecord } from '../gateway/exchange-record.js';
 import type { ProxyState } from '../runtime/proxy-state.js';
-import { exchange } from './upstream-client.js';
+import { exchange } from '../upstream/exchange.js';
 
 export async function handleOtaGet(req: IncomingMessage, res: ServerResponse, rt: ProxyState): Promise<void> {
   const config = rt.config();

@@ -3,25 +3,24 @@
  * and the upstream's firmware download routes. Status and body pass through; the framing is the proxy's
  * own (Content-Length always, never chunked: the Java upstream's replies arrive chunked).
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
-import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
-import { forwardedHeaders } from '../gateway/forwarded-headers.js';
-import { classifyUpstreamError, failureStatus } from '../gateway/upstream-failure.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readDevice } from '../device/identify.js';
+import { forwardedHeaders, forwardingFacts } from '../gateway/forwarded-headers.js';
+import { exchangeRecord } from '../gateway/exchange-record.js';
+import { failureStatus } from '../gateway/upstream-failure.js';
+import type { ProxyState } from '../runtime/proxy-state.js';
+import { encodingOf } from '../upstream/decode.js';
+import { exchange } from '../upstream/exchange.js';
+import { streamExchange } from '../upstream/stream.js';
 import { flatHeaders, readRequest } from './device-request.js';
 import { deviceHeaders, writeDeviceReply, writeError } from './framing.js';
-import { forwardingFacts } from './ota-check.js';
 import { readDeviceBody } from './read-body.js';
-import { exchangeRecord } from '../gateway/exchange-record.js';
-import type { ProxyState } from '../runtime/proxy-state.js';
-import { exchange } from './upstream-client.js';
 
-/** A download without Content-Length is buffered up to this much to frame it (CONFIG.md). */
+/**
+ * A download without Content-Length (or compressed) is buffered up to this much to frame it
+ * (docs/configuration.md "Framing and paths").
+ */
 const MAX_BUFFERED_DOWNLOAD = 16 * 1024 * 1024;
-/** Downloads and other paths time out after 30 s without progress (CONFIG.md "Framing and paths"). */
-const IDLE_TIMEOUT_MS = 30_000;
 
 /**
  * `POST <ota_path>activate` (200 done, 202 pending, anything else a failure the device retries,
@@ -81,114 +80,62 @@ export async function relayBuffered(
   );
 }
 
-/** The upstream's firmware downloads (`/xiaozhi/ota/download/…`, `/xiaozhi/otaMag/download/…`), streamed. */
+/**
+ * The upstream's firmware downloads (`/xiaozhi/ota/download/…`, `/xiaozhi/otaMag/download/…`): streamed
+ * with the upstream's Content-Length when it sends identity with one, else buffered (≤ 16 MiB) and decoded
+ * to get one. Draws on the device pool: passthrough cannot take its sockets.
+ */
 export function relayDownload(req: IncomingMessage, res: ServerResponse, rt: ProxyState): void {
   const config = rt.config();
   const request = readRequest(req, config, rt.tls);
-  const { target } = config.upstream;
-  const transport = target.scheme === 'https' ? https : http;
-  let sent = 0;
   const log = rt.logger.child({ download: { client: request.address, path: req.url } });
-  const upstreamReq = transport.request({
-    host: target.host.replace(/^\[|\]$/g, ''),
-    port: target.port,
-    method: req.method === 'HEAD' ? 'HEAD' : 'GET',
-    path: req.url,
-    headers: forwardedHeaders(req.rawHeaders, forwardingFacts(request, config, rt.tls)),
-    agent: target.scheme === 'https' ? rt.agents.https : rt.agents.http,
-  });
-  let failed = false;
-  let clientGone = false;
-  // Once only: an error is often followed by a close, and a second call must not cut the first 502 short.
-  const fail = (error: unknown): void => {
-    if (failed) return;
-    failed = true;
-    upstreamReq.destroy();
-    if (clientGone) {
-      log.info({ bytes: sent }, 'upstream download abandoned: the client went away');
-      return;
-    }
-    const failure = classifyUpstreamError(error);
-    if (!res.headersSent) writeError(req, res, failureStatus(failure), 'upstream download failed');
-    else res.destroy();
-    log.warn({ failure, err: error, bytes: sent }, 'upstream download failed');
-  };
-  upstreamReq.setTimeout(IDLE_TIMEOUT_MS, () =>
-    upstreamReq.destroy(Object.assign(new Error('no progress for 30 s'), { code: 'ETIMEDOUT' })),
-  );
-  upstreamReq.on('error', fail);
-  // A 101 nobody asked for, or a close before any response: Node emits no error for either.
-  let responded = false;
-  upstreamReq.on('upgrade', (_res, socket) => {
-    socket.destroy();
-    fail(
-      Object.assign(new Error('the upstream switched protocols unasked'), { code: 'HPE_UNEXPECTED_UPGRADE' }),
-    );
-  });
-  upstreamReq.on('close', () => {
-    if (!responded)
-      fail(Object.assign(new Error('the upstream closed without a reply'), { code: 'ECONNRESET' }));
-  });
-  res.on('close', () => {
-    if (res.writableFinished) return;
-    clientGone = true;
-    upstreamReq.destroy();
-  });
-  upstreamReq.on('response', (upstreamRes) => {
-    responded = true;
-    const status = upstreamRes.statusCode ?? 502;
-    const contentType = upstreamRes.headers['content-type'];
-    const declared = upstreamRes.headers['content-length'];
-    const encoding = (upstreamRes.headers['content-encoding'] ?? 'identity').toLowerCase();
-    upstreamRes.on('error', fail);
-    if (declared !== undefined && /^\d+$/.test(declared) && encoding === 'identity') {
-      res.writeHead(status, deviceHeaders(req, { contentType, contentLength: Number(declared) }));
-      upstreamRes.on('data', (chunk: Buffer) => (sent += chunk.length));
-      pipeline(upstreamRes, res).then(
-        () => log.info({ status, bytes: sent }, 'upstream download relayed'),
-        (error: unknown) => fail(error),
-      );
-      return;
-    }
-    bufferBody(upstreamRes, encoding).then(
-      (body) => {
-        sent = body.length;
-        writeDeviceReply(req, res, status, { contentType, body });
-        log.info({ status, bytes: sent }, 'upstream download relayed (buffered to frame it)');
+  let status = 502;
+  const call = streamExchange(
+    {
+      target: config.upstream.target,
+      agents: rt.agents,
+      pool: 'device',
+      method: req.method === 'HEAD' ? 'HEAD' : 'GET',
+      path: req.url ?? '/',
+      headers: forwardedHeaders(req.rawHeaders, forwardingFacts(request, config, rt.tls)),
+      body: null,
+      client: res,
+    },
+    {
+      response(upstreamRes) {
+        status = upstreamRes.statusCode ?? 502;
+        const { headers } = upstreamRes;
+        const declared = headers['content-length'];
+        if (
+          declared === undefined ||
+          encodingOf(headers['content-encoding']) !== 'identity' ||
+          !/^\d+$/.test(declared)
+        ) {
+          call.readBody(MAX_BUFFERED_DOWNLOAD);
+          return;
+        }
+        const length = Number(declared);
+        res.writeHead(
+          status,
+          deviceHeaders(req, { contentType: headers['content-type'], contentLength: length }),
+        );
+        res.once('finish', () => log.info({ status, bytes: length }, 'upstream download relayed'));
+        call.relayTo(res);
       },
-      (error: unknown) => fail(error),
-    );
-  });
-  upstreamReq.end();
-}
-
-async function bufferBody(res: IncomingMessage, encoding: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BUFFERED_DOWNLOAD)
-      throw Object.assign(new Error('download over 16 MiB without Content-Length'), {
-        code: 'ERR_TOO_LARGE',
-      });
-    chunks.push(chunk);
-  }
-  if (!res.complete) throw Object.assign(new Error('upstream download ended early'), { code: 'ECONNRESET' });
-  const raw = Buffer.concat(chunks, size);
-  const options = { maxOutputLength: MAX_BUFFERED_DOWNLOAD };
-  switch (encoding) {
-    case 'identity':
-      return raw;
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.gunzipSync(raw, options);
-    case 'deflate':
-      return zlib.inflateSync(raw, options);
-    case 'br':
-      return zlib.brotliDecompressSync(raw, options);
-    default:
-      throw Object.assign(new Error(`unknown Content-Encoding ${encoding}`), { code: 'Z_DATA_ERROR' });
-  }
+      body(body) {
+        writeDeviceReply(req, res, status, { contentType: call.response?.headers['content-type'], body });
+        log.info({ status, bytes: body.length }, 'upstream download relayed (buffered to frame it)');
+      },
+      failure(error) {
+        if (!res.headersSent) writeError(req, res, error.status, 'upstream download failed');
+        else res.destroy();
+        log.warn({ failure: error.failure, err: error }, 'upstream download failed');
+      },
+      abandoned() {
+        log.info('upstream download abandoned: the client went away');
+      },
+    },
+  );
 }
 
 function queryOf(url: string | undefined): string {

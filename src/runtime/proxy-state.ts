@@ -8,12 +8,13 @@ import type { Catalog } from '../firmware/types.js';
 import type { CircuitBreaker } from '../fallback/breaker.js';
 import type { DeviceMemory } from '../fallback/device-memory.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
-import type { UpstreamAgents } from '../http/upstream-client.js';
+import type { UpstreamAgents } from '../upstream/agents.js';
 
 export interface ProxyState {
   config(): Config;
   catalog(): Catalog | null;
   readonly logger: Logger;
+  /** Keep-alive agents for plain HTTP upstream exchanges; each holds a device pool and a passthrough pool. */
   readonly agents: UpstreamAgents;
   readonly breaker: CircuitBreaker;
   readonly memory: DeviceMemory;

@@ -10,7 +10,7 @@ import type { RememberedDevice } from '../../src/fallback/device-memory.js';
 import type { FirmwareDecision } from '../../src/firmware/types.js';
 import { classifyUpstreamBody, isJsonObject } from '../../src/rewrite/folded-json.js';
 import { decideReply } from '../../src/gateway/reply-table.js';
-import { judgeUpstream } from '../../src/http/ota-check.js';
+import { judgeUpstream } from '../../src/gateway/upstream-verdict.js';
 import type { JsonObject, RuleContext } from '../../src/rewrite/types.js';
 import { makeEntry } from './catalog-entry.js';
 import {
