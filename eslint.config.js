@@ -74,6 +74,7 @@ export default tseslint.config(
       'src/firmware/**',
       'src/fallback/**',
       'src/http-wire/**',
+      'src/i18n/**',
     ],
     rules: {
       'no-restricted-imports': [
