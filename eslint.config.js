@@ -102,6 +102,7 @@ export default tseslint.config(
       'src/firmware/**',
       'src/fallback/**',
       'src/http-wire/**',
+      'src/i18n/**',
     ],
     rules: {
       'no-restricted-imports': [

@@ -4,27 +4,19 @@
  *   xiaozhi-ota-proxy [--config <file>]     run the proxy
  *   xiaozhi-ota-proxy doctor [options]      check a deployment end to end
  *   xiaozhi-ota-proxy validate [--config]   check the config and the catalog offline
+ * Help texts and doctor's report speak the locale's language (`LC_ALL`, `LC_MESSAGES`, `LANG`) unless
+ * `--lang` says otherwise: English, or Simplified Chinese for any `zh` locale.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, ProxyError } from './errors.js';
+import { languageFromEnv, parseLanguageTag, type Language } from './i18n/languages.js';
+import { t } from './i18n/translate.js';
 import { loadConfigFile } from './runtime/config-file.js';
 import { startProxy, type ProxyService } from './runtime/proxy-service.js';
 
-const USAGE = `xiaozhi-ota-proxy — an OTA endpoint that works, in front of an unmodified xiaozhi-esp32-server
-
-Usage:
-  xiaozhi-ota-proxy [--config <file>]   run the proxy (default config: config/proxy.yaml)
-  xiaozhi-ota-proxy doctor [options]    check what devices would get (see: doctor --help)
-  xiaozhi-ota-proxy validate [--config <file>]
-                                        check the config and the firmware catalog offline; exit 0 clean,
-                                        1 catalog problems, 2 unusable config (see: validate --help)
-  xiaozhi-ota-proxy healthcheck [--config <file>]
-                                        exit 0 when the running proxy's /healthz answers (Docker HEALTHCHECK)
-  xiaozhi-ota-proxy --help | --version
-
-Signals: SIGTERM/SIGINT stop gracefully (shutdown_grace_ms); SIGHUP reloads the config and the catalog.
-`;
+/** The language of the locale this process runs in; `--lang` overrides it. */
+const localeLanguage: Language = languageFromEnv(process.env);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -45,9 +37,19 @@ async function main(argv: string[]): Promise<number> {
   }
   if (argv[0] === 'doctor') {
     const { runDoctorCli } = await import('./doctor/doctor-cli.js');
-    return runDoctorCli(argv.slice(1), { env: process.env, stdout: process.stdout, stderr: process.stderr });
+    return runDoctorCli(argv.slice(1), {
+      env: process.env,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      lang: localeLanguage,
+    });
   }
-  let values: { config?: string | undefined; help?: boolean | undefined; version?: boolean | undefined };
+  let values: {
+    config?: string | undefined;
+    help?: boolean | undefined;
+    version?: boolean | undefined;
+    lang?: string | undefined;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -55,16 +57,22 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
+        lang: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
     }));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`${(error as Error).message}\n\n${t(localeLanguage, 'cli.usage')}`);
+    return 2;
+  }
+  const lang = values.lang === undefined ? localeLanguage : parseLanguageTag(values.lang);
+  if (lang === null) {
+    process.stderr.write(`${t(localeLanguage, 'cli.bad-language', { value: values.lang ?? '' })}\n`);
     return 2;
   }
   if (values.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(t(lang, 'cli.usage'));
     return 0;
   }
   if (values.version) {

@@ -5,6 +5,7 @@
 import { renderTemplate } from '../config/template.js';
 import type { ConfigIssue } from '../errors.js';
 import type { Catalog, CatalogEntry } from '../firmware/types.js';
+import type { Translate } from '../i18n/translate.js';
 import { isOwnOrigin, probeKey, type ProbeTarget } from './check-transport.js';
 import { finding, type Finding } from './findings.js';
 import { endpointOf, judgeHost } from './host-kind.js';
@@ -37,44 +38,35 @@ export function catalogProbes({ ctx, catalog }: CatalogInput): ProbeTarget[] {
 
 export function checkCatalog(input: CatalogInput, probes: ReadonlyMap<string, ProbeResult>): Finding[] {
   const { ctx, load, catalog } = input;
+  const { t } = ctx;
   const dir = ctx.config.firmware.dir;
   if (dir === null || load === null)
-    return [
-      finding(
-        'catalog.loaded',
-        'catalog',
-        'skip',
-        'no firmware.dir: the proxy offers no firmware of its own',
-      ),
-    ];
+    return [finding('catalog.loaded', 'catalog', 'skip', t('doctor.catalog.no-dir'))];
   if (!load.ok) {
     return [
-      finding(
-        'catalog.loaded',
-        'catalog',
-        'fail',
-        `the catalog in ${dir} cannot be used: the proxy does not start with it`,
-        {
-          detail: load.issues.map((i) => i.message),
-          fix: 'Fix catalog.yaml (an empty file is an empty catalog).',
-        },
-      ),
+      finding('catalog.loaded', 'catalog', 'fail', t('doctor.catalog.unusable', { dir }), {
+        detail: load.issues.map((i) => i.message),
+        fix: t('doctor.catalog.unusable.fix'),
+      }),
     ];
   }
   const entries = catalog?.entries ?? [];
+  const skipped = load.issues.length;
   const out: Finding[] = [
     finding(
       'catalog.loaded',
       'catalog',
       'pass',
-      `${entries.length} catalog entr${entries.length === 1 ? 'y' : 'ies'} in use from ${dir}${load.issues.length > 0 ? `, ${load.issues.length} skipped` : ''}`,
+      skipped > 0
+        ? t('doctor.catalog.loaded-skipped', { count: entries.length, dir, skipped })
+        : t('doctor.catalog.loaded', { count: entries.length, dir }),
     ),
   ];
   for (const entry of entries) out.push(entryFinding(entry, ctx, probes));
   load.issues.forEach((issue, i) => {
     out.push(
       finding(`catalog.issue[${i}]`, 'catalog', 'warn', issue.message, {
-        fix: 'The entry is skipped (the others keep working); devices are not offered it until it is fixed.',
+        fix: t('doctor.catalog.issue.fix'),
       }),
     );
   });
@@ -86,43 +78,69 @@ function entryFinding(
   ctx: DoctorContext,
   probes: ReadonlyMap<string, ProbeResult>,
 ): Finding {
+  const { t } = ctx;
   const id = `catalog.entry[${entry.index}]`;
   const { image } = entry;
   const detail = [
-    `app image for ${image.chip ?? `chip id ${image.chipId}`}, embedded version ${image.version} (matches), project ${image.projectName}, IDF ${image.idfVersion}`,
-    `${entry.size} bytes, sha256 ${entry.sha256.slice(0, 16)}…`,
-    `rollout ${entry.rollout} %${entry.force ? ', pinned (force)' : ''}${entry.minVersion ? `, min_version ${entry.minVersion}` : ''}${entry.devices ? `, ${entry.devices.length} listed device(s)` : ''}${entry.exclude.length > 0 ? `, ${entry.exclude.length} excluded` : ''}`,
+    t('doctor.catalog.entry.image', {
+      chip: image.chip ?? t('doctor.catalog.entry.chip-id', { id: image.chipId }),
+      version: image.version,
+      project: image.projectName,
+      idf: image.idfVersion,
+    }),
+    t('doctor.catalog.entry.size', { size: entry.size, sha256: entry.sha256.slice(0, 16) }),
+    rolloutLine(entry, t),
   ];
-  const title = `${entry.board} ${entry.version} (${entry.file})`;
+  const title = t('doctor.catalog.entry', { board: entry.board, version: entry.version, file: entry.file });
   const url = entryUrl(entry, ctx);
   if (url === null)
-    return finding(id, 'catalog', 'pass', `${title}: served by the proxy at /firmware/${entry.file}`, {
-      detail,
-    });
+    return finding(
+      id,
+      'catalog',
+      'pass',
+      t('doctor.catalog.entry.served', { entry: title, file: entry.file }),
+      {
+        detail,
+      },
+    );
   const endpoint = endpointOf(url);
   if (
     endpoint === null ||
     endpoint.port === null ||
     (endpoint.scheme !== 'http' && endpoint.scheme !== 'https')
   ) {
-    return finding(
-      id,
-      'catalog',
-      'fail',
-      `${title}: its url ${url} is not an http(s) URL a device can download`,
-      { detail },
-    );
+    return finding(id, 'catalog', 'fail', t('doctor.catalog.entry.not-http', { entry: title, url }), {
+      detail,
+    });
   }
   if (isOwnOrigin(endpoint, ctx))
-    return finding(id, 'catalog', 'pass', `${title}: offered at ${url} (this proxy)`, { detail });
-  const judged = judgeHost(endpoint.host, ctx.deviceHost);
+    return finding(id, 'catalog', 'pass', t('doctor.catalog.entry.own', { entry: title, url }), { detail });
+  const judged = judgeHost(endpoint.host, ctx.deviceHost, t);
   const result = probes.get(probeKey({ host: endpoint.host, port: endpoint.port }));
-  detail.push(`url ${url}: ${judged.why}; ${result === undefined ? 'not probed' : describeProbe(result)}`);
+  detail.push(
+    t('doctor.catalog.entry.url', {
+      url,
+      why: judged.why,
+      probe: result === undefined ? t('doctor.not-probed') : describeProbe(result, t),
+    }),
+  );
   const status =
     judged.verdict === 'fail' || result?.kind === 'refused'
       ? 'fail'
       : judged.verdict === 'warn' || (result !== undefined && result.kind !== 'open')
         ? 'warn'
         : 'pass';
-  return finding(id, 'catalog', status, `${title}: offered at ${url}`, { detail });
+  return finding(id, 'catalog', status, t('doctor.catalog.entry.external', { entry: title, url }), {
+    detail,
+  });
+}
+
+/** `rollout 100 %, pinned (force), min_version 1.6.0, 2 listed device(s), 1 excluded`. */
+function rolloutLine(entry: CatalogEntry, t: Translate): string {
+  const parts = [t('doctor.catalog.entry.rollout', { percent: entry.rollout })];
+  if (entry.force) parts.push(t('doctor.catalog.entry.pinned'));
+  if (entry.minVersion) parts.push(t('doctor.catalog.entry.min-version', { version: entry.minVersion }));
+  if (entry.devices) parts.push(t('doctor.catalog.entry.devices', { n: entry.devices.length }));
+  if (entry.exclude.length > 0) parts.push(t('doctor.catalog.entry.excluded', { n: entry.exclude.length }));
+  return parts.join(t('doctor.list-separator'));
 }

@@ -5,71 +5,64 @@
  */
 import type { Config } from '../config/types.js';
 import { renderTemplate } from '../config/template.js';
-import { isOwnOrigin } from './check-transport.js';
+import type { Translate } from '../i18n/translate.js';
+import { HOST_TEMPLATE, isOwnOrigin } from './check-transport.js';
 import { finding, type Finding } from './findings.js';
 import { endpointOf, hostKind, judgeHost } from './host-kind.js';
 import type { DeviceHostChoice } from './device-host.js';
 import type { DoctorContext } from './reply-readout.js';
 
 export function checkConfig(ctx: DoctorContext, choice: DeviceHostChoice): Finding[] {
-  const { config } = ctx;
+  const { config, t } = ctx;
   return [
-    finding('config.loaded', 'config', 'pass', `configuration ${config.file} is valid`, {
+    finding('config.loaded', 'config', 'pass', t('doctor.config.loaded', { file: config.file }), {
       detail: [
-        `sha256 ${config.hash.slice(0, 16)}…`,
-        `upstream ${config.upstream.target.href}${config.otaPath}`,
+        t('doctor.config.loaded.hash', { hash: config.hash.slice(0, 16) }),
+        t('doctor.config.loaded.upstream', { url: `${config.upstream.target.href}${config.otaPath}` }),
       ],
     }),
-    listenFinding(config),
+    listenFinding(config, t),
     deviceHostFinding(ctx, choice),
     ...templateFindings(ctx),
   ];
 }
 
-function listenFinding(config: Config): Finding {
+function listenFinding(config: Config, t: Translate): Finding {
   const { host, port } = config.listen;
   if (hostKind(host) === 'loopback') {
-    return finding(
-      'config.listen',
-      'config',
-      'warn',
-      `the proxy listens on ${host}:${port}: only this machine can reach it`,
-      {
-        detail: [
-          'Fine behind a local nginx or tunnel; devices on the LAN need 0.0.0.0 (or the LAN address).',
-        ],
-      },
-    );
+    return finding('config.listen', 'config', 'warn', t('doctor.config.listen.loopback', { host, port }), {
+      detail: [t('doctor.config.listen.loopback.detail')],
+    });
   }
-  return finding(
-    'config.listen',
-    'config',
-    'pass',
-    `the proxy listens on ${host.includes(':') ? `[${host}]` : host}:${port}`,
-  );
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return finding('config.listen', 'config', 'pass', t('doctor.config.listen', { host: shown, port }));
 }
 
 function deviceHostFinding(ctx: DoctorContext, choice: DeviceHostChoice): Finding {
+  const { t } = ctx;
   const from =
     choice.source === 'option'
       ? '--device-host'
       : choice.source === 'public_url'
         ? 'public_url'
         : choice.source === 'lan'
-          ? `this machine's LAN address (${choice.iface ?? 'interface'})`
-          : 'no LAN address found';
-  const title = `URLs are judged for devices reaching the proxy at ${ctx.deviceOrigin.scheme}://${ctx.deviceOrigin.host}:${ctx.deviceOrigin.port} (from ${from})`;
+          ? choice.iface === undefined
+            ? t('doctor.config.device-host.from-lan-unnamed')
+            : t('doctor.config.device-host.from-lan', { iface: choice.iface })
+          : t('doctor.config.device-host.from-none');
+  const { scheme, host, port } = ctx.deviceOrigin;
+  const title = t('doctor.config.device-host', { origin: `${scheme}://${host}:${port}`, from });
   const kind = hostKind(choice.host);
   if (choice.source === 'none' || kind === 'loopback') {
     return finding('config.device-host', 'config', 'warn', title, {
-      detail: ['Devices never reach the proxy at a loopback address.'],
-      fix: 'Pass --device-host <the address devices use>, e.g. --device-host 192.168.1.10.',
+      detail: [t('doctor.config.device-host.loopback')],
+      fix: t('doctor.config.device-host.loopback.fix'),
     });
   }
   if (choice.source === 'lan' && kind === 'docker') {
     return finding('config.device-host', 'config', 'warn', title, {
-      detail: [`${choice.host} looks Docker-internal: doctor seems to run inside a container.`],
-      fix: "Pass --device-host <the Docker host's LAN address>.",
+      detail: [t('doctor.config.device-host.docker', { host: choice.host })],
+      fix: t('doctor.config.device-host.docker.fix'),
     });
   }
   return finding('config.device-host', 'config', 'info', title);
@@ -102,32 +95,33 @@ function judgeTemplate(
   ctx: DoctorContext,
   flavour: 'ws' | 'http',
 ): Finding {
+  const { t } = ctx;
   const shown = source === url ? url : `${source} → ${url}`;
   const endpoint = endpointOf(url);
   if (endpoint === null) {
     // A rewrite `to` is a prefix and may be `{scheme}://{host}` alone; only a full URL can be judged.
-    return finding(id, 'config', 'info', `${key}: ${shown}`);
+    return finding(id, 'config', 'info', t('doctor.config.template', { key, url: shown }));
   }
-  const judged = judgeHost(endpoint.host, ctx.deviceHost);
+  const judged = judgeHost(endpoint.host, ctx.deviceHost, t);
   if (
     flavour === 'ws' &&
     endpoint.port !== null &&
     isOwnOrigin(endpoint, ctx) &&
     ctx.config.voiceProxy.upstream === null
   ) {
-    return finding(
-      id,
-      'config',
-      'fail',
-      `${key}: ${shown} points devices at the proxy's own port, which carries no WebSocket (voice_proxy.upstream is not set)`,
-      {
-        fix: "Set voice_proxy.upstream, or use the voice server's port (8000).",
-      },
-    );
+    return finding(id, 'config', 'fail', t('doctor.config.template.own-port', { key, url: shown }), {
+      fix: t('doctor.config.template.own-port.fix'),
+    });
   }
   if (judged.verdict === 'ok')
-    return finding(id, 'config', 'pass', `${key}: ${shown}`, { detail: [judged.why] });
-  return finding(id, 'config', judged.verdict, `${key}: ${shown} — ${judged.why}`, {
-    fix: 'Use {host} for the host devices use to reach the proxy, or a name/address they can reach.',
-  });
+    return finding(id, 'config', 'pass', t('doctor.config.template', { key, url: shown }), {
+      detail: [judged.why],
+    });
+  return finding(
+    id,
+    'config',
+    judged.verdict,
+    t('doctor.config.template.judged', { key, url: shown, why: judged.why }),
+    { fix: t('doctor.config.template.judged.fix', { hostTemplate: HOST_TEMPLATE }) },
+  );
 }

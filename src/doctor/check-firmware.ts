@@ -5,6 +5,7 @@
  * its deliberate "nothing to download", not a broken link.
  */
 import type { Catalog, FirmwareDecision } from '../firmware/types.js';
+import type { Translate } from '../i18n/translate.js';
 import { compareVersions, parseVersionNumbers } from '../match/version.js';
 import { PLACEHOLDER_URL_MARK, isPlaceholderUrl } from '../rewrite/rules/firmware-offer.js';
 import type { JsonObject } from '../rewrite/types.js';
@@ -49,21 +50,15 @@ export function firmwareProbes(input: FirmwareInput): ProbeTarget[] {
 
 export function checkFirmware(input: FirmwareInput, probes: ReadonlyMap<string, ProbeResult>): Finding[] {
   if (input.reply === null)
-    return [
-      finding(
-        'firmware.offer',
-        'firmware',
-        'skip',
-        'no OTA reply from the proxy to judge the firmware offer by',
-      ),
-    ];
+    return [finding('firmware.offer', 'firmware', 'skip', input.ctx.t('doctor.firmware.no-reply'))];
   return [offerFinding(input), ...urlFinding(input, probes)];
 }
 
 function offerFinding(input: FirmwareInput): Finding {
+  const { t } = input.ctx;
   const running = input.ctx.deviceVersion;
   const firmware = section(input.reply, 'firmware');
-  const decisionLine = describeDecision(input.decision);
+  const decisionLine = describeDecision(input.decision, t);
   const upstreamUrl = member(section(input.upstream, 'firmware'), 'url');
   const detail = [decisionLine];
   if (
@@ -72,36 +67,21 @@ function offerFinding(input: FirmwareInput): Finding {
     !isPlaceholderUrl(upstreamUrl) &&
     upstreamUrl !== member(firmware, 'url')
   ) {
-    detail.push(`the upstream offered ${upstreamUrl}`);
+    detail.push(t('doctor.firmware.upstream-offered', { url: upstreamUrl }));
   }
   if (firmware === null)
-    return finding('firmware.offer', 'firmware', 'pass', 'no firmware section: nothing is offered', {
-      detail,
-    });
+    return finding('firmware.offer', 'firmware', 'pass', t('doctor.firmware.absent'), { detail });
   const url = member(firmware, 'url');
-  const version = member(firmware, 'version');
+  const version = String(member(firmware, 'version'));
   if (typeof url === 'string' && isPlaceholderUrl(url)) {
-    return finding(
-      'firmware.offer',
-      'firmware',
-      'pass',
-      `nothing to download: the upstream's placeholder URL (version ${String(version)})`,
-      {
-        detail: [
-          ...detail,
-          `…${PLACEHOLDER_URL_MARK} is deliberate: manager-api's "nothing to download" for unbound devices and for bound ones without a newer build. The proxy never rewrites it, and the guard keeps its version at or below the running one so devices never try it.`,
-        ],
-      },
-    );
+    return finding('firmware.offer', 'firmware', 'pass', t('doctor.firmware.placeholder', { version }), {
+      detail: [...detail, t('doctor.firmware.placeholder.detail', { mark: PLACEHOLDER_URL_MARK })],
+    });
   }
   if (url === '')
-    return finding(
-      'firmware.offer',
-      'firmware',
-      'pass',
-      `nothing to download (url "", version ${String(version)})`,
-      { detail },
-    );
+    return finding('firmware.offer', 'firmware', 'pass', t('doctor.firmware.empty-url', { version }), {
+      detail,
+    });
   const offer = download(input);
   const force = member(firmware, 'force') === 1;
   if (offer === null) {
@@ -109,15 +89,18 @@ function offerFinding(input: FirmwareInput): Finding {
       'firmware.offer',
       'firmware',
       'pass',
-      `offers ${String(version)}, not newer than ${running}: devices stay on their version`,
-      { detail },
+      t('doctor.firmware.not-newer', { version, running }),
+      {
+        detail,
+      },
     );
   }
+  const values = { running, version: offer.version, url: offer.url };
   return finding(
     'firmware.offer',
     'firmware',
     'info',
-    `devices running ${running} will download ${offer.version}${force ? ' (force: 1)' : ''} from ${offer.url}`,
+    force ? t('doctor.firmware.download-forced', values) : t('doctor.firmware.download', values),
     { detail },
   );
 }
@@ -126,55 +109,40 @@ function urlFinding(input: FirmwareInput, probes: ReadonlyMap<string, ProbeResul
   const offer = download(input);
   if (offer === null) return [];
   const { ctx } = input;
+  const { t } = ctx;
   const endpoint = endpointOf(offer.url);
-  const transport =
-    "Doctor only opens a TCP connection to it: the Java upstream's download links allow three downloads.";
+  const transport = t('doctor.firmware.connect-only');
   if (
     endpoint === null ||
     endpoint.port === null ||
     (endpoint.scheme !== 'http' && endpoint.scheme !== 'https')
   ) {
     return [
-      finding(
-        'firmware.url',
-        'firmware',
-        'fail',
-        `${offer.url} is not an http(s) URL a device can download`,
-        { fix: 'Fix the URL in the catalog or on the server.' },
-      ),
+      finding('firmware.url', 'firmware', 'fail', t('doctor.firmware.not-http', { url: offer.url }), {
+        fix: t('doctor.firmware.not-http.fix'),
+      }),
     ];
   }
-  const judged = judgeHost(endpoint.host, ctx.deviceHost);
-  const tlsNote =
-    endpoint.scheme === 'https'
-      ? ['Devices check https certificates against the public CA bundle: a self-signed one fails.']
-      : [];
+  const judged = judgeHost(endpoint.host, ctx.deviceHost, t);
+  const tlsNote = endpoint.scheme === 'https' ? [t('doctor.firmware.tls')] : [];
   if (isOwnOrigin(endpoint, ctx)) {
     const file = /^[a-z]+:\/\/[^/]*\/firmware\/([A-Za-z0-9._-]+)(?:[?#].*)?$/i.exec(offer.url)?.[1];
     const served = file !== undefined && input.catalog?.byFile.has(file) === true;
     if (!served) {
       return [
-        finding(
-          'firmware.url',
-          'firmware',
-          'fail',
-          `${offer.url} points at the proxy, which serves no such catalog file`,
-        ),
+        finding('firmware.url', 'firmware', 'fail', t('doctor.firmware.not-in-catalog', { url: offer.url })),
       ];
     }
     const result = probes.get(probeKey({ host: endpoint.host, port: endpoint.port }));
     if (input.inProcess || result === undefined) {
       return [
-        finding('firmware.url', 'firmware', 'pass', `served by the proxy from firmware.dir (${file})`, {
-          detail: [
-            "Devices fetch it from the proxy's own port, where the running proxy must listen.",
-            ...tlsNote,
-          ],
+        finding('firmware.url', 'firmware', 'pass', t('doctor.firmware.served', { file }), {
+          detail: [t('doctor.firmware.served.detail'), ...tlsNote],
         }),
       ];
     }
     return [
-      probeFinding(offer.url, `${endpoint.host}:${endpoint.port}`, result, judged.verdict, [
+      probeFinding(offer.url, `${endpoint.host}:${endpoint.port}`, result, judged.verdict, t, [
         judged.why,
         transport,
         ...tlsNote,
@@ -188,12 +156,12 @@ function urlFinding(input: FirmwareInput, probes: ReadonlyMap<string, ProbeResul
         'firmware.url',
         'firmware',
         judged.verdict === 'ok' ? 'skip' : judged.verdict,
-        `${offer.url}: ${judged.why}; not probed`,
+        t('doctor.firmware.not-probed', { url: offer.url, why: judged.why }),
       ),
     ];
   }
   return [
-    probeFinding(offer.url, `${endpoint.host}:${endpoint.port}`, result, judged.verdict, [
+    probeFinding(offer.url, `${endpoint.host}:${endpoint.port}`, result, judged.verdict, t, [
       judged.why,
       transport,
       ...tlsNote,
@@ -206,54 +174,44 @@ function probeFinding(
   where: string,
   result: ProbeResult,
   hostVerdict: 'ok' | 'warn' | 'fail',
+  t: Translate,
   detail: string[],
 ): Finding {
-  const fix =
-    "Devices must be able to download the image: fix the host (a rewrite rule for the upstream's URLs, or the catalog entry's url).";
-  const lines = [describeProbe(result), ...detail];
+  const fix = t('doctor.firmware.download.fix');
+  const lines = [describeProbe(result, t), ...detail];
   if (result.kind === 'refused') {
-    return finding(
-      'firmware.url',
-      'firmware',
-      'fail',
-      `nothing listens at ${where}: devices would fail the download of ${url}`,
-      {
-        detail: [
-          ...lines,
-          'Firmware 1.6.6–1.7.6 reboots after a failed download, and asks again at the next boot.',
-        ],
-        fix,
-      },
-    );
+    return finding('firmware.url', 'firmware', 'fail', t('doctor.firmware.refused', { where, url }), {
+      detail: [...lines, t('doctor.firmware.refused.detail')],
+      fix,
+    });
   }
   if (hostVerdict === 'fail')
-    return finding('firmware.url', 'firmware', 'fail', `devices cannot download ${url}`, {
+    return finding('firmware.url', 'firmware', 'fail', t('doctor.firmware.host-fails', { url }), {
       detail: lines,
       fix,
     });
   if (result.kind !== 'open')
-    return finding('firmware.url', 'firmware', 'warn', `${where} cannot be reached from this machine`, {
+    return finding('firmware.url', 'firmware', 'warn', t('doctor.firmware.unreachable', { where }), {
       detail: lines,
     });
   if (hostVerdict === 'warn')
-    return finding(
-      'firmware.url',
-      'firmware',
-      'warn',
-      `${where} accepts connections, but not every device can reach it`,
-      { detail: lines },
-    );
-  return finding('firmware.url', 'firmware', 'pass', `the download host ${where} accepts connections`, {
-    detail: lines,
-  });
+    return finding('firmware.url', 'firmware', 'warn', t('doctor.firmware.some-devices', { where }), {
+      detail: lines,
+    });
+  return finding('firmware.url', 'firmware', 'pass', t('doctor.firmware.open', { where }), { detail: lines });
 }
 
-function describeDecision(decision: FirmwareDecision): string {
+function describeDecision(decision: FirmwareDecision, t: Translate): string {
   switch (decision.kind) {
-    case 'offer':
-      return `catalog: offers ${decision.entry.board} ${decision.version} (${decision.entry.file})${decision.force ? ', pinned (force)' : ''}`;
+    case 'offer': {
+      const values = { board: decision.entry.board, version: decision.version, file: decision.entry.file };
+      return decision.force
+        ? t('doctor.firmware.decision.offer-pinned', values)
+        : t('doctor.firmware.decision.offer', values);
+    }
     case 'none':
-      return `catalog: nothing offered — ${decision.reason}: ${decision.detail}`;
+      // The reason is a stable code; the detail is the selector's log text (English, like the log).
+      return t('doctor.firmware.decision.none', { reason: decision.reason, detail: decision.detail });
     default: {
       const never: never = decision;
       throw new Error(`unhandled decision ${String(never)}`);

@@ -6,8 +6,10 @@
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import { judgeDeviceFrame } from '../http-wire/device-frame.js';
 import type { RawResponse } from '../http-wire/response-reader.js';
+import type { Translate } from '../i18n/translate.js';
 import { preview } from './check-upstream.js';
 import { finding, type Finding } from './findings.js';
+import { describeFrameViolation } from './frame-text.js';
 import type { RawExchange } from './raw-http.js';
 import { readReply, type ReplyReadout } from './reply-readout.js';
 
@@ -22,15 +24,21 @@ export interface ProxyCheck {
  */
 export function checkProxyReply(
   result: RawExchange,
-  { where, record }: { where: string; record: ExchangeRecord | null },
+  { where, record, t }: { where: string; record: ExchangeRecord | null; t: Translate },
 ): ProxyCheck {
   if (result.kind === 'failure') {
     return {
       findings: [
-        finding('proxy.reachable', 'proxy', 'fail', `${where} does not answer (${result.failure})`, {
-          detail: [`${result.code}: ${result.message}`],
-          fix: 'Is it running, and listening where `listen` says? (`--proxy` names the URL doctor uses.)',
-        }),
+        finding(
+          'proxy.reachable',
+          'proxy',
+          'fail',
+          t('doctor.proxy.unreachable', { where, failure: result.failure }),
+          {
+            detail: [`${result.code}: ${result.message}`],
+            fix: t('doctor.proxy.unreachable.fix'),
+          },
+        ),
       ],
       reply: null,
     };
@@ -42,93 +50,83 @@ export function checkProxyReply(
       'proxy.reachable',
       'proxy',
       'pass',
-      `${where} answers (${response.status}, ${Math.round(result.ms)} ms)`,
+      t('doctor.proxy.reachable', { where, status: response.status, ms: Math.round(result.ms) }),
     ),
   ];
-  findings.push(replyFinding(reply, record));
-  findings.push(framingFinding(response, result.broken));
+  findings.push(replyFinding(reply, record, t));
+  findings.push(framingFinding(response, result.broken, t));
   if (record !== null && (record.rules.length > 0 || record.repairs.length > 0 || record.notes.length > 0)) {
     findings.push(
-      finding('proxy.rules', 'proxy', record.repairs.length > 0 ? 'warn' : 'info', describeRules(record), {
+      finding('proxy.rules', 'proxy', record.repairs.length > 0 ? 'warn' : 'info', describeRules(record, t), {
         detail: [
-          ...(record.rules.length > 0 ? [`rules applied: ${record.rules.join(', ')}`] : []),
-          ...record.notes.map((n) => `note: ${n}`),
-          ...record.repairs.map((r) => `guard repair: ${r}`),
+          ...(record.rules.length > 0
+            ? [t('doctor.proxy.rules.applied', { rules: record.rules.join(', ') })]
+            : []),
+          ...record.notes.map((note) => t('doctor.note', { note })),
+          ...record.repairs.map((repair) => t('doctor.proxy.rules.repair', { repair })),
         ],
-        ...(record.repairs.length > 0
-          ? { fix: 'The guard made the reply safe; fixing the upstream (or the config) removes the need.' }
-          : {}),
+        ...(record.repairs.length > 0 ? { fix: t('doctor.proxy.rules.repair.fix') } : {}),
       }),
     );
   }
   return { findings, reply };
 }
 
-function describeRules(record: ExchangeRecord): string {
-  if (record.repairs.length > 0)
-    return `the device guard repaired the reply (${record.repairs.length} repair${record.repairs.length === 1 ? '' : 's'})`;
-  if (record.rules.length > 0) return `the proxy's rules changed the reply: ${record.rules.join(', ')}`;
-  return 'the proxy left the reply as the upstream sent it';
+function describeRules(record: ExchangeRecord, t: Translate): string {
+  if (record.repairs.length > 0) return t('doctor.proxy.rules.repaired', { count: record.repairs.length });
+  if (record.rules.length > 0) return t('doctor.proxy.rules.changed', { rules: record.rules.join(', ') });
+  return t('doctor.proxy.rules.unchanged');
 }
 
-function replyFinding(reply: ReplyReadout, record: ExchangeRecord | null): Finding {
+function replyFinding(reply: ReplyReadout, record: ExchangeRecord | null, t: Translate): Finding {
   const fallbackNote =
-    record?.outcome === 'fallback' ? [`answered from the fallback: ${record.notes.join('; ')}`] : [];
+    record?.outcome === 'fallback'
+      ? [t('doctor.proxy.reply.fallback-note', { notes: record.notes.join('; ') })]
+      : [];
   if (reply.status !== 200) {
-    return finding(
-      'proxy.reply',
-      'proxy',
-      'fail',
-      `devices get status ${reply.status}: they retry, then fall back to stored settings`,
-      {
-        detail: [preview(reply.text), ...(record?.notes ?? []).map((n) => `note: ${n}`)],
-        fix:
-          reply.status === 502 || reply.status === 504
-            ? 'Make the upstream answer (see above), or set websocket.url so the fallback can name a transport.'
-            : undefined,
-      },
-    );
+    return finding('proxy.reply', 'proxy', 'fail', t('doctor.proxy.reply.status', { status: reply.status }), {
+      detail: [preview(reply.text, t), ...(record?.notes ?? []).map((note) => t('doctor.note', { note }))],
+      fix: reply.status === 502 || reply.status === 504 ? t('doctor.proxy.reply.status.fix') : undefined,
+    });
   }
   if (reply.shape !== 'sections') {
-    return finding(
-      'proxy.reply',
-      'proxy',
-      'fail',
-      'devices get a 200 without any OTA section: no clock, no transport, no firmware',
-      {
-        detail: [preview(reply.text)],
-        fix: 'The upstream answered with an error body (see the upstream findings).',
-      },
-    );
+    return finding('proxy.reply', 'proxy', 'fail', t('doctor.proxy.reply.no-sections'), {
+      detail: [preview(reply.text, t)],
+      fix: t('doctor.proxy.reply.no-sections.fix'),
+    });
   }
   if (record?.outcome === 'fallback') {
-    return finding(
-      'proxy.reply',
-      'proxy',
-      'warn',
-      'devices get the fallback reply: the upstream failed, the proxy answered for it',
-      { detail: fallbackNote },
-    );
+    return finding('proxy.reply', 'proxy', 'warn', t('doctor.proxy.reply.fallback'), {
+      detail: fallbackNote,
+    });
   }
   return finding(
     'proxy.reply',
     'proxy',
     'pass',
-    `devices get an OTA reply (${Object.keys(reply.body ?? {}).join(', ')})`,
+    t('doctor.proxy.reply.ok', { keys: Object.keys(reply.body ?? {}).join(', ') }),
   );
 }
 
-function framingFinding(response: RawResponse, broken: string | null): Finding {
+function framingFinding(response: RawResponse, broken: string | null, t: Translate): Finding {
   // The status has its own finding (proxy.reply); the frame is what is left of docs/device-contract.md §2.
   const violations = judgeDeviceFrame(response).filter((v) => !v.rule.startsWith('status-'));
   const problems = [
-    ...(broken === null ? [] : [`the reply is broken: ${broken}`]),
-    ...violations.filter((v) => v.source === 'device-contract').map((v) => v.text),
+    ...(broken === null ? [] : [t('doctor.broken-reply', { reason: broken })]),
+    ...violations
+      .filter((v) => v.source === 'device-contract')
+      .map((v) => describeFrameViolation(v, response, t)),
   ];
-  const promises = violations.filter((v) => v.source === 'proxy-promise').map((v) => v.text);
-  const facts = `${response.body.length}-byte body, ${response.wireBytes} bytes in all, headers: ${response.headers.map(([n]) => n).join(', ')}`;
+  const promises = violations
+    .filter((v) => v.source === 'proxy-promise')
+    .map((v) => describeFrameViolation(v, response, t));
+  const facts = t('doctor.proxy.framing.facts', {
+    body: response.body.length,
+    wire: response.wireBytes,
+    headers: response.headers.map(([n]) => n).join(', '),
+  });
   if (problems.length > 0) {
-    return finding('proxy.framing', 'proxy', 'fail', 'the reply is framed in a way devices cannot read', {
+    return finding('proxy.framing', 'proxy', 'fail', t('doctor.proxy.framing.broken'), {
       detail: [...problems, ...promises, facts],
     });
   }
@@ -136,8 +134,8 @@ function framingFinding(response: RawResponse, broken: string | null): Finding {
     // A proxy or tunnel in front of this one added headers: the 4G modem splits long header blocks.
     return finding('proxy.framing', 'proxy', 'warn', promises.join('; '), {
       detail: [facts],
-      fix: 'Something between doctor and the proxy adds headers; keep device replies to Content-Type, Content-Length, Date, Connection.',
+      fix: t('doctor.proxy.framing.extra.fix'),
     });
   }
-  return finding('proxy.framing', 'proxy', 'pass', `framed for devices: ${facts}`);
+  return finding('proxy.framing', 'proxy', 'pass', t('doctor.proxy.framing.ok', { facts }));
 }

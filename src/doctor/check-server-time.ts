@@ -4,6 +4,7 @@
  * the Java upstream's zone is often stuck on Asia/Shanghai (upstream.md pain §5).
  */
 import type { TimeZoneSetting } from '../config/types.js';
+import type { Translate } from '../i18n/translate.js';
 import type { JsonObject } from '../rewrite/types.js';
 import { finding, type Finding } from './findings.js';
 import { member, section } from './reply-readout.js';
@@ -26,71 +27,58 @@ export interface ServerTimeInput {
   readonly now: number;
   readonly localOffsetMinutes: number;
   readonly localZone: string;
+  readonly t: Translate;
 }
 
 export function checkServerTime(input: ServerTimeInput): Finding[] {
+  const { t } = input;
   if (input.reply === null)
-    return [
-      finding(
-        'server_time.timestamp',
-        'server_time',
-        'skip',
-        'no OTA reply from the proxy to judge the clock by',
-      ),
-    ];
+    return [finding('server_time.timestamp', 'server_time', 'skip', t('doctor.server_time.no-reply'))];
   const time = section(input.reply, 'server_time');
   if (time === null) {
     return [
-      finding(
-        'server_time.timestamp',
-        'server_time',
-        'warn',
-        'devices get no server_time: they keep whatever clock they have',
-        {
-          fix: 'Set server_time.timezone (e.g. your IANA zone) or offset_minutes: the proxy then creates the section.',
-        },
-      ),
+      finding('server_time.timestamp', 'server_time', 'warn', t('doctor.server_time.absent'), {
+        fix: t('doctor.server_time.absent.fix'),
+      }),
     ];
   }
   return [timestampFinding(input, time), offsetFinding(input, time)];
 }
 
 function timestampFinding(input: ServerTimeInput, time: JsonObject): Finding {
+  const { t } = input;
   const ts = member(time, 'timestamp');
   const upstreamTs = member(section(input.upstream, 'server_time'), 'timestamp');
   const repaired = typeof upstreamTs === 'number' && upstreamTs < SECONDS_LIMIT && upstreamTs > 0;
-  const detail = repaired ? [`the upstream sent ${upstreamTs} (seconds); the guard sends milliseconds`] : [];
+  const detail = repaired ? [t('doctor.server_time.seconds-repaired', { timestamp: upstreamTs })] : [];
   if (typeof ts !== 'number' || !Number.isFinite(ts)) {
-    return finding(
-      'server_time.timestamp',
-      'server_time',
-      'warn',
-      'devices get no usable timestamp: they keep whatever clock they have',
-      { detail },
-    );
+    return finding('server_time.timestamp', 'server_time', 'warn', t('doctor.server_time.no-timestamp'), {
+      detail,
+    });
   }
   if (ts < SECONDS_LIMIT) {
     return finding(
       'server_time.timestamp',
       'server_time',
       'fail',
-      `timestamp ${ts} is in seconds: devices set their clock to 1970`,
+      t('doctor.server_time.seconds', { timestamp: ts }),
       {
         detail,
-        fix: 'The timestamp must be milliseconds.',
+        fix: t('doctor.server_time.seconds.fix'),
       },
     );
   }
   const skew = ts - input.now;
   if (Math.abs(skew) > MAX_SKEW_MS) {
+    const amount = describeSkew(skew, t);
     return finding(
       'server_time.timestamp',
       'server_time',
       'warn',
-      `devices get a clock ${describeSkew(skew)} this machine's`,
+      skew < 0 ? t('doctor.server_time.behind', { amount }) : t('doctor.server_time.ahead', { amount }),
       {
         detail: [...detail, `timestamp ${ts} = ${new Date(ts).toISOString()}`],
-        fix: "Check the server's clock (NTP), or let the proxy send its own: server_time.timezone: <zone>.",
+        fix: t('doctor.server_time.skew.fix'),
       },
     );
   }
@@ -98,12 +86,13 @@ function timestampFinding(input: ServerTimeInput, time: JsonObject): Finding {
     'server_time.timestamp',
     'server_time',
     'pass',
-    `timestamp in milliseconds, within ${Math.round(Math.abs(skew) / 1000)} s of this machine`,
+    t('doctor.server_time.in-step', { seconds: Math.round(Math.abs(skew) / 1000) }),
     { detail },
   );
 }
 
 function offsetFinding(input: ServerTimeInput, time: JsonObject): Finding {
+  const { t } = input;
   const offset = member(time, 'timezone_offset');
   const detail: string[] = [];
   const floatText =
@@ -111,29 +100,23 @@ function offsetFinding(input: ServerTimeInput, time: JsonObject): Finding {
       ? null
       : /"timezone_offset"\s*:\s*(-?\d+\.\d+(?:[eE][-+]?\d+)?)/.exec(input.upstreamText)?.[1];
   if (floatText !== undefined && floatText !== null) {
-    detail.push(
-      `the upstream sent it as the JSON number ${floatText}; devices read its whole part, and the proxy writes whole minutes`,
-    );
+    detail.push(t('doctor.server_time.float-offset', { text: floatText }));
   }
   if (typeof offset !== 'number' || !Number.isFinite(offset)) {
-    return finding(
-      'server_time.offset',
-      'server_time',
-      'warn',
-      'devices get no timezone_offset: they show UTC',
-      {
-        detail,
-        fix: 'Set server_time.timezone: <your IANA zone> (or offset_minutes).',
-      },
-    );
+    return finding('server_time.offset', 'server_time', 'warn', t('doctor.server_time.no-offset'), {
+      detail,
+      fix: t('doctor.server_time.no-offset.fix'),
+    });
   }
   if (!Number.isInteger(offset)) {
     return finding(
       'server_time.offset',
       'server_time',
       'fail',
-      `timezone_offset ${offset} is not whole minutes`,
-      { detail },
+      t('doctor.server_time.fraction', { offset }),
+      {
+        detail,
+      },
     );
   }
   if (Math.abs(offset) > MAX_OFFSET_MINUTES) {
@@ -141,10 +124,10 @@ function offsetFinding(input: ServerTimeInput, time: JsonObject): Finding {
       'server_time.offset',
       'server_time',
       'fail',
-      `timezone_offset ${offset} is not minutes (${describeUnits(offset)})`,
+      t('doctor.server_time.not-minutes', { offset, units: describeUnits(offset, t) }),
       {
         detail,
-        fix: 'Minutes east of UTC are expected; set server_time.timezone: <your IANA zone> to send the right value.',
+        fix: t('doctor.server_time.not-minutes.fix'),
       },
     );
   }
@@ -153,10 +136,12 @@ function offsetFinding(input: ServerTimeInput, time: JsonObject): Finding {
       'server_time.offset',
       'server_time',
       'fail',
-      `timezone_offset ${offset} is no zone's offset in minutes${Math.abs(offset) <= 14 ? ` (hours? ${offset} h = ${offset * 60} min)` : ''}`,
+      Math.abs(offset) <= 14
+        ? t('doctor.server_time.no-zone.hours', { offset, minutes: offset * 60 })
+        : t('doctor.server_time.no-zone', { offset }),
       {
         detail,
-        fix: 'Set server_time.timezone: <your IANA zone> to send the right value.',
+        fix: t('doctor.server_time.no-zone.fix'),
       },
     );
   }
@@ -168,7 +153,7 @@ function offsetFinding(input: ServerTimeInput, time: JsonObject): Finding {
         'server_time.offset',
         'server_time',
         'pass',
-        `devices get ${zone} (server_time.timezone: ${setting.name})`,
+        t('doctor.server_time.zone', { zone, name: setting.name }),
         { detail },
       );
     case 'fixed':
@@ -176,7 +161,7 @@ function offsetFinding(input: ServerTimeInput, time: JsonObject): Finding {
         'server_time.offset',
         'server_time',
         'pass',
-        `devices get ${zone} (server_time.offset_minutes: ${setting.offsetMinutes})`,
+        t('doctor.server_time.fixed', { zone, minutes: setting.offsetMinutes }),
         { detail },
       );
     case 'upstream':
@@ -185,23 +170,20 @@ function offsetFinding(input: ServerTimeInput, time: JsonObject): Finding {
           'server_time.offset',
           'server_time',
           'warn',
-          `devices get ${zone} from the upstream, but this machine runs at UTC${formatOffset(input.localOffsetMinutes)} (${input.localZone})`,
+          t('doctor.server_time.upstream-differs', {
+            zone,
+            local: `UTC${formatOffset(input.localOffsetMinutes)}`,
+            localZone: input.localZone,
+          }),
           {
-            detail: [
-              ...detail,
-              'The Java server takes its zone from the JVM (often stuck on Asia/Shanghai, +08:00); the Python one from server.timezone_offset.',
-            ],
-            fix: `If devices should show local time: server_time.timezone: ${input.localZone}`,
+            detail: [...detail, t('doctor.server_time.upstream-differs.detail')],
+            fix: t('doctor.server_time.upstream-differs.fix', { zone: input.localZone }),
           },
         );
       }
-      return finding(
-        'server_time.offset',
-        'server_time',
-        'pass',
-        `devices get ${zone}, this machine's zone`,
-        { detail },
-      );
+      return finding('server_time.offset', 'server_time', 'pass', t('doctor.server_time.local', { zone }), {
+        detail,
+      });
     default: {
       const never: never = setting;
       throw new Error(`unhandled zone ${String(never)}`);
@@ -216,18 +198,17 @@ export function formatOffset(minutes: number): string {
   return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-function describeUnits(offset: number): string {
-  if (offset % 3600 === 0 || Math.abs(offset) >= 3600) return `seconds? ${offset} s = ${offset / 60} min`;
-  return 'out of range';
+function describeUnits(offset: number, t: Translate): string {
+  if (offset % 3600 === 0 || Math.abs(offset) >= 3600)
+    return t('doctor.server_time.not-minutes.seconds', { offset, minutes: offset / 60 });
+  return t('doctor.server_time.not-minutes.out-of-range');
 }
 
-function describeSkew(skewMs: number): string {
+function describeSkew(skewMs: number, t: Translate): string {
   const minutes = Math.round(Math.abs(skewMs) / 60_000);
-  const amount =
-    minutes >= 2 * 24 * 60
-      ? `${Math.round(minutes / 1440)} days`
-      : minutes >= 120
-        ? `${Math.round(minutes / 60)} hours`
-        : `${minutes} minutes`;
-  return `${amount} ${skewMs < 0 ? 'behind' : 'ahead of'}`;
+  return minutes >= 2 * 24 * 60
+    ? t('doctor.server_time.days', { n: Math.round(minutes / 1440) })
+    : minutes >= 120
+      ? t('doctor.server_time.hours', { n: Math.round(minutes / 60) })
+      : t('doctor.server_time.minutes', { n: minutes });
 }

@@ -4,32 +4,19 @@
  * an `mqtt` section that makes devices use MQTT when WebSocket is wanted (device-contract.md §3: any
  * `mqtt` object wins over `websocket`).
  */
+import type { Translate } from '../i18n/translate.js';
 import { isWebsocketPresent } from '../rewrite/rules/websocket-url.js';
 import type { JsonObject } from '../rewrite/types.js';
 import { finding, type Finding } from './findings.js';
-import {
-  endpointOf,
-  judgeHost,
-  mqttEndpointOf,
-  type HostJudgement,
-  type HostKind,
-  type UrlEndpoint,
-} from './host-kind.js';
+import { endpointOf, judgeHost, mqttEndpointOf, type HostJudgement, type UrlEndpoint } from './host-kind.js';
 import { member, section, type DoctorContext } from './reply-readout.js';
 import { describeProbe, type ProbeResult } from './tcp-probe.js';
 
-/** How a host kind reads in a sentence. */
-const KIND_WORDS: Readonly<Record<HostKind, string>> = {
-  loopback: 'loopback',
-  unspecified: 'a listen-all address',
-  docker: 'Docker-internal',
-  private: 'a private address',
-  'link-local': 'link-local',
-  shared: 'a CGNAT/VPN address',
-  placeholder: 'a placeholder',
-  'public-ip': 'a public address',
-  name: 'a DNS name',
-};
+/** The template hole for the host devices use (docs/configuration.md "Templates"), quoted in fixes. */
+export const HOST_TEMPLATE = '{host}';
+
+/** The voice URL the fixes suggest. */
+const WEBSOCKET_EXAMPLE = `ws://${HOST_TEMPLATE}:8000/xiaozhi/v1/`;
 
 export interface TransportInput {
   readonly ctx: DoctorContext;
@@ -99,70 +86,60 @@ export function transportProbes(input: TransportInput): ProbeTarget[] {
 /** The websocket and mqtt findings; `probes` holds the connect results by `probeKey`. */
 export function checkTransport(input: TransportInput, probes: ReadonlyMap<string, ProbeResult>): Finding[] {
   if (input.reply === null) {
-    return [
-      finding(
-        'websocket.url',
-        'websocket',
-        'skip',
-        'no OTA reply from the proxy to judge the voice channel by',
-      ),
-    ];
+    return [finding('websocket.url', 'websocket', 'skip', input.ctx.t('doctor.websocket.no-reply'))];
   }
   return [...websocketFindings(input, probes), ...mqttFindings(input, probes)];
 }
 
 function websocketFindings(input: TransportInput, probes: ReadonlyMap<string, ProbeResult>): Finding[] {
   const { ctx } = input;
+  const { t } = ctx;
   const target = websocketTarget(input);
   const upstreamUrl = member(section(input.upstream, 'websocket'), 'url');
   const upstreamText = typeof upstreamUrl === 'string' ? upstreamUrl : null;
   if (target === null) {
     if (section(input.reply, 'mqtt') !== null) {
-      return [
-        finding('websocket.url', 'websocket', 'info', 'no websocket section: devices use MQTT (see below)'),
-      ];
+      return [finding('websocket.url', 'websocket', 'info', t('doctor.websocket.mqtt-instead'))];
     }
     return [
-      finding(
-        'websocket.url',
-        'websocket',
-        'fail',
-        'devices get neither a websocket nor an mqtt section: they keep whatever transport they stored before',
-        {
-          fix: 'Set websocket.url (e.g. ws://{host}:8000/xiaozhi/v1/) so the reply names the voice server.',
-        },
-      ),
+      finding('websocket.url', 'websocket', 'fail', t('doctor.websocket.none'), {
+        fix: t('doctor.websocket.none.fix', { example: WEBSOCKET_EXAMPLE }),
+      }),
     ];
   }
-  const fix = `Set websocket.url: ws://{host}:8000/xiaozhi/v1/ ({host} = the host devices use to reach the proxy), or add a rewrite rule${upstreamText ? ` from ${originPrefix(upstreamText)}` : ''}.`;
+  const fix = upstreamText
+    ? t('doctor.websocket.fix-from', {
+        example: WEBSOCKET_EXAMPLE,
+        hostTemplate: HOST_TEMPLATE,
+        from: originPrefix(upstreamText),
+      })
+    : t('doctor.websocket.fix', { example: WEBSOCKET_EXAMPLE, hostTemplate: HOST_TEMPLATE });
   if (target.endpoint === null || target.endpoint.port === null) {
     return [
-      finding(
-        'websocket.url',
-        'websocket',
-        'fail',
-        `devices get ${target.url}, which has no usable host and port`,
-        {
-          detail: [
-            "A placeholder from the server's sample configuration (server.websocket) looks like this.",
-          ],
-          fix,
-        },
-      ),
+      finding('websocket.url', 'websocket', 'fail', t('doctor.websocket.no-endpoint', { url: target.url }), {
+        detail: [t('doctor.websocket.no-endpoint.detail')],
+        fix,
+      }),
     ];
   }
-  const judged = judgeHost(target.endpoint.host, ctx.deviceHost);
-  const detail: string[] = [`devices reach the proxy as ${ctx.deviceHost}; the URL's host: ${judged.why}`];
-  let title = `devices get ${target.url}`;
+  const judged = judgeHost(target.endpoint.host, ctx.deviceHost, t);
+  const detail: string[] = [t('doctor.websocket.host', { deviceHost: ctx.deviceHost, why: judged.why })];
+  let title = t('doctor.websocket.url', { url: target.url });
   if (upstreamText !== null && upstreamText !== target.url) {
     const upstreamEndpoint = endpointOf(upstreamText);
     const upstreamJudged =
-      upstreamEndpoint === null ? null : judgeHost(upstreamEndpoint.host, ctx.deviceHost);
+      upstreamEndpoint === null ? null : judgeHost(upstreamEndpoint.host, ctx.deviceHost, t);
     detail.push(
-      `the upstream sends ${upstreamText}${upstreamJudged && upstreamJudged.verdict !== 'ok' ? ` (${upstreamJudged.why})` : ''}; the proxy's rules replace it`,
+      upstreamJudged && upstreamJudged.verdict !== 'ok'
+        ? t('doctor.websocket.upstream-sends.judged', { url: upstreamText, why: upstreamJudged.why })
+        : t('doctor.websocket.upstream-sends', { url: upstreamText }),
     );
     if (upstreamJudged !== null && upstreamJudged.verdict === 'fail' && judged.verdict === 'ok') {
-      title = `devices get ${target.url} (fixed by the proxy: the upstream's ${upstreamEndpoint?.host ?? ''} is ${KIND_WORDS[upstreamJudged.kind]})`;
+      title = t('doctor.websocket.url.fixed', {
+        url: target.url,
+        host: upstreamEndpoint?.host ?? '',
+        kind: t(`doctor.host-kind.${upstreamJudged.kind}`),
+      });
     }
   }
   const out: Finding[] = [
@@ -174,7 +151,7 @@ function websocketFindings(input: TransportInput, probes: ReadonlyMap<string, Pr
       judged.verdict === 'ok' ? { detail } : { detail, fix },
     ),
   ];
-  out.push(reachability(target, probes, judged.verdict));
+  out.push(reachability(target, probes, judged.verdict, t));
   return out;
 }
 
@@ -182,51 +159,47 @@ function reachability(
   target: NonNullable<ReturnType<typeof websocketTarget>>,
   probes: ReadonlyMap<string, ProbeResult>,
   hostVerdict: HostJudgement['verdict'],
+  t: Translate,
 ): Finding {
   if (target.own && target.dial === null) {
     return finding(
       'websocket.reachable',
       'websocket',
       'fail',
-      `${target.url} points at the proxy's own port, but voice_proxy.upstream is not set: the proxy carries no WebSocket`,
+      t('doctor.websocket.own-port', { url: target.url }),
       {
-        fix: "Set voice_proxy.upstream (e.g. ws://127.0.0.1:8000) or point websocket.url at the voice server's port (8000).",
+        fix: t('doctor.websocket.own-port.fix'),
       },
     );
   }
   if (target.dial === null)
-    return finding('websocket.reachable', 'websocket', 'skip', 'no host and port to connect to');
+    return finding('websocket.reachable', 'websocket', 'skip', t('doctor.websocket.no-target'));
   const where = `${target.dial.host}:${target.dial.port}`;
-  const via = target.own ? ` (the proxy carries ${target.url} to voice_proxy.upstream ${where})` : '';
+  const via = target.own ? t('doctor.websocket.via', { url: target.url, where }) : '';
   const result = probes.get(probeKey(target.dial));
   if (result === undefined)
-    return finding('websocket.reachable', 'websocket', 'skip', `${where} was not probed`);
+    return finding('websocket.reachable', 'websocket', 'skip', t('doctor.websocket.not-probed', { where }));
   if (hostVerdict === 'fail' && !target.own) {
     // This machine may reach a container address that devices never can (the Docker host does).
     return finding(
       'websocket.reachable',
       'websocket',
       'info',
-      `${where} from this machine: ${describeProbe(result)}; devices cannot use that address anyway (above)`,
+      t('doctor.websocket.unusable-host', { where, probe: describeProbe(result, t) }),
     );
   }
   switch (result.kind) {
     case 'open':
-      return finding(
-        'websocket.reachable',
-        'websocket',
-        'pass',
-        `the voice server port ${where} accepts connections${via}`,
-      );
+      return finding('websocket.reachable', 'websocket', 'pass', t('doctor.websocket.open', { where, via }));
     case 'refused':
       return finding(
         'websocket.reachable',
         'websocket',
         'fail',
-        `nothing listens at ${where}${via}: devices cannot open the voice channel`,
+        t('doctor.websocket.refused', { where, via }),
         {
-          detail: [describeProbe(result)],
-          fix: "Start the voice server, or fix the port in websocket.url (the xiaozhi-server's WebSocket listens on 8000 by default).",
+          detail: [describeProbe(result, t)],
+          fix: t('doctor.websocket.refused.fix'),
         },
       );
     case 'timeout':
@@ -235,12 +208,9 @@ function reachability(
         'websocket.reachable',
         'websocket',
         'warn',
-        `${where} cannot be reached from this machine${via}`,
+        t('doctor.websocket.unreachable', { where, via }),
         {
-          detail: [
-            describeProbe(result),
-            'Devices may still reach it from their network; check from there if they cannot connect.',
-          ],
+          detail: [describeProbe(result, t), t('doctor.websocket.unreachable.detail')],
         },
       );
     default: {
@@ -252,76 +222,57 @@ function reachability(
 
 function mqttFindings(input: TransportInput, probes: ReadonlyMap<string, ProbeResult>): Finding[] {
   const { ctx } = input;
+  const { t } = ctx;
   const mqtt = mqttTarget(input);
   const wantsWebsocket = input.websocketItem || input.mqttMode === 'strip';
   if (mqtt === null) {
     if (section(input.upstream, 'mqtt') !== null) {
-      return [
-        finding(
-          'mqtt.present',
-          'mqtt',
-          'pass',
-          "the upstream's mqtt section is removed (mqtt: strip): devices use the WebSocket",
-        ),
-      ];
+      return [finding('mqtt.present', 'mqtt', 'pass', t('doctor.mqtt.stripped'))];
     }
-    return [finding('mqtt.present', 'mqtt', 'pass', 'no mqtt section: devices use the WebSocket')];
+    return [finding('mqtt.present', 'mqtt', 'pass', t('doctor.mqtt.absent'))];
   }
   const out: Finding[] = [];
   if (wantsWebsocket) {
     const heldBack = input.mqttMode === 'strip';
     out.push(
-      finding(
-        'mqtt.present',
-        'mqtt',
-        'fail',
-        `devices get an mqtt section (${mqtt.endpoint}), so they use MQTT, not the WebSocket`,
-        {
-          detail: [
-            'A device uses MQTT whenever the reply holds an `mqtt` object (device-contract.md §3).',
-            ...(heldBack
-              ? [
-                  'mqtt: strip held back: the reply has no websocket section to use instead (the Python server sends mqtt *instead of* websocket when its MQTT gateway is on).',
-                ]
-              : []),
-          ],
-          fix: heldBack
-            ? 'Set websocket.url (e.g. ws://{host}:8000/xiaozhi/v1/): with mqtt: strip the proxy then creates the websocket section.'
-            : 'Set mqtt: strip (it only strips when a websocket section is present).',
-        },
-      ),
+      finding('mqtt.present', 'mqtt', 'fail', t('doctor.mqtt.wins', { endpoint: mqtt.endpoint }), {
+        detail: [t('doctor.mqtt.wins.detail'), ...(heldBack ? [t('doctor.mqtt.wins.held-back')] : [])],
+        fix: heldBack
+          ? t('doctor.mqtt.wins.held-back.fix', { example: WEBSOCKET_EXAMPLE })
+          : t('doctor.mqtt.wins.fix'),
+      }),
     );
   } else {
     out.push(
-      finding('mqtt.present', 'mqtt', 'info', `devices use MQTT at ${mqtt.endpoint} (mqtt: keep)`, {
-        detail: [
-          'To have them use the WebSocket instead: mqtt: strip, and websocket.url when the upstream sends no websocket section.',
-        ],
+      finding('mqtt.present', 'mqtt', 'info', t('doctor.mqtt.kept', { endpoint: mqtt.endpoint }), {
+        detail: [t('doctor.mqtt.kept.detail')],
       }),
     );
   }
   if (mqtt.parsed === null || mqtt.parsed.port === null) {
     out.push(
-      finding(
-        'mqtt.endpoint',
-        'mqtt',
-        'warn',
-        `mqtt.endpoint "${mqtt.endpoint}" is not host or host:port: the guard drops the section rather than let it abort the device`,
-      ),
+      finding('mqtt.endpoint', 'mqtt', 'warn', t('doctor.mqtt.bad-endpoint', { endpoint: mqtt.endpoint })),
     );
     return out;
   }
-  const judged = judgeHost(mqtt.parsed.host, ctx.deviceHost);
+  const judged = judgeHost(mqtt.parsed.host, ctx.deviceHost, t);
   const where = `${mqtt.parsed.host}:${mqtt.parsed.port}`;
   const result = probes.get(probeKey({ host: mqtt.parsed.host, port: mqtt.parsed.port }));
-  const probeLine = result === undefined ? 'not probed' : describeProbe(result);
+  const probeLine = result === undefined ? t('doctor.not-probed') : describeProbe(result, t);
   const status =
     judged.verdict === 'fail' || result?.kind === 'refused'
       ? 'fail'
       : judged.verdict === 'warn' || (result !== undefined && result.kind !== 'open')
         ? 'warn'
         : 'pass';
-  out.push(finding('mqtt.endpoint', 'mqtt', status, `MQTT endpoint ${where}: ${judged.why}; ${probeLine}`));
+  out.push(
+    finding(
+      'mqtt.endpoint',
+      'mqtt',
+      status,
+      t('doctor.mqtt.endpoint', { where, why: judged.why, probe: probeLine }),
+    ),
+  );
   return out;
 }
 

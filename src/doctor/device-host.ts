@@ -5,6 +5,7 @@
  */
 import { networkInterfaces } from 'node:os';
 import type { Config } from '../config/types.js';
+import { translator, type Translate } from '../i18n/translate.js';
 import { hostKind } from './host-kind.js';
 
 export interface InterfaceAddress {
@@ -43,20 +44,22 @@ export function machineInterfaces(): InterfaceAddress[] {
   );
 }
 
-/** Picks the device host; `option` may be `host`, `host:port` or `[v6]:port`. */
+/** Picks the device host; `option` may be `host`, `host:port` or `[v6]:port`. A string is the usage error. */
 export function chooseDeviceHost({
   option,
   config,
   interfaces,
+  t = translator('en'),
 }: {
   option: string | null;
   config: Pick<Config, 'publicUrl'>;
   interfaces: readonly InterfaceAddress[];
+  t?: Translate;
 }): DeviceHostChoice | string {
   if (option !== null) {
     const parsed = splitHostPort(option);
     return parsed === null
-      ? `--device-host "${option}" is not host or host:port`
+      ? t('doctor.cli.bad-device-host', { value: option })
       : { ...parsed, source: 'option' };
   }
   if (config.publicUrl !== 'auto') {

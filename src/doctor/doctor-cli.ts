@@ -7,6 +7,8 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { chipIdForName } from '../firmware/app-image.js';
+import { DEFAULT_LANGUAGE, parseLanguageTag, type Language } from '../i18n/languages.js';
+import { t, translator } from '../i18n/translate.js';
 import { normalizeMac } from '../match/mac.js';
 import { isDottedIntegers } from '../match/version.js';
 import { loadConfigFile } from '../runtime/config-file.js';
@@ -19,67 +21,57 @@ export interface DoctorIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
   readonly stderr: { write(text: string): unknown };
+  /** The language when `--lang` does not say (cli.ts takes it from the locale); default English. */
+  readonly lang?: Language;
 }
 
-export const DOCTOR_USAGE = `xiaozhi-ota-proxy doctor — what does the OTA endpoint send a device, and would the device cope?
+/** `doctor --help` in `lang`. */
+export function doctorUsage(lang: Language = DEFAULT_LANGUAGE): string {
+  return t(lang, 'doctor.usage', {
+    template: 'ws://{host}:8000/…',
+    deviceId: DEFAULT_PROBE_DEVICE.deviceId,
+    board: DEFAULT_PROBE_DEVICE.board,
+    version: DEFAULT_PROBE_DEVICE.version,
+    chip: DEFAULT_PROBE_DEVICE.chip,
+  });
+}
 
-Sends a firmware-like OTA check to the upstream directly and through the proxy, connects once to each
-host the reply sends devices to (never downloads anything), and reports a PASS/WARN/FAIL line per check.
-
-Usage: xiaozhi-ota-proxy doctor [options]
-
-  -c, --config <file>      the proxy's configuration (default config/proxy.yaml)
-      --proxy <url>        a running proxy to ask (e.g. http://127.0.0.1:8003); default: an in-process one
-      --device-host <host> the host[:port] devices use to reach the proxy (default: public_url's host,
-                           else this machine's LAN address); templates such as ws://{host}:8000/… are
-                           judged for it
-      --device-id <mac>    the Device-Id to send (default ${DEFAULT_PROBE_DEVICE.deviceId})
-      --board <name>       the build name (default ${DEFAULT_PROBE_DEVICE.board})
-      --version <x.y.z>    the running firmware version (default ${DEFAULT_PROBE_DEVICE.version})
-      --chip <target>      chip_model_name (default ${DEFAULT_PROBE_DEVICE.chip})
-      --device-ip <ip>     the device's address, sent as X-Forwarded-For (for when.source)
-      --timeout-ms <n>     per OTA exchange (default upstream.timeout_ms + 5000, at most 30000)
-      --json               machine-readable report
-      --color / --no-color colours (default: when stdout is a terminal and NO_COLOR is unset)
-  -h, --help
-
-Exit code: 0 when nothing would stop a device, 1 when something would, 2 for bad arguments or config.
-`;
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  proxy: { type: 'string' },
+  'device-host': { type: 'string' },
+  'device-id': { type: 'string' },
+  board: { type: 'string' },
+  version: { type: 'string' },
+  chip: { type: 'string' },
+  'device-ip': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  json: { type: 'boolean' },
+  lang: { type: 'string' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** Runs doctor with `argv` (after the `doctor` word); returns the exit code. */
 export async function runDoctorCli(
   argv: readonly string[],
-  { env, stdout, stderr }: DoctorIo,
+  { env, stdout, stderr, lang: defaultLang = DEFAULT_LANGUAGE }: DoctorIo,
 ): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: 'string', short: 'c' },
-        proxy: { type: 'string' },
-        'device-host': { type: 'string' },
-        'device-id': { type: 'string' },
-        board: { type: 'string' },
-        version: { type: 'string' },
-        chip: { type: 'string' },
-        'device-ip': { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        json: { type: 'boolean' },
-        color: { type: 'boolean' },
-        'no-color': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
-    stderr.write(`doctor: ${(error as Error).message}\n\n${DOCTOR_USAGE}`);
+    // The arguments did not parse; a readable `--lang` still chooses the language of the usage text.
+    const { values: loose } = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      strict: false,
+      allowPositionals: true,
+    });
+    const lang = (typeof loose.lang === 'string' ? parseLanguageTag(loose.lang) : null) ?? defaultLang;
+    stderr.write(`doctor: ${(error as Error).message}\n\n${doctorUsage(lang)}`);
     return 2;
-  }
-  if (values.help === true) {
-    stdout.write(DOCTOR_USAGE);
-    return 0;
   }
   const text = (name: string): string | null =>
     typeof values[name] === 'string' ? (values[name] as string) : null;
@@ -87,43 +79,49 @@ export async function runDoctorCli(
     stderr.write(`doctor: ${message}\n`);
     return 2;
   };
+  const langOption = text('lang');
+  const lang = langOption === null ? defaultLang : parseLanguageTag(langOption);
+  if (lang === null) return usage(t(defaultLang, 'cli.bad-language', { value: langOption ?? '' }));
+  const say = translator(lang);
+  if (values.help === true) {
+    stdout.write(doctorUsage(lang));
+    return 0;
+  }
 
   const device: Partial<{ -readonly [K in keyof ProbeDevice]: ProbeDevice[K] }> = {};
   const id = text('device-id');
   if (id !== null) {
     const mac = normalizeMac(id);
-    if (mac === null) return usage(`--device-id "${id}" is not a MAC address (aa:bb:cc:dd:ee:ff)`);
+    if (mac === null) return usage(say('doctor.cli.bad-device-id', { value: id }));
     device.deviceId = mac;
   }
   const board = text('board');
   if (board !== null) {
-    if (!/^[A-Za-z0-9._+-]+$/.test(board)) return usage(`--board "${board}" is not a build name`);
+    if (!/^[A-Za-z0-9._+-]+$/.test(board)) return usage(say('doctor.cli.bad-board', { value: board }));
     device.board = board;
   }
   const version = text('version');
   if (version !== null) {
-    if (!isDottedIntegers(version))
-      return usage(`--version "${version}" is not a dotted version such as 1.6.0`);
+    if (!isDottedIntegers(version)) return usage(say('doctor.cli.bad-version', { value: version }));
     device.version = version;
   }
   const chip = text('chip');
   if (chip !== null) {
-    if (chipIdForName(chip) === null)
-      return usage(`--chip "${chip}" is not an ESP-IDF target (esp32, esp32s3, esp32c3 …)`);
+    if (chipIdForName(chip) === null) return usage(say('doctor.cli.bad-chip', { value: chip }));
     device.chip = chip.toLowerCase();
   }
   const deviceIp = text('device-ip');
   if (deviceIp !== null) {
-    if (isIP(deviceIp) === 0) return usage(`--device-ip "${deviceIp}" is not an IP address`);
+    if (isIP(deviceIp) === 0) return usage(say('doctor.cli.bad-device-ip', { value: deviceIp }));
     device.ip = deviceIp;
   }
   const proxyUrl = text('proxy');
   if (proxyUrl !== null && !/^https?:\/\/[^/]+\/?$/i.test(proxyUrl))
-    return usage(`--proxy "${proxyUrl}" must be http(s)://host:port`);
+    return usage(say('doctor.cli.bad-proxy', { value: proxyUrl }));
   const timeoutText = text('timeout-ms');
   const timeoutMs = timeoutText === null ? undefined : Number(timeoutText);
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000))
-    return usage('--timeout-ms must be a whole number of milliseconds (100–120000)');
+    return usage(say('doctor.cli.bad-timeout'));
 
   const json = values.json === true;
   let config;
@@ -136,12 +134,17 @@ export async function runDoctorCli(
         `${JSON.stringify({ ok: false, error: { code: error.code, issues: error.issues } }, null, 2)}\n`,
       );
     } else {
-      stderr.write(`doctor: the configuration cannot be used (${error.code}):\n`);
+      stderr.write(`doctor: ${say('doctor.cli.config-unusable', { code: error.code })}\n`);
       for (const issue of error.issues) stderr.write(`  - ${issue.message}\n`);
     }
     return 2;
   }
-  const choice = chooseDeviceHost({ option: text('device-host'), config, interfaces: machineInterfaces() });
+  const choice = chooseDeviceHost({
+    option: text('device-host'),
+    config,
+    interfaces: machineInterfaces(),
+    t: say,
+  });
   if (typeof choice === 'string') return usage(choice);
 
   const report = await runDoctor({
@@ -151,6 +154,7 @@ export async function runDoctorCli(
     device,
     deviceIp,
     proxyUrl,
+    lang,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
   if (json) {
@@ -158,7 +162,7 @@ export async function runDoctorCli(
   } else {
     const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
     const color = values.color === true || (values['no-color'] !== true && !noColor && stdout.isTTY === true);
-    stdout.write(renderText(report, { color }));
+    stdout.write(renderText(report, { color, lang }));
   }
   return report.ok ? 0 : 1;
 }

@@ -3,6 +3,7 @@
  * (upstream.md "What users keep running into" §1: Docker-internal `172.x` addresses, loopback, and the
  * upstream's own placeholders). Pure: no DNS is consulted; a name is judged by its spelling only.
  */
+import { translator, type Translate } from '../i18n/translate.js';
 import { parseIp } from '../match/cidr.js';
 
 export type HostKind =
@@ -85,55 +86,35 @@ export interface HostJudgement {
  * Judges a host devices are told to connect to, given the host they use to reach the proxy
  * (`deviceHost`): the same host is always fine; a private address is fine for devices on that network.
  */
-export function judgeHost(host: string, deviceHost: string): HostJudgement {
+export function judgeHost(host: string, deviceHost: string, t: Translate = translator('en')): HostJudgement {
   const kind = hostKind(host);
   const same = normalise(host) === normalise(deviceHost);
-  if (same) return { kind, verdict: 'ok', why: 'the host devices use to reach the proxy' };
+  if (same) return { kind, verdict: 'ok', why: t('doctor.host.same') };
   const deviceKind = hostKind(deviceHost);
   switch (kind) {
     case 'loopback':
-      return { kind, verdict: 'fail', why: `${host} is loopback: a device would connect to itself` };
+      return { kind, verdict: 'fail', why: t('doctor.host.loopback', { host }) };
     case 'unspecified':
-      return {
-        kind,
-        verdict: 'fail',
-        why: `${host} is a listen-all address, not one a device can connect to`,
-      };
+      return { kind, verdict: 'fail', why: t('doctor.host.unspecified', { host }) };
     case 'placeholder':
-      return {
-        kind,
-        verdict: 'fail',
-        why: `"${host}" is a placeholder from the server's sample configuration, not a real host`,
-      };
+      return { kind, verdict: 'fail', why: t('doctor.host.placeholder', { host }) };
     case 'link-local':
-      return { kind, verdict: 'fail', why: `${host} is link-local: reachable on one link only` };
+      return { kind, verdict: 'fail', why: t('doctor.host.link-local', { host }) };
     case 'docker':
       // A LAN may use 172.16/12 too: the same /16 as the address devices use counts as their network.
       if (sameSlash16(host, deviceHost))
-        return { kind: 'private', verdict: 'ok', why: 'a private address on the network devices use' };
-      return {
-        kind,
-        verdict: 'fail',
-        why: `${host} is in 172.16.0.0/12, where Docker puts container networks: devices outside the container cannot reach it`,
-      };
+        return { kind: 'private', verdict: 'ok', why: t('doctor.host.docker-same-network') };
+      return { kind, verdict: 'fail', why: t('doctor.host.docker', { host }) };
     case 'private':
       if (deviceKind === 'private' || deviceKind === 'docker')
-        return { kind, verdict: 'ok', why: 'a private LAN address: devices must be on that network' };
-      return {
-        kind,
-        verdict: 'warn',
-        why: `${host} is a private address, but devices reach the proxy at ${deviceHost}: only devices on that LAN can use it`,
-      };
+        return { kind, verdict: 'ok', why: t('doctor.host.private') };
+      return { kind, verdict: 'warn', why: t('doctor.host.private-elsewhere', { host, deviceHost }) };
     case 'shared':
-      return {
-        kind,
-        verdict: 'warn',
-        why: `${host} is a shared (CGNAT/VPN) address: only devices on that overlay can use it`,
-      };
+      return { kind, verdict: 'warn', why: t('doctor.host.shared', { host }) };
     case 'public-ip':
-      return { kind, verdict: 'ok', why: 'a public address' };
+      return { kind, verdict: 'ok', why: t('doctor.host.public-ip') };
     case 'name':
-      return { kind, verdict: 'ok', why: 'a DNS name (resolved by the device)' };
+      return { kind, verdict: 'ok', why: t('doctor.host.name') };
     default: {
       const never: never = kind;
       throw new Error(`unhandled host kind ${String(never)}`);

@@ -1,6 +1,7 @@
 /** An OTA reply as doctor reads it: status, text, and the body folded the way the device's parser reads it. */
 import zlib from 'node:zlib';
 import type { Config, Origin } from '../config/types.js';
+import type { Translate } from '../i18n/translate.js';
 import { classifyUpstreamBody, ownMember, isJsonObject } from '../rewrite/folded-json.js';
 import type { JsonObject, JsonValue } from '../rewrite/types.js';
 import { headerValues, type RawResponse } from '../http-wire/response-reader.js';
@@ -66,7 +67,7 @@ export function member(obj: JsonObject | null, key: string): JsonValue | undefin
   return obj === null ? undefined : ownMember(obj, key);
 }
 
-/** What doctor knows about the deployment while judging: the config, the device, and how devices reach the proxy. */
+/** What doctor knows about the deployment while judging: the config, the device, how devices reach the proxy, and the language it reports in. */
 export interface DoctorContext {
   readonly config: Config;
   /** The host devices use to reach the proxy (no port, no brackets). */
@@ -76,6 +77,8 @@ export interface DoctorContext {
   /** The device's running version (doctor's `--version`). */
   readonly deviceVersion: string;
   readonly now: number;
+  /** Says the report's messages in the chosen language. */
+  readonly t: Translate;
 }
 
 /** `http://host:port` as written in reports. */

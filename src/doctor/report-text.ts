@@ -1,25 +1,8 @@
 /** doctor's report for people: a pass/warn/fail line per check, grouped by area, colours only when asked. */
-import { AREA_ORDER, type Finding, type FindingArea, type FindingStatus } from './findings.js';
+import { DEFAULT_LANGUAGE, type Language } from '../i18n/languages.js';
+import { translator, type Translate } from '../i18n/translate.js';
+import { AREA_ORDER, type Finding, type FindingStatus } from './findings.js';
 import type { DoctorReport } from './run-doctor.js';
-
-const AREA_TITLES: Readonly<Record<FindingArea, string>> = {
-  config: 'Configuration',
-  upstream: 'Upstream (asked directly)',
-  proxy: 'Through the proxy',
-  websocket: 'Voice channel (websocket)',
-  mqtt: 'MQTT',
-  server_time: 'Clock (server_time)',
-  firmware: 'Firmware offer',
-  catalog: 'Firmware catalog',
-};
-
-const LABELS: Readonly<Record<FindingStatus, string>> = {
-  pass: 'PASS',
-  warn: 'WARN',
-  fail: 'FAIL',
-  info: 'INFO',
-  skip: 'SKIP',
-};
 
 /** ANSI SGR codes per status. */
 const COLOURS: Readonly<Record<FindingStatus, string>> = {
@@ -30,34 +13,69 @@ const COLOURS: Readonly<Record<FindingStatus, string>> = {
   skip: '2',
 };
 
-export function renderText(report: DoctorReport, { color = false }: { color?: boolean } = {}): string {
+/** How run-doctor.ts marks the in-process proxy's URL (the JSON keeps it; the text says it per language). */
+const IN_PROCESS_SUFFIX = ' (in-process)';
+
+export function renderText(
+  report: DoctorReport,
+  { color = false, lang = DEFAULT_LANGUAGE }: { color?: boolean; lang?: Language } = {},
+): string {
+  const t = translator(lang);
   const paint = (code: string, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const lines: string[] = [];
   const { device } = report;
-  lines.push(paint('1', 'xiaozhi-ota-proxy doctor'));
-  lines.push(`  device   ${device.board}/${device.version} (${device.chip}), Device-Id ${device.deviceId}`);
-  lines.push(`  upstream ${report.upstream.url}`);
-  lines.push(`  proxy    ${report.proxy.url}, as devices reach it: Host ${report.deviceHost}`);
+  lines.push(paint('1', t('doctor.report.title')));
+  lines.push(t('doctor.report.device', device));
+  lines.push(t('doctor.report.upstream', { url: report.upstream.url }));
+  const { url } = report.proxy;
+  lines.push(
+    report.proxy.mode === 'in-process' && url.endsWith(IN_PROCESS_SUFFIX)
+      ? t('doctor.report.proxy-in-process', {
+          url: url.slice(0, -IN_PROCESS_SUFFIX.length),
+          host: report.deviceHost,
+        })
+      : t('doctor.report.proxy', { url, host: report.deviceHost }),
+  );
   for (const area of AREA_ORDER) {
     const group = report.findings.filter((f) => f.area === area);
     if (group.length === 0) continue;
-    lines.push('', paint('1', AREA_TITLES[area]));
-    for (const f of group) lines.push(...renderFinding(f, paint));
+    lines.push('', paint('1', t(`doctor.report.area.${area}`)));
+    for (const f of group) lines.push(...renderFinding(f, paint, t));
   }
   const { counts } = report;
   lines.push('');
-  const summary = `${counts.pass} passed, ${counts.warn} warning${counts.warn === 1 ? '' : 's'}, ${counts.fail} failed`;
+  const summary = t('doctor.report.summary', {
+    pass: counts.pass,
+    warnings: t('doctor.report.warnings', { count: counts.warn }),
+    fail: counts.fail,
+  });
   lines.push(
     report.ok
-      ? paint('32;1', `OK: ${summary}. Nothing found that would stop a device.`)
-      : paint('31;1', `NOT OK: ${summary}. Devices would be stopped by the failures above.`),
+      ? paint('32;1', t('doctor.report.ok', { summary }))
+      : paint('31;1', t('doctor.report.not-ok', { summary })),
   );
   return `${lines.join('\n')}\n`;
 }
 
-function renderFinding(f: Finding, paint: (code: string, text: string) => string): string[] {
-  const out = [`  ${paint(COLOURS[f.status], LABELS[f.status].padEnd(4))}  ${f.title}`];
+function renderFinding(f: Finding, paint: (code: string, text: string) => string, t: Translate): string[] {
+  const label = t(`doctor.report.status.${f.status}`);
+  // Labels fill four terminal columns (`PASS`, `通过`), so titles line up with the detail lines below.
+  const padded = `${label}${' '.repeat(Math.max(0, 4 - columns(label)))}`;
+  const out = [`  ${paint(COLOURS[f.status], padded)}  ${f.title}`];
   for (const line of f.detail ?? []) out.push(`        ${paint('2', line)}`);
   if (f.fix !== undefined) out.push(`        ${paint(COLOURS[f.status], '→')} ${f.fix}`);
   return out;
+}
+
+/** Terminal columns of a short label: CJK characters take two. */
+function columns(text: string): number {
+  let width = 0;
+  for (const char of text)
+    width +=
+      /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(
+        char,
+      )
+        ? 2
+        : 1;
+  return width;
 }

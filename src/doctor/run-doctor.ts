@@ -14,6 +14,8 @@ import { decideOffer } from '../firmware/select.js';
 import type { Catalog } from '../firmware/types.js';
 import { redactSecrets } from '../gateway/redact.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
+import { DEFAULT_LANGUAGE, type Language } from '../i18n/languages.js';
+import { translator, type Translate } from '../i18n/translate.js';
 import { firstMatching } from '../match/when.js';
 import { matchInputOf } from '../rewrite/match-input.js';
 import { createCatalogStore } from '../runtime/catalog-store.js';
@@ -59,6 +61,8 @@ export interface DoctorOptions {
   readonly now?: () => number;
   /** This machine's zone (for the `server_time` comparison). */
   readonly localZone?: { readonly name: string; readonly offsetMinutes: (at: number) => number };
+  /** The language of the findings' titles, details and fixes; ids, areas and statuses never change. */
+  readonly lang?: Language;
 }
 
 export interface ExchangeSummary {
@@ -100,7 +104,9 @@ export async function runDoctor({
   prober = createTcpProber({ timeoutMs: probeTimeoutMs }),
   now = Date.now,
   localZone = { name: Intl.DateTimeFormat().resolvedOptions().timeZone, offsetMinutes: localOffsetMinutes },
+  lang = DEFAULT_LANGUAGE,
 }: DoctorOptions): Promise<DoctorReport> {
+  const t = translator(lang);
   const device: ProbeDevice = { ...DEFAULT_PROBE_DEVICE, ...deviceOverrides };
   const hostHeader = deviceHostHeader(choice, config);
   const tls = config.tls !== null;
@@ -116,6 +122,7 @@ export async function runDoctor({
     deviceOrigin: requestFacts.origin,
     deviceVersion: device.version,
     now: now(),
+    t,
   };
 
   const { catalog, load } = await loadCatalog(config, env);
@@ -132,7 +139,7 @@ export async function runDoctor({
     timeoutMs: config.upstream.timeoutMs,
     maxBytes: config.upstream.maxBodyBytes + 64 * 1024,
   });
-  const upstream = checkUpstream(config, upstreamResult);
+  const upstream = checkUpstream(config, upstreamResult, t);
 
   // The proxy, asked as a device asks it: the Host devices use, so templates render for them.
   const extraHeaders: [string, string][] = deviceIp === null ? [] : [['X-Forwarded-For', deviceIp]];
@@ -145,8 +152,9 @@ export async function runDoctor({
     bytes: proxyBytes,
     timeoutMs,
     hostName: choice.host,
+    t,
   });
-  const proxy = checkProxyReply(asked.result, { where: asked.where, record: asked.record });
+  const proxy = checkProxyReply(asked.result, { where: asked.where, record: asked.record, t });
   const reply = proxy.reply?.status === 200 && proxy.reply.shape === 'sections' ? proxy.reply.body : null;
   const upstreamBody = upstream.reply?.shape === 'sections' ? upstream.reply.body : null;
 
@@ -204,6 +212,7 @@ export async function runDoctor({
       now: ctx.now,
       localOffsetMinutes: localZone.offsetMinutes(ctx.now),
       localZone: localZone.name,
+      t,
     }),
     ...checkFirmware(firmwareInput, probes),
     ...checkCatalog(catalogInput, probes),
@@ -251,6 +260,7 @@ async function askProxy({
   bytes,
   timeoutMs,
   hostName,
+  t,
 }: {
   proxyUrl: string | null;
   config: Config;
@@ -259,6 +269,7 @@ async function askProxy({
   bytes: Buffer;
   timeoutMs: number;
   hostName: string;
+  t: Translate;
 }): Promise<{ result: RawExchange; where: string; url: string; record: ExchangeRecord | null }> {
   if (proxyUrl !== null) {
     const url = new URL(proxyUrl);
@@ -276,7 +287,7 @@ async function askProxy({
     });
     return {
       result,
-      where: `the proxy at ${url.protocol}//${url.host}${config.otaPath}`,
+      where: t('doctor.where.running', { url: `${url.protocol}//${url.host}${config.otaPath}` }),
       url: `${url.protocol}//${url.host}${config.otaPath}`,
       record: null,
     };
@@ -287,7 +298,7 @@ async function askProxy({
     const url = `http://${instance.host}:${instance.port}${config.otaPath}`;
     return {
       result,
-      where: `an in-process proxy at ${url}`,
+      where: t('doctor.where.in-process', { url }),
       url: `${url} (in-process)`,
       record: instance.lastExchange(),
     };

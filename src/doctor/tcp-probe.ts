@@ -4,6 +4,7 @@
  * dialled at most once per run; later asks get the first answer.
  */
 import net from 'node:net';
+import { translator, type Translate } from '../i18n/translate.js';
 
 export type ProbeResult =
   | { readonly kind: 'open'; readonly ms: number }
@@ -59,17 +60,17 @@ function connectOnce(host: string, port: number, timeoutMs: number): Promise<Pro
   });
 }
 
-/** One line for the report: `open (3 ms)`, `refused`, … */
-export function describeProbe(result: ProbeResult): string {
+/** One line for the report: `something listens (connected in 3 ms)`, `connection refused: …`, … */
+export function describeProbe(result: ProbeResult, t: Translate = translator('en')): string {
   switch (result.kind) {
     case 'open':
-      return `something listens (connected in ${result.ms} ms)`;
+      return t('doctor.probe.open', { ms: result.ms });
     case 'refused':
-      return 'connection refused: nothing listens on that port';
+      return t('doctor.probe.refused');
     case 'timeout':
-      return 'no answer to the connect (firewall, wrong address, or a network this machine cannot reach)';
+      return t('doctor.probe.timeout');
     case 'unreachable':
-      return `unreachable from here (${result.code})`;
+      return t('doctor.probe.unreachable', { code: result.code });
     default: {
       const never: never = result;
       throw new Error(`unhandled probe ${String(never)}`);

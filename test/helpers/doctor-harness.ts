@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chooseDeviceHost } from '../../src/doctor/device-host.js';
+import { runDoctorCli, type DoctorIo } from '../../src/doctor/doctor-cli.js';
 import type { Finding } from '../../src/doctor/findings.js';
 import { runDoctor, type DoctorOptions, type DoctorReport } from '../../src/doctor/run-doctor.js';
 import { createTcpProber, type TcpProber } from '../../src/doctor/tcp-probe.js';
@@ -94,6 +95,53 @@ export async function runDoctorAgainst({
         return found;
       },
     };
+  } finally {
+    await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface DoctorCliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * `xiaozhi-ota-proxy doctor --config <file> …args` through its command line (runDoctorCli) against a real
+ * fake upstream, with the real TCP prober: keep every URL the replies name on loopback. `lang` is what
+ * cli.ts hands down from the locale. Tears everything down before returning.
+ */
+export async function runDoctorCliAgainst({
+  responder,
+  yaml = '',
+  args = [],
+  env = {},
+  lang,
+}: {
+  readonly responder?: Responder;
+  readonly yaml?: string;
+  readonly args?: readonly string[];
+  readonly env?: DoctorIo['env'];
+  readonly lang?: DoctorIo['lang'];
+} = {}): Promise<DoctorCliRun> {
+  const upstream = await startFakeUpstream(responder);
+  const dir = mkdtempSync(join(tmpdir(), 'ota-doctor-cli-test-'));
+  try {
+    const file = join(dir, 'proxy.yaml');
+    writeFileSync(
+      file,
+      `listen: 0.0.0.0:8003\nupstream:\n  url: ${upstream.url}\n  timeout_ms: 2000\n${yaml}`,
+    );
+    let stdout = '';
+    let stderr = '';
+    const code = await runDoctorCli(['--config', file, ...args], {
+      env,
+      stdout: { write: (s: string) => (stdout += s), isTTY: false },
+      stderr: { write: (s: string) => (stderr += s) },
+      ...(lang === undefined ? {} : { lang }),
+    });
+    return { code, stdout, stderr };
   } finally {
     await upstream.close();
     rmSync(dir, { recursive: true, force: true });

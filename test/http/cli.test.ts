@@ -16,7 +16,8 @@ function runCli(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
       cwd: root,
-      env: { ...process.env, NODE_OPTIONS: '' },
+      // The help text follows the locale (cli-help-language.test.ts); these assertions read the English one.
+      env: { ...process.env, NODE_OPTIONS: '', LC_ALL: 'C.UTF-8' },
     });
     let stdout = '';
     let stderr = '';
