@@ -177,14 +177,22 @@ describe('metrics after scripted traffic', () => {
     const file = join(h.dir, 'proxy.yaml');
     const original = readFileSync(file, 'utf8');
     const changed = `${original}shutdown_grace_ms: 9000\n`;
+    const reloads = async (result: 'ok' | 'failed'): Promise<number | undefined> =>
+      value(await scrape(h), 'xiaozhi_ota_proxy_config_reloads_total', { result });
+    // Each save is reloaded once by the file watcher (waited for, so the counts are exact), then once more
+    // on demand (SIGHUP's path).
     writeFileSync(file, changed);
+    await until(async () => (await reloads('ok')) === 1);
     assert.equal((await h.proxy.reload('test')).ok, true);
     writeFileSync(file, `${changed}bogus_key: 1\n`);
+    await until(async () => (await reloads('failed')) === 1);
     assert.equal((await h.proxy.reload('test')).ok, false);
     writeFileSync(file, changed);
+    await until(async () => (await reloads('ok')) === 3);
+    await new Promise((r) => setTimeout(r, 500)); // nothing more comes
     const text = await scrape(h);
-    assert.ok((value(text, 'xiaozhi_ota_proxy_config_reloads_total', { result: 'ok' }) ?? 0) >= 1);
-    assert.ok((value(text, 'xiaozhi_ota_proxy_config_reloads_total', { result: 'failed' }) ?? 0) >= 1);
+    assert.equal(value(text, 'xiaozhi_ota_proxy_config_reloads_total', { result: 'ok' }), 3);
+    assert.equal(value(text, 'xiaozhi_ota_proxy_config_reloads_total', { result: 'failed' }), 2);
     const hash = createHash('sha256').update(changed).digest('hex');
     assert.equal(value(text, 'xiaozhi_ota_proxy_config_info', { hash }), 1);
     assert.equal(
