@@ -10,7 +10,6 @@ import { CAPTURED_DEVICE, deviceCheck } from '../helpers/device-requests.js';
 import type { Reply } from '../helpers/fake-upstream.js';
 import { startHarness, type Harness } from '../helpers/proxy-harness.js';
 import { rawRequest } from '../helpers/raw-client.js';
-import { zoneOffsetMinutes } from '../../src/device/time-zone.js';
 
 const NOW = 1795300269823; // 2026-11-21T22:31:09.823Z: winter, Europe/Berlin is +60
 
@@ -70,7 +69,6 @@ describe('the fallback clock', () => {
     });
     assert.deepEqual(await fallbackTime(stackChan), { timestamp: NOW, timezone_offset: 0 });
     const berlin = await fallbackTime(deviceCheck({ set: [['Device-Id', 'aa:bb:cc:dd:ee:0b']] }));
-    assert.deepEqual(berlin, { timestamp: NOW, timezone_offset: zoneOffsetMinutes('Europe/Berlin', NOW) });
-    assert.equal(berlin.timezone_offset, 60);
+    assert.deepEqual(berlin, { timestamp: NOW, timezone_offset: 60 });
   });
 });
