@@ -88,7 +88,11 @@ export function assertDeviceFraming(
   assert.equal(Number(lengths[0]?.[1]), response.body.length, 'Content-Length equals the body bytes');
   assert.equal(headerOf(response, 'transfer-encoding'), undefined, 'never chunked');
   assert.equal(headerOf(response, 'content-encoding'), undefined, 'never compressed');
-  assert.ok(headerOf(response, 'date'), 'a Date header');
+  assert.match(
+    headerOf(response, 'date') ?? '',
+    /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+    'a Date header, an IMF-fixdate',
+  );
   if (maxBytes !== undefined)
     assert.ok(response.raw.length < maxBytes, `reply ${response.raw.length} bytes, limit ${maxBytes}`);
 }

@@ -51,12 +51,14 @@ describe('a probe that throws', () => {
   test('counts as a failure, and a later probe can still close the breaker', async () => {
     // The first check throws after its exchange: a failure, which (failures: 1) opens the breaker.
     const first = await rawRequest(server.port, deviceCheck());
+    assert.equal(first.status, 502);
+    assert.equal(first.body.toString('utf8'), 'proxy error\n');
     assert.deepEqual(errorFramingViolations(first), []);
     assert.equal(app.runtime.breaker.state, 'open');
     // With no cool-down each check is a probe; each throws, each reports: the breaker is never stuck.
     for (let i = 0; i < 3; i++) {
       const asked = upstream.received.length;
-      await rawRequest(server.port, deviceCheck());
+      assert.equal((await rawRequest(server.port, deviceCheck())).status, 502);
       assert.equal(upstream.received.length, asked + 1, `probe ${i} went upstream`);
       assert.equal(app.runtime.breaker.state, 'open');
     }

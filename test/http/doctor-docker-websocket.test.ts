@@ -10,8 +10,11 @@ describe('doctor: Docker-internal websocket URL', () => {
     });
     const ws = run.find('websocket.url');
     assert.equal(ws.status, 'fail');
-    assert.match(ws.title, /ws:\/\/172\.21\.0\.5:8000\/xiaozhi\/v1\//);
-    assert.match(ws.fix ?? '', /websocket\.url/);
+    assert.equal(ws.title, 'devices get ws://172.21.0.5:8000/xiaozhi/v1/');
+    assert.equal(
+      ws.fix,
+      'Set websocket.url: ws://{host}:8000/xiaozhi/v1/ ({host} = the host devices use to reach the proxy), or add a rewrite rule from ws://172.21.0.5:8000/.',
+    );
     assert.equal(run.report.ok, false);
     assert.equal(run.find('upstream.reply').status, 'pass');
     assert.equal(run.find('proxy.framing').status, 'pass');
@@ -35,8 +38,14 @@ describe('doctor: Docker-internal websocket URL', () => {
     });
     const ws = run.find('websocket.url');
     assert.equal(ws.status, 'pass');
-    assert.match(ws.title, /^devices get ws:\/\/192\.168\.1\.10:8000\/xiaozhi\/v1\/ \(fixed by the proxy/);
-    assert.ok(ws.detail?.some((line) => line.includes('ws://172.21.0.5:8000/xiaozhi/v1/')));
+    assert.equal(
+      ws.title,
+      "devices get ws://192.168.1.10:8000/xiaozhi/v1/ (fixed by the proxy: the upstream's 172.21.0.5 is Docker-internal)",
+    );
+    assert.deepEqual(ws.detail, [
+      "devices reach the proxy as 192.168.1.10; the URL's host: the host devices use to reach the proxy",
+      "the upstream sends ws://172.21.0.5:8000/xiaozhi/v1/ (172.21.0.5 is in 172.16.0.0/12, where Docker puts container networks: devices outside the container cannot reach it); the proxy's rules replace it",
+    ]);
     assert.equal(run.find('config.websocket.url').status, 'pass');
     assert.equal(
       JSON.stringify(run.report).includes('ws://127.0.0.1:8000'),

@@ -13,8 +13,11 @@ describe('doctor: mqtt present while WebSocket is wanted', () => {
     });
     const mqtt = run.find('mqtt.present');
     assert.equal(mqtt.status, 'fail');
-    assert.match(mqtt.title, /mqtt\.example\.com:1883/);
-    assert.match(mqtt.fix ?? '', /mqtt: strip/);
+    assert.equal(
+      mqtt.title,
+      'devices get an mqtt section (mqtt.example.com:1883), so they use MQTT, not the WebSocket',
+    );
+    assert.equal(mqtt.fix, 'Set mqtt: strip (it only strips when a websocket section is present).');
     assert.equal(run.find('websocket.url').status, 'info');
     assert.equal(run.report.ok, false);
     assert.equal(
@@ -32,7 +35,7 @@ describe('doctor: mqtt present while WebSocket is wanted', () => {
     assert.equal(run.find('mqtt.present').status, 'pass');
     const ws = run.find('websocket.url');
     assert.equal(ws.status, 'pass');
-    assert.match(ws.title, /ws:\/\/192\.168\.1\.10:8000\/xiaozhi\/v1\//);
+    assert.equal(ws.title, 'devices get ws://192.168.1.10:8000/xiaozhi/v1/');
   });
 
   test('mqtt: strip without any websocket section to use instead: FAIL, held back', async () => {
@@ -42,8 +45,14 @@ describe('doctor: mqtt present while WebSocket is wanted', () => {
     });
     const mqtt = run.find('mqtt.present');
     assert.equal(mqtt.status, 'fail');
-    assert.ok(mqtt.detail?.some((l) => l.includes('held back')));
-    assert.match(mqtt.fix ?? '', /websocket\.url/);
+    assert.deepEqual(mqtt.detail, [
+      'A device uses MQTT whenever the reply holds an `mqtt` object (device-contract.md §3).',
+      'mqtt: strip held back: the reply has no websocket section to use instead (the Python server sends mqtt *instead of* websocket when its MQTT gateway is on).',
+    ]);
+    assert.equal(
+      mqtt.fix,
+      'Set websocket.url (e.g. ws://{host}:8000/xiaozhi/v1/): with mqtt: strip the proxy then creates the websocket section.',
+    );
   });
 
   test('no websocket wanted: MQTT is reported, not failed', async () => {

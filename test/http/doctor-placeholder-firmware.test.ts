@@ -11,10 +11,11 @@ describe('doctor: the Java placeholder firmware URL', () => {
     });
     const offer = run.find('firmware.offer');
     assert.equal(offer.status, 'pass');
-    assert.match(offer.title, /placeholder/);
-    assert.ok(
-      offer.detail?.some((l) => l.includes('NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL is deliberate')),
-    );
+    assert.equal(offer.title, "nothing to download: the upstream's placeholder URL (version 1.6.0)");
+    assert.deepEqual(offer.detail, [
+      'catalog: nothing offered — no-catalog: no firmware catalog',
+      '…NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL is deliberate: manager-api\'s "nothing to download" for unbound devices and for bound ones without a newer build. The proxy never rewrites it, and the guard keeps its version at or below the running one so devices never try it.',
+    ]);
     assert.equal(
       run.report.findings.some((f) => f.id === 'firmware.url'),
       false,
@@ -24,7 +25,10 @@ describe('doctor: the Java placeholder firmware URL', () => {
       false,
     );
     assert.equal(run.find('upstream.activation').status, 'info');
-    assert.match(run.find('upstream.activation').title, /182071/);
+    assert.equal(
+      run.find('upstream.activation').title,
+      'the upstream asks this device to activate (code 182071)',
+    );
     assert.equal(
       JSON.stringify(run.report).includes('RkFJLM2x5xtfBNoYQHXQpkXa3piyzB4JrkkDW9hJpSc'),
       false,

@@ -45,7 +45,7 @@ describe('the fallback with a catalog', () => {
       });
       const line = h.exchanges().at(-1);
       assert.equal(line?.outcome, 'fallback');
-      assert.ok((line?.rules as string[]).includes('firmware'));
+      assert.deepEqual(line?.rules, ['fallback', 'firmware']);
 
       const download = await rawRequest(
         h.port,

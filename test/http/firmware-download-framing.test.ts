@@ -63,6 +63,7 @@ describe('firmware download framing on the wire', () => {
     const names = res.headerLines.map((line) => line.slice(0, line.indexOf(':')));
     assert.deepEqual(names.sort(), ['Connection', 'Content-Length', 'Content-Type', 'Date']);
     assert.ok(res.headerLines.includes(`Content-Length: ${res.body.length}`));
+    assert.equal(res.body.toString('latin1'), 'not found\n');
   });
 
   test('a client that keeps the connection alive can download twice on it', async () => {
@@ -72,5 +73,12 @@ describe('firmware download framing on the wire', () => {
     const text = raw.toString('latin1');
     assert.equal(text.match(/HTTP\/1\.1 206/g)?.length, 2);
     assert.ok(!/transfer-encoding/i.test(text));
+    // Both replies whole, each with its own bytes.
+    const first = splitResponse(raw);
+    assert.equal(first.headers.get('content-length'), '4');
+    assert.deepEqual(first.body.subarray(0, 4), image.subarray(0, 4));
+    const second = splitResponse(first.body.subarray(4));
+    assert.equal(second.status, 206);
+    assert.deepEqual(second.body, image.subarray(4, 8));
   });
 });

@@ -121,6 +121,11 @@ describe('clients that go away', () => {
   test('while the upstream thinks about an OTA check: the exchange ends cleanly', async () => {
     await abortAfter(h.port, deviceCheck(), { afterMs: 50 });
     await eventually(() => h.exchanges().length > 0, { what: 'the check log line' });
+    // One exchange, finished as the upstream answered it (the reply then goes to a closed socket).
+    assert.deepEqual(
+      h.exchanges().map((l) => [l.outcome, l.status, (l.upstream as { status: number }).status]),
+      [['rewritten', 200, 200]],
+    );
     await nothingLeft();
   });
 

@@ -54,7 +54,8 @@ describe('traversal on /firmware/', () => {
   for (const target of targets) {
     test(`${target} → not served`, async () => {
       const res = await get(h.port, target);
-      assert.ok(res.status === 404 || res.status === 400, res.statusLine);
+      assert.equal(res.status, 404, res.statusLine);
+      assert.equal(res.body.toString('latin1'), 'not found\n');
       assert.deepEqual(errorFramingViolations(res), []);
       assert.equal(res.body.includes(SECRET), false);
       assert.equal(res.body.includes('listen:'), false);
@@ -63,10 +64,13 @@ describe('traversal on /firmware/', () => {
   }
 
   test('an absolute-form target is routed on its resolved path: never a file of the folder', async () => {
-    // `http://h/firmware/../proxy.yaml` resolves to /proxy.yaml, a path the proxy passes upstream.
+    // `http://h/firmware/../proxy.yaml` is routed on its path as sent (never normalised): /firmware/, a 404.
     const res = await get(h.port, 'http://evil.example/firmware/../proxy.yaml');
+    assert.equal(res.status, 404, res.statusLine);
+    assert.equal(res.body.toString('latin1'), 'not found\n');
     assert.equal(res.body.includes(SECRET), false);
     assert.equal(res.body.includes('listen:'), false);
+    assert.deepEqual(h.upstream.received, [], 'never proxied');
   });
 
   test('the catalog file itself is served', async () => {

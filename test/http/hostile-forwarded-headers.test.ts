@@ -72,7 +72,7 @@ describe('forwarding headers from an untrusted peer', () => {
     test(`${route}: replaced by what the proxy saw`, async () => {
       const before = h.upstream.received.length;
       const res = await rawRequest(h.port, request);
-      assert.ok(res.status < 500, res.statusLine);
+      assert.equal(res.status, 200, res.statusLine);
       const got = h.upstream.received[before];
       assert.ok(got, 'the request went upstream');
       assert.deepEqual(headerValues(got, 'x-forwarded-for'), ['127.0.0.1']);

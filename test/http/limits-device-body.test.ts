@@ -54,13 +54,11 @@ describe('device bodies over the limit', () => {
   });
 
   test('a body of exactly the limit goes upstream', async () => {
-    const base = deviceCheck().toString('latin1');
     const body = `{"pad":"${'z'.repeat(LIMIT - 10)}"}`;
     assert.equal(body.length, LIMIT);
     const res = await rawRequest(h.port, deviceCheck({ body }));
-    assert.ok(base.length > 0);
     assert.equal(res.status, 200);
     assert.equal(h.upstream.received.length, 1);
-    assert.equal(h.upstream.received[0]?.body.length, LIMIT);
+    assert.equal(h.upstream.received[0]?.body.toString('latin1'), body);
   });
 });

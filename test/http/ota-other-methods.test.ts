@@ -15,6 +15,7 @@ test('OPTIONS on the OTA path reaches the OTA path upstream and leaves with devi
   const res = await rawRequest(h.port, readCapture('python-options', 'request').raw);
   assert.equal(res.status, 200);
   assertDeviceFraming(res);
+  assert.deepEqual(res.body, readCapture('python-options', 'response').body);
   assert.equal(h.upstream.received.at(-1)?.method, 'OPTIONS');
   assert.equal(h.upstream.received.at(-1)?.url, '/xiaozhi/ota/');
 });

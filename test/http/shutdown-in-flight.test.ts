@@ -116,15 +116,16 @@ describe('graceful shutdown', () => {
     });
     try {
       const check = rawRequest(h.port, deviceCheck()).then(
-        () => 'answered',
-        () => 'cut',
+        (res) => `answered ${res.statusLine}`,
+        (error: Error) => error.message,
       );
       await sleep(100);
       const started = performance.now();
       await h.proxy.shutdown();
       const took = performance.now() - started;
       assert.ok(took >= 250 && took < 3000, `shutdown took ${Math.round(took)} ms`);
-      assert.ok(['answered', 'cut'].includes(await check));
+      // The check still waits on the upstream when the grace ends: its connection is dropped, not a byte sent.
+      assert.equal(await check, 'no header block in ""');
     } finally {
       await h.close();
     }

@@ -102,8 +102,9 @@ describe('soak against a flapping upstream', () => {
             `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
             { timeoutMs: 10_000 },
           );
-          if (other.status >= 600 || (target === '/xiaozhi/ota/' && other.status !== 200))
-            violations.push(`GET ${target}: ${other.statusLine}`);
+          // The passthrough relays the upstream's 200 or 500, or answers 502 for a reset; the GET always says 200.
+          const expected = target === '/xiaozhi/ota/' ? [200] : [200, 500, 502];
+          if (!expected.includes(other.status)) violations.push(`GET ${target}: ${other.statusLine}`);
         }
         const legacy = n % 3 === 0;
         const id = `aa:bb:cc:00:${((n >> 8) & 0xff).toString(16).padStart(2, '0')}:${(n % 251).toString(16).padStart(2, '0')}`;
@@ -137,18 +138,20 @@ describe('soak against a flapping upstream', () => {
 
       assert.deepEqual(violations, [], 'non-contract replies');
       assert.deepEqual([...statuses.keys()], [200], `statuses ${JSON.stringify([...statuses])}`);
-      assert.ok(h.proxy.app.runtime.memory.size <= 100, 'the device memory stays bounded');
+      // Far more than 100 devices got a good reply: the memory is full, and no fuller.
+      assert.equal(h.proxy.app.runtime.memory.size, 100, 'the device memory stays bounded');
       // It did flap: rewritten replies, fallbacks for every failure kind, and the breaker opening.
       const lines = h.exchanges();
-      const outcomes = new Set(lines.map((l) => l.outcome));
-      assert.ok(outcomes.has('rewritten') && outcomes.has('fallback'), JSON.stringify([...outcomes]));
-      const notes = new Set(lines.flatMap((l) => (l.notes as string[] | undefined) ?? []));
-      for (const failure of ['reset', 'bad-status', 'timeout', 'not-json', 'truncated', 'breaker-open']) {
-        assert.ok(
-          notes.has(`upstream ${failure}`),
-          `no "${failure}" fallback in ${JSON.stringify([...notes])}`,
-        );
-      }
+      const checks = lines.filter((l) => l.msg === 'ota check');
+      assert.deepEqual([...new Set(checks.map((l) => l.outcome))].sort(), ['fallback', 'rewritten']);
+      // Every failure kind the upstream was made to show, and no other (plus python-mqtt-gateway's rule note).
+      const notes = new Set(checks.flatMap((l) => (l.notes as string[] | undefined) ?? []));
+      assert.deepEqual([...notes].sort(), [
+        ...['bad-status', 'breaker-open', 'not-json', 'reset', 'timeout', 'truncated'].map(
+          (f) => `upstream ${f}`,
+        ),
+        'websocket: the upstream sent no websocket section and mqtt is kept: none created',
+      ]);
 
       // Afterwards: nothing busy upstream, and no more open handles than before (small constant slack).
       const agent = h.proxy.app.runtime.agents.http;

@@ -70,12 +70,12 @@ describe('voice over the proxy port, plain', () => {
     assert.match(scraped, /^xiaozhi_ota_proxy_voice_sessions_total 1$/m);
     assert.match(scraped, /^xiaozhi_ota_proxy_voice_sessions_closed_total 1$/m);
     assert.match(scraped, /^xiaozhi_ota_proxy_voice_sessions_open 0$/m);
-    for (const direction of ['to_upstream', 'to_device']) {
-      const bytes = Number(
-        new RegExp(`^xiaozhi_ota_proxy_voice_bytes_${direction}_total (\\d+)$`, 'm').exec(scraped)?.[1],
-      );
-      assert.ok(bytes > 20, `${direction}: ${bytes} bytes`);
-    }
+    // Wire bytes after the 101: the device's frames are masked (2 + 4 header bytes), the upstream's not (2);
+    // the close frames carry code 1000 and "bye" (device 2 + 4 + 5, upstream's echo 2 + 5).
+    const bytes = (direction: string): number =>
+      Number(new RegExp(`^xiaozhi_ota_proxy_voice_bytes_${direction}_total (\\d+)$`, 'm').exec(scraped)?.[1]);
+    assert.equal(bytes('to_upstream'), 16 + 6 + 4 + 6 + 5 + 6);
+    assert.equal(bytes('to_device'), 16 + 2 + 4 + 2 + 5 + 2);
   });
 
   test('an upgrade on another path is refused with a framed 404', async () => {

@@ -34,7 +34,7 @@ test('the device gets 502 with Content-Length, Date and Connection: close, and n
   assert.equal(headerLines[1], `Content-Length: ${Buffer.byteLength(body, 'latin1')}`);
   assert.match(headerLines[2] ?? '', /^Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
   assert.equal(headerLines[3], 'Connection: close');
-  assert.ok(body.length > 0);
+  assert.equal(body, 'voice upstream unreachable\n');
 });
 
 test('a ws client sees the 502 as an unexpected response', async () => {

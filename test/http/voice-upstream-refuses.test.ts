@@ -131,6 +131,7 @@ test('an answer cut off before its end becomes a 502', async () => {
   );
   assert.equal(statusLine, 'HTTP/1.1 502 Bad Gateway');
   assert.equal(headerLines[1], `Content-Length: ${body.length}`);
+  assert.equal(body, 'voice upstream reset\n', 'never the partial answer');
 });
 
 test('refusals are counted as failed upgrades, logged with the status, and leave no socket open', async () => {

@@ -47,7 +47,19 @@ test('an unknown zone throws RangeError; isTimeZone tells beforehand', () => {
 });
 
 test('localOffsetMinutes is the process zone, east-positive, never -0', () => {
-  const expected = -new Date(SUMMER).getTimezoneOffset();
-  assert.equal(localOffsetMinutes(SUMMER), expected === 0 ? 0 : expected);
-  assert.ok(!Object.is(localOffsetMinutes(SUMMER), -0));
+  const saved = process.env.TZ;
+  try {
+    // West of UTC, with half hours and DST: a sign or unit mistake shows (under UTC every answer is 0).
+    process.env.TZ = 'America/St_Johns';
+    assert.equal(localOffsetMinutes(WINTER), -210);
+    assert.equal(localOffsetMinutes(SUMMER), -150);
+    process.env.TZ = 'Asia/Kathmandu';
+    assert.equal(localOffsetMinutes(SUMMER), 345);
+    // UTC: getTimezoneOffset() is 0, negated -0, which the device must never get.
+    process.env.TZ = 'UTC';
+    assert.ok(Object.is(localOffsetMinutes(SUMMER), 0));
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
 });

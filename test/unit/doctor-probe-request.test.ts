@@ -63,11 +63,14 @@ describe('the probe request', () => {
     assert.equal(facts.runningSlot, 'ota_0');
     assert.equal(facts.slotSizes.ota1, 4128768);
     assert.equal(facts.legacy, false);
-    assert.equal(JSON.parse(message.body.toString()).uuid, clientIdFor('aa:bb:cc:dd:ee:07'));
+    // The same client id in the body and the header (the literal, not clientIdFor's say-so).
+    assert.equal(JSON.parse(message.body.toString()).uuid, '2b57df7f-84d4-42e2-8bea-442313453286');
+    assert.equal(headers['client-id'], '2b57df7f-84d4-42e2-8bea-442313453286');
   });
 
   test('the Client-Id is a stable lowercase UUID', () => {
-    assert.equal(clientIdFor('aa:bb:cc:dd:ee:07'), clientIdFor('aa:bb:cc:dd:ee:07'));
+    // Stable: the same value on every run and machine.
+    assert.equal(clientIdFor('aa:bb:cc:dd:ee:07'), '2b57df7f-84d4-42e2-8bea-442313453286');
     assert.match(
       clientIdFor('aa:bb:cc:dd:ee:07'),
       /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,

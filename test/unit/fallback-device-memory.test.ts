@@ -8,7 +8,7 @@ test('bounded: the least recently seen device goes first', () => {
   const m = new DeviceMemory(2);
   m.remember('a', entry('ws://a/'));
   m.remember('b', entry('ws://b/'));
-  assert.ok(m.recall('a'));
+  assert.deepEqual(m.recall('a'), entry('ws://a/'));
   m.remember('c', entry('ws://c/'));
   assert.equal(m.size, 2);
   assert.equal(m.recall('b'), null);
@@ -20,7 +20,7 @@ test('resize evicts at once; capacity 0 remembers nothing; unknown ids give null
   for (const id of ['a', 'b', 'c']) m.remember(id, entry(id));
   m.resize(1);
   assert.equal(m.size, 1);
-  assert.ok(m.recall('c'));
+  assert.deepEqual(m.recall('c'), entry('c'));
   m.resize(0);
   m.remember('d', entry('d'));
   assert.equal(m.size, 0);
@@ -34,6 +34,6 @@ test('peek reads without changing which device is dropped next', () => {
   assert.deepEqual(m.peek('a')?.websocket, { url: 'ws://a/' });
   m.remember('c', entry('ws://c/'));
   assert.equal(m.peek('a'), null, 'a was still the least recently seen');
-  assert.ok(m.peek('b'));
+  assert.deepEqual(m.peek('b'), entry('ws://b/'));
   assert.equal(m.peek(null), null);
 });

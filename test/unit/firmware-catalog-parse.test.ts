@@ -238,7 +238,10 @@ describe('parseCatalog: unusable files', () => {
   test('YAML that does not parse', () => {
     const result = parse('- board: [unclosed\n');
     assert.equal(result.kind, 'unusable');
-    assert.ok(result.issues.length > 0 && (result.issues[0]?.line ?? 0) > 0);
+    assert.deepEqual(
+      result.issues.map((i) => [i.path, i.file, i.line, i.col]),
+      [['', file, 2, 1]],
+    );
   });
 
   test('not a list', () => {

@@ -80,9 +80,13 @@ describe('validateCatalog', () => {
       issues.map((i) => i.path),
       cases.map(([, , key], i) => `catalog[${i}].${key === 'version' ? 'version' : 'file'}`),
     );
+    // Entry i spans lines 3i+1 to 3i+3: its version value at column 12, its file name at column 9.
+    assert.deepEqual(
+      issues.map((i) => [i.line, i.col]),
+      cases.map(([, , key], i) => (key === 'version' ? [3 * i + 2, 12] : [3 * i + 3, 9])),
+    );
     for (const issue of issues) {
       assert.equal(issue.file, file);
-      assert.ok(issue.line > 0 && issue.col > 0);
       assert.ok(issue.message.startsWith('`catalog['), issue.message);
     }
   });

@@ -1,11 +1,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { Origin } from '../../src/config/types.js';
 import { decideOffer } from '../../src/firmware/select.js';
-import { rolloutBucket } from '../../src/firmware/rollout.js';
 import type { Catalog, FirmwareDecision } from '../../src/firmware/types.js';
-import { compareVersions, parseVersionNumbers } from '../../src/match/version.js';
 import type { EntryOptions } from '../helpers/catalog-entry.js';
 import { makeCatalog, makeDevice } from '../helpers/catalog-entry.js';
 
@@ -31,6 +30,12 @@ function offered(decision: FirmwareDecision): { version: string; force: boolean;
   );
   assert.ok(decision.kind === 'offer');
   return { version: decision.version, force: decision.force, url: decision.url };
+}
+
+/** The rollout bucket as docs/configuration.md "Catalog" defines it, computed here apart from src. */
+function rolloutBucket(id: string, board: string, version: string): number {
+  const digest = createHash('sha256').update(`${id}|${board}|${version}`).digest('hex');
+  return Number.parseInt(digest.slice(0, 8), 16) % 10_000;
 }
 
 /** A device id whose bucket for the entry is at least `min` (outside a rollout of min/100 %). */
@@ -198,7 +203,11 @@ describe('decideOffer: choice', () => {
 
   test('a pin may go down: an older pinned version is offered with force', () => {
     const catalog = makeCatalog([{ version: '1.8.0', force: true }]);
-    assert.deepEqual({ ...offered(decide(catalog)), url: '' }, { version: '1.8.0', force: true, url: '' });
+    assert.deepEqual(offered(decide(catalog)), {
+      version: '1.8.0',
+      force: true,
+      url: 'http://192.168.1.10:8003/firmware/bread-compact-wifi-1.8.0.bin',
+    });
   });
 
   test('a pin equal to the running version offers nothing (never force the running version)', () => {
@@ -292,28 +301,45 @@ describe('decideOffer: properties', () => {
     minVersion: fc.option(versionArb, { nil: null }),
   });
 
+  /** The device's comparison, written here apart from src (device-contract.md §3): the longer wins a tie. */
+  const order = (a: string, b: string): number => {
+    const x = a.split('.').map(Number);
+    const y = b.split('.').map(Number);
+    for (let i = 0; i < Math.min(x.length, y.length); i++)
+      if (x[i] !== y[i]) return Math.sign((x[i] ?? 0) - (y[i] ?? 0));
+    return Math.sign(x.length - y.length);
+  };
+
   test('never offers the running version; force only when the version differs', () => {
+    const seen = { offers: 0, forced: 0, forcedRunning: 0 };
     fc.assert(
       fc.property(
         fc.array(entryArb, { maxLength: 6 }),
-        versionArb,
+        // Half the time the device runs the version of one of the entries: the case a pin must not offer.
+        fc.oneof(versionArb, fc.nat()),
         fc.option(fc.constant('aa:bb:cc:dd:ee:01'), { nil: null }),
-        (entries, running, id) => {
+        (entries, pick, id) => {
+          const running =
+            typeof pick === 'string'
+              ? pick
+              : (entries[pick % Math.max(1, entries.length)]?.version ?? '1.0.0');
+          if (entries.some((e) => e.force === true && e.version === running)) seen.forcedRunning += 1;
           const decision = decide(
             makeCatalog(entries.map((e, i) => ({ ...e, file: `f${i}.bin` }))),
             makeDevice({ version: running, id }),
           );
           if (decision.kind === 'none') return;
-          const order = compareVersions(
-            parseVersionNumbers(decision.version) ?? [],
-            parseVersionNumbers(running) ?? [],
-          );
-          assert.notEqual(order, 0);
-          if (!decision.force) assert.equal(order, 1);
+          seen.offers += 1;
+          if (decision.force) seen.forced += 1;
+          const newer = order(decision.version, running);
+          assert.notEqual(newer, 0);
+          if (!decision.force) assert.equal(newer, 1);
           assert.equal(decision.force, decision.entry.force);
         },
       ),
       { numRuns: 500 },
     );
+    // The generator reaches what the property is about: offers, forced ones, and pins of the running version.
+    assert.ok(seen.offers >= 30 && seen.forced >= 10 && seen.forcedRunning >= 20, JSON.stringify(seen));
   });
 });

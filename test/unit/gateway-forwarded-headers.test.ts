@@ -35,30 +35,17 @@ test('device headers kept in order and casing; hop-by-hop and framing replaced',
     'User-Agent',
     'b/1',
   ];
-  const out = pairs(forwardedHeaders(raw, facts));
-  assert.deepEqual(out.slice(0, 3), [
+  // Connection, what it names (X-Hop), TE and Content-Length are gone; nothing else is added.
+  assert.deepEqual(pairs(forwardedHeaders(raw, facts)), [
     ['Host', '127.0.0.1:8002'],
     ['Device-Id', 'AA:BB'],
     ['User-Agent', 'b/1'],
-  ]);
-  const names = out.map(([n]) => n.toLowerCase());
-  for (const gone of ['connection', 'x-hop', 'te', 'content-length']) assert.ok(!names.includes(gone), gone);
-  assert.deepEqual(
-    out.find(([n]) => n === 'Accept-Encoding'),
     ['Accept-Encoding', 'identity'],
-  );
-  assert.deepEqual(
-    out.find(([n]) => n === 'X-Forwarded-Host'),
-    ['X-Forwarded-Host', 'proxy.lan:8003'],
-  );
-  assert.deepEqual(
-    out.find(([n]) => n === 'X-Forwarded-Proto'),
-    ['X-Forwarded-Proto', 'http'],
-  );
-  assert.deepEqual(
-    out.find(([n]) => n === 'X-Real-IP'),
+    ['X-Forwarded-For', '127.0.0.1'],
     ['X-Real-IP', '203.0.113.9'],
-  );
+    ['X-Forwarded-Host', 'proxy.lan:8003'],
+    ['X-Forwarded-Proto', 'http'],
+  ]);
 });
 
 test('trusted peer: X-Forwarded-For extended, right-most X-Forwarded-Host/-Proto believed', () => {
@@ -74,19 +61,14 @@ test('trusted peer: X-Forwarded-For extended, right-most X-Forwarded-Host/-Proto
     'X-Forwarded-Proto',
     'https',
   ];
-  const out = pairs(forwardedHeaders(raw, facts));
-  assert.deepEqual(
-    out.filter(([n]) => n === 'X-Forwarded-For'),
-    [['X-Forwarded-For', '1.1.1.1, 2.2.2.2, 127.0.0.1']],
-  );
-  assert.deepEqual(
-    out.find(([n]) => n === 'X-Forwarded-Host'),
+  assert.deepEqual(pairs(forwardedHeaders(raw, facts)), [
+    ['Host', '127.0.0.1:8002'],
+    ['Accept-Encoding', 'identity'],
+    ['X-Forwarded-For', '1.1.1.1, 2.2.2.2, 127.0.0.1'],
+    ['X-Real-IP', '203.0.113.9'],
     ['X-Forwarded-Host', 'y.example'],
-  );
-  assert.deepEqual(
-    out.find(([n]) => n === 'X-Forwarded-Proto'),
     ['X-Forwarded-Proto', 'https'],
-  );
+  ]);
 });
 
 test('untrusted peer: client-sent forwarding headers replaced by what the proxy saw', () => {
@@ -113,28 +95,28 @@ test('untrusted peer: client-sent forwarding headers replaced by what the proxy 
       tls: true,
     }),
   );
-  assert.deepEqual(
-    out.filter(([n]) => n.toLowerCase().startsWith('x-') || n === 'Forwarded'),
-    [
-      ['X-Forwarded-For', '192.168.1.50'],
-      ['X-Real-IP', '192.168.1.50'],
-      ['X-Forwarded-Host', 'a:1'],
-      ['X-Forwarded-Proto', 'https'],
-    ],
-  );
+  assert.deepEqual(out, [
+    ['Host', '127.0.0.1:8002'],
+    ['Accept-Encoding', 'identity'],
+    ['X-Forwarded-For', '192.168.1.50'],
+    ['X-Real-IP', '192.168.1.50'],
+    ['X-Forwarded-Host', 'a:1'],
+    ['X-Forwarded-Proto', 'https'],
+  ]);
 });
 
 test('hopByHopNames adds the names a Connection header lists', () => {
-  const names = hopByHopNames(['keep-alive, X-Foo', 'Upgrade']);
-  for (const n of [
+  assert.deepEqual([...hopByHopNames(['keep-alive, X-Foo', 'Upgrade'])].sort(), [
     'connection',
     'keep-alive',
+    'proxy-authenticate',
+    'proxy-authorization',
+    'proxy-connection',
     'te',
     'trailer',
+    'trailers',
     'transfer-encoding',
     'upgrade',
     'x-foo',
-    'proxy-authorization',
-  ])
-    assert.ok(names.has(n), n);
+  ]);
 });

@@ -19,6 +19,8 @@ describe('decideReply', () => {
     assert.equal(d.status, 200);
     assert.equal(d.breaker, 'success');
     assert.deepEqual(d.sent, { websocket: { url: 'ws://172.21.0.5:8000/xiaozhi/v1/', token: 't' } });
+    assert.equal(d.body, '{"websocket":{"url":"ws://172.21.0.5:8000/xiaozhi/v1/","token":"t"}}');
+    assert.deepEqual([d.rules, d.notes, d.repairs, d.steps], [[], [], [], []]);
   });
 
   test('an error shape passes untouched with the size rule; activation-only goes through the guard', () => {
@@ -35,7 +37,11 @@ describe('decideReply', () => {
       testContext(),
       nothingRemembered,
     );
-    assert.equal(JSON.parse(String(guarded.body)).activation.code, undefined, 'a non-string code is dropped');
+    // A non-string code is dropped; the rest passes.
+    assert.deepEqual(
+      [guarded.outcome, guarded.status, guarded.body, guarded.repairs],
+      ['passthrough', 200, '{"activation":{"message":"m"}}', ['activation.code-dropped:not-string']],
+    );
   });
 
   test('4xx passes with its status and counts as a success', () => {

@@ -23,6 +23,28 @@ describe('the real upstream replies', () => {
     .filter((f) => f.endsWith('.json') && !f.endsWith('-index.json'))
     .map((f) => f.slice(0, -'.json'.length));
 
+  test('every capture with a reply body is read below (none silently missing)', () => {
+    assert.deepEqual([...cases].sort(), [
+      'java-bound-no-firmware',
+      'java-bound-with-firmware',
+      'java-error-blank-device-id',
+      'java-error-invalid-device-id',
+      'java-error-missing-device-id',
+      'java-mqtt-and-websocket',
+      'java-no-trailing-slash',
+      'java-unbound-device',
+      'python-auth-token',
+      'python-configured-ws-wss',
+      'python-default-post',
+      'python-firmware-available',
+      'python-mqtt-gateway',
+      'python-no-client-id',
+      'python-no-device-id',
+      'python-non-json-body',
+      'python-timezone-fraction',
+    ]);
+  });
+
   for (const name of cases) {
     test(`${name}: read as JSON.parse reads it (it has no duplicates)`, () => {
       const text = captureBody(name);

@@ -322,24 +322,48 @@ describe('firmware', () => {
 
   test('force is kept only as the number 1 for a version that differs from the running one', () => {
     assert.deepEqual(guard({ firmware: { version: '1.5.0', url: 'http://a/f.bin', force: 1 } }).repairs, []);
-    const cases: JsonObject[] = [
-      { version: '1.6.0', url: 'http://a/f.bin', force: 1 }, // re-flashes every boot
-      { version: '1.7.0', url: 'http://a/f.bin', force: true },
-      { version: '1.7.0', url: 'http://a/f.bin', force: '1' },
-      { version: '1.7.0', url: 'http://a/f.bin', force: 2 },
-      { version: '1.7.0', url: '', force: 1 }, // lowered to the running version first
-      { version: '1.5.0', url: '', force: 1 }, // a forced download that cannot work reboots v1.6.6–1.7.6
+    const dropped = ['firmware.force-dropped'];
+    const cases: [JsonObject, JsonObject, string[]][] = [
+      // re-flashes every boot
+      [
+        { version: '1.6.0', url: 'http://a/f.bin', force: 1 },
+        { version: '1.6.0', url: 'http://a/f.bin' },
+        dropped,
+      ],
+      [
+        { version: '1.7.0', url: 'http://a/f.bin', force: true },
+        { version: '1.7.0', url: 'http://a/f.bin' },
+        dropped,
+      ],
+      [
+        { version: '1.7.0', url: 'http://a/f.bin', force: '1' },
+        { version: '1.7.0', url: 'http://a/f.bin' },
+        dropped,
+      ],
+      [
+        { version: '1.7.0', url: 'http://a/f.bin', force: 2 },
+        { version: '1.7.0', url: 'http://a/f.bin' },
+        dropped,
+      ],
+      // lowered to the running version first
+      [
+        { version: '1.7.0', url: '', force: 1 },
+        { version: '1.6.0', url: '' },
+        ['firmware.version-lowered', 'firmware.force-dropped'],
+      ],
+      // a forced download that cannot work reboots v1.6.6–1.7.6
+      [{ version: '1.5.0', url: '', force: 1 }, { version: '1.5.0', url: '' }, dropped],
     ];
-    for (const firmware of cases) {
+    for (const [firmware, sent, repairs] of cases) {
       const out = guard({ firmware });
-      assert.equal(Object.hasOwn(out.body.firmware as JsonObject, 'force'), false, JSON.stringify(firmware));
-      assert.ok(out.repairs.includes('firmware.force-dropped'), JSON.stringify(firmware));
+      assert.deepEqual(out, { body: { firmware: sent }, repairs }, JSON.stringify(firmware));
     }
-    assert.ok(
+    assert.deepEqual(
       guard(
         { firmware: { version: '1.7.0', url: 'http://a/f.bin', force: 1 } },
         testDevice({ version: null }),
-      ).repairs.includes('firmware.force-dropped'),
+      ),
+      { body: { firmware: { version: '1.7.0', url: 'http://a/f.bin' } }, repairs: dropped },
     );
   });
 

@@ -24,7 +24,7 @@ describe('mqtt: strip', () => {
     const out = stripMqtt.apply(upstream, strip());
     assert.equal(out.applied, false);
     assert.equal(out.body, upstream);
-    assert.equal(typeof out.note, 'string');
+    assert.equal(out.note, 'mqtt kept: no websocket section to use instead');
   });
 
   test('a websocket object without a ws:// url is not present', () => {

@@ -87,7 +87,7 @@ describe('no present section', () => {
     const out = websocketUrl.apply(upstream, ctxWith({ websocket: [LAN] }));
     assert.equal(out.applied, false);
     assert.equal(out.body, upstream);
-    assert.equal(typeof out.note, 'string');
+    assert.equal(out.note, 'the upstream sent no websocket section and mqtt is kept: none created');
   });
 
   test('a websocket object that is not present (no ws url) is replaced when mqtt is stripped', () => {
@@ -120,7 +120,7 @@ describe('which item', () => {
     const item = websocketItem('ws://x/', { source: ['10.0.0.0/8'] });
     const out = websocketUrl.apply(upstreamReply('python-default-post'), ctxWith({ websocket: [item] }));
     assert.equal(out.applied, false);
-    assert.equal(typeof out.note, 'string');
+    assert.equal(out.note, 'no websocket item matches this device');
   });
 
   const pick = (

@@ -46,8 +46,8 @@ describe('finishReply', () => {
     const out = finishReply(body, device);
     assert.equal(out.kind, 'ok');
     if (out.kind !== 'ok') return;
-    assert.ok(out.bytes < MAX_REPLY_BYTES);
-    assert.deepEqual(JSON.parse(out.json), upstreamReply('java-unbound-device'));
+    assert.equal(out.json, JSON.stringify(upstreamReply('java-unbound-device')));
+    assert.equal(out.bytes, 462);
     assert.deepEqual(out.repairs, ['size:unread-keys-dropped']);
   });
 
@@ -59,10 +59,11 @@ describe('finishReply', () => {
     };
     const out = finishReply(body, device);
     assert.equal(out.kind, 'too-large');
-    assert.ok(out.bytes >= MAX_REPLY_BYTES);
+    assert.equal(out.bytes, 4282, 'the whole reply, counted');
   });
 
   test('the limit is exclusive: 4095 bytes fit, 4096 do not', () => {
+    assert.equal(MAX_REPLY_BYTES, 4096); // device-contract.md §2: the body stays under 4 KiB
     // Two members, each under the 4000-byte flash limit, so only the size rule decides.
     const sized = (total: number): JsonObject => {
       const base = JSON.stringify({

@@ -186,8 +186,11 @@ describe('YamlReader', () => {
   test('a YAML syntax error is one issue and no tree', () => {
     const source = parseYamlSource('a: [1, 2\nb: {\n', { file: 'f.yaml', env: {} });
     assert.equal(source.root, null);
-    assert.equal(source.issues.length, 1);
-    assert.match(source.issues[0]?.message ?? '', /^invalid YAML: .* at f\.yaml:\d+:\d+$/);
+    assert.deepEqual(
+      source.issues.map((i) => [i.path, i.line, i.col]),
+      [['', 2, 1]],
+    );
+    assert.match(source.issues[0]?.message ?? '', /^invalid YAML: .* at f\.yaml:2:1$/);
   });
 
   test('throwIfIssues throws one ConfigError with every issue, under the code given', () => {
