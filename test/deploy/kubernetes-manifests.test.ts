@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../../src/config/parse.js';
+import { parseCatalog } from '../../src/firmware/catalog-parse.js';
 import { readDockerfile, instructionsOf } from './dockerfile.js';
 import { repoRoot } from './recipe-install.js';
 
@@ -221,10 +222,14 @@ test('firmware.dir is the shared ReadWriteMany volume, writable, seeded with a c
     '-c',
     `test -e ${seedMount.mountPath}/catalog.yaml || cp /app/firmware/catalog.yaml ${seedMount.mountPath}/catalog.yaml`,
   ]);
-  // The image carries the repository's empty catalog at /app/firmware.
+  // The image carries the repository's catalog at /app/firmware: a catalog the proxy loads.
   const runtime = readDockerfile().stages.at(-1);
   assert.ok(runtime !== undefined && instructionsOf(runtime, 'COPY').includes('firmware ./firmware'));
-  assert.deepEqual(readFileSync(join(repoRoot, 'firmware/catalog.yaml'), 'utf8').match(/^\[\]$/m)?.[0], '[]');
+  const shipped = parseCatalog(readFileSync(join(repoRoot, 'firmware/catalog.yaml'), 'utf8'), {
+    file: 'firmware/catalog.yaml',
+    env: {},
+  });
+  assert.deepEqual({ kind: shipped.kind, issues: shipped.issues }, { kind: 'parsed', issues: [] });
   // The config mount is read-only; the root file system too, with /tmp writable.
   assert.equal(proxy.volumeMounts?.find((m) => m.mountPath === posix.dirname(configPath))?.readOnly, true);
   assert.ok(

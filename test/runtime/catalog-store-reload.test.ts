@@ -63,7 +63,7 @@ describe('catalog store: load, reload, watch', () => {
     assert.equal(result.ok, false);
     assert.deepEqual(
       result.issues.map((i) => [i.path, i.line, i.col]),
-      [['', 2, 1]],
+      [['catalog', 2, 1]],
     );
     assert.equal(store.current(), null);
   });

@@ -240,7 +240,7 @@ describe('parseCatalog: unusable files', () => {
     assert.equal(result.kind, 'unusable');
     assert.deepEqual(
       result.issues.map((i) => [i.path, i.file, i.line, i.col]),
-      [['', file, 2, 1]],
+      [['catalog', file, 2, 1]],
     );
   });
 
