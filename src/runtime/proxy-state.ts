@@ -1,14 +1,21 @@
 /**
  * The state the request handlers and the operator surface share: the live config and catalog, upstream
- * agents, breaker, fallback memory, and where answered exchanges are reported.
+ * agents, breaker, fallback memory, where answered exchanges are reported, and the OTA check's upstream
+ * step. The operator surface (src/admin/) reads the HTTP layer only through this interface, never by
+ * importing src/http/ (an ESLint rule holds both sides to it).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
+import type { RequestFacts } from '../device/types.js';
 import type { Catalog } from '../firmware/types.js';
 import type { CircuitBreaker } from '../fallback/breaker.js';
 import type { DeviceMemory } from '../fallback/device-memory.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
-import type { UpstreamAgents } from '../http/upstream-client.js';
+import type { Verdict } from '../gateway/reply-table.js';
+import type { UpstreamAgents, UpstreamExchange } from '../http/upstream-client.js';
+
+export type { UpstreamExchange };
 
 export interface ProxyState {
   config(): Config;
@@ -25,4 +32,31 @@ export interface ProxyState {
   lastUpstreamOffset: number | null;
   /** Called once per answered OTA exchange. */
   record(exchange: ExchangeRecord): void;
+  /** The OTA check's upstream step, for `POST /admin/explain` (the live ask and the reading of any reply). */
+  readonly otaUpstream: OtaUpstream;
 }
+
+/** A device's OTA check as /admin/explain replays it upstream: never from or to a device. */
+export interface OtaAsk {
+  /** Raw header pairs as the device sent them. */
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: Buffer;
+  /** The request as the proxy read it (the forwarded headers are built from it). */
+  readonly facts: RequestFacts;
+}
+
+/**
+ * How the OTA check talks to the upstream, so /admin/explain does exactly the same: `ask` sends the
+ * check upstream as the check would (forwarded headers, deadline, size limit, agents) without touching
+ * the breaker or any device; `judge` reads a reply (live or given) as the check reads it.
+ */
+export interface OtaUpstream {
+  ask(request: OtaAsk): Promise<UpstreamExchange>;
+  judge(result: UpstreamExchange): Verdict;
+}
+
+/**
+ * The one listener for every operator route (`/healthz`, `/readyz`, `/metrics`, `/admin/…`): src/admin/
+ * builds it, the HTTP layer hands it the requests gateway/route.ts sends its way.
+ */
+export type OperatorListener = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
