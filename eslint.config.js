@@ -128,4 +128,40 @@ export default tseslint.config(
       'no-restricted-globals': ['error', { name: 'fetch', message: 'No I/O in the pure core.' }],
     },
   },
+  {
+    // The operator surface reads the HTTP layer only through runtime/proxy-state.ts (ProxyState).
+    files: ['src/admin/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+http/',
+              message:
+                'src/admin/ never imports src/http/: take what it needs through ProxyState (runtime/proxy-state.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The HTTP layer hands operator routes to the one listener it is given (AppDeps.operator).
+    files: ['src/http/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+admin/',
+              message:
+                'src/http/ never imports src/admin/: operator routes go to the listener in AppDeps.operator.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,60 +1,81 @@
 /**
- * The admin endpoints' gate: `Authorization: Bearer <admin.token>` (RFC 6750 §2.1), compared in constant
- * time. Both sides are hashed first so `timingSafeEqual` always compares equal-length digests and the
- * comparison leaks neither the token's bytes nor its length. With no token configured the endpoints are off.
+ * The admin endpoints' gates. `/admin/…` exists only while `admin.token` is set (404 otherwise); the JSON
+ * endpoints take `Authorization: Bearer <admin.token>` (RFC 6750 §2.1), checked by `hono/bearer-auth` with
+ * its timing-safe comparison. The token is read per request, so a reload applies at once.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import type { Logger } from 'pino';
 
-/** Why a request was let in or not. */
-export type AdminAccess = 'off' | 'missing' | 'wrong' | 'granted';
+const REALM = 'xiaozhi-ota-proxy';
 
-/** The token of an `Authorization` header (`Bearer` is case-insensitive, RFC 9110 §11.1), or `null` when there is none. */
-export function bearerToken(header: string | undefined): string | null {
-  if (header === undefined) return null;
-  const match = /^\s*bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1] ?? null;
-}
+/** The characters a Bearer credential may have (RFC 6750 §2.1 `b64token`), as hono/bearer-auth reads it. */
+const B64TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 
-/** Constant-time equality of two secrets of any length. */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
-}
-
-/** Decides access for one `Authorization` header against the configured token (`null` = admin off). */
-export function adminAccess(header: string | undefined, token: string | null): AdminAccess {
-  if (token === null) return 'off';
-  const given = bearerToken(header);
-  if (given === null) return 'missing';
-  return sameSecret(given, token) ? 'granted' : 'wrong';
+/** 404 `{"error":"not found"}` on every /admin path while `admin.token` is null: the endpoints do not exist. */
+export function requireAdminOn(token: () => string | null): MiddlewareHandler {
+  return async (c, next) => {
+    c.header('Cache-Control', 'no-store');
+    if (token() === null) return c.json({ error: 'not found' }, 404);
+    await next();
+  };
 }
 
 /**
- * Hono middleware for `/admin/*`: 404 when no token is configured (the endpoints do not exist), 401 with
- * `WWW-Authenticate` when the token is missing or wrong. `token` is read per request: reloads apply.
+ * `Authorization: Bearer <admin.token>`: 401 with a `WWW-Authenticate` challenge when it is missing (or is
+ * not a Bearer credential), 401 `invalid_token` when it does not match. 404 while `admin.token` is null.
  */
-export function requireAdminToken(token: () => string | null): MiddlewareHandler {
+export function requireAdminToken(
+  token: () => string | null,
+  { logger }: { logger?: Logger } = {},
+): MiddlewareHandler {
+  let gate: { readonly token: string; readonly check: MiddlewareHandler } | null = null;
   return async (c, next) => {
-    const access = adminAccess(c.req.header('authorization'), token());
     c.header('Cache-Control', 'no-store');
-    switch (access) {
-      case 'off':
-        return c.json({ error: 'not found' }, 404);
-      case 'missing':
-        c.header('WWW-Authenticate', 'Bearer realm="xiaozhi-ota-proxy"');
-        return c.json({ error: 'unauthorized', detail: 'send Authorization: Bearer <admin.token>' }, 401);
-      case 'wrong':
-        c.header('WWW-Authenticate', 'Bearer realm="xiaozhi-ota-proxy", error="invalid_token"');
-        return c.json({ error: 'unauthorized', detail: 'the token does not match admin.token' }, 401);
-      case 'granted':
-        await next();
-        return;
-      default: {
-        const never: never = access;
-        throw new Error(`unhandled access ${String(never)}`);
-      }
+    const expected = token();
+    if (expected === null) return c.json({ error: 'not found' }, 404);
+    if (gate?.token !== expected) {
+      // The config allows any visible ASCII; a Bearer credential cannot carry all of it.
+      if (!B64TOKEN.test(expected))
+        logger?.warn(
+          'admin.token has characters a Bearer token cannot carry (RFC 6750 §2.1: A-Z a-z 0-9 - . _ ~ + / and trailing =): no client can authenticate',
+        );
+      gate = { token: expected, check: bearerGate(expected) };
     }
+    return gate.check(c, next);
   };
+}
+
+function bearerGate(token: string): MiddlewareHandler {
+  const missing = `Bearer realm="${REALM}"`;
+  return bearerAuth({
+    token,
+    realm: REALM,
+    noAuthenticationHeader: {
+      wwwAuthenticateHeader: missing,
+      message: (c: Context) => unauthorized(c, missing, 'send Authorization: Bearer <admin.token>'),
+    },
+    // Another scheme, or a malformed credential, is no Bearer credential at all: the same 401 as none.
+    invalidAuthenticationHeader: {
+      wwwAuthenticateHeader: missing,
+      message: (c: Context) => unauthorized(c, missing, 'send Authorization: Bearer <admin.token>'),
+    },
+    invalidToken: {
+      wwwAuthenticateHeader: `Bearer realm="${REALM}", error="invalid_token"`,
+      message: (c: Context) =>
+        unauthorized(
+          c,
+          `Bearer realm="${REALM}", error="invalid_token"`,
+          'the token does not match admin.token',
+        ),
+    },
+  });
+}
+
+/** The 401 itself (hono/bearer-auth throws it as an HTTPException; the operator app answers with it). */
+function unauthorized(c: Context, challenge: string, detail: string): Response {
+  return c.json({ error: 'unauthorized', detail }, 401, {
+    'WWW-Authenticate': challenge,
+    'Cache-Control': 'no-store',
+  });
 }

@@ -3,11 +3,19 @@
  * reload, holding operator views that are redacted when recorded (a token or MQTT password is never kept
  * in memory for display) and whose bodies are bounded, so the ring's memory is bounded too.
  */
-import { redactSecrets } from '../gateway/redact.js';
+import { Hono } from 'hono';
+import { redactSecrets, redactUrl } from '../gateway/redact.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
 
 /** Upstream bodies may be up to `upstream.max_body_bytes`; the view keeps this much of each body. */
 export const MAX_VIEW_BODY_CHARS = 8192;
+
+/**
+ * How much of a body is redacted for its view: what is shown, with room for secrets that redaction
+ * shortens. Redaction reads a cut body safely (a secret cut off at the end is hidden whole), so a body of
+ * up to `upstream.max_body_bytes` costs no more than this on every exchange.
+ */
+const REDACTED_WINDOW_CHARS = MAX_VIEW_BODY_CHARS * 2;
 
 /** One exchange as /admin/exchanges shows it: secrets redacted, bodies bounded, the low-level cause as text. */
 export interface ExchangeView {
@@ -32,13 +40,18 @@ export interface ExchangeView {
   readonly error?: string;
 }
 
-/** Turns a record into its operator view: redaction first, then the length bound (so a cut can never expose half a token). */
+/**
+ * Turns a record into its operator view: bodies, the request path and the error redacted (gateway/redact.ts),
+ * then cut to their bound — a cut never exposes part of a secret, since what is cut is redacted as cut.
+ */
 export function viewOf(record: ExchangeRecord): ExchangeView {
   const truncated: ('upstreamBody' | 'replyBody')[] = [];
   const body = (text: string | null, name: 'upstreamBody' | 'replyBody'): string | null => {
     if (text === null) return null;
-    const redacted = redactSecrets(text);
-    if (redacted.length <= MAX_VIEW_BODY_CHARS) return redacted;
+    const redacted = redactSecrets(
+      text.length > REDACTED_WINDOW_CHARS ? text.slice(0, REDACTED_WINDOW_CHARS) : text,
+    );
+    if (redacted.length <= MAX_VIEW_BODY_CHARS && text.length <= REDACTED_WINDOW_CHARS) return redacted;
     truncated.push(name);
     return redacted.slice(0, MAX_VIEW_BODY_CHARS);
   };
@@ -46,7 +59,7 @@ export function viewOf(record: ExchangeRecord): ExchangeView {
     at: new Date(record.at).toISOString(),
     kind: record.kind,
     method: record.method,
-    path: record.path,
+    path: redactUrl(record.path),
     client: record.address,
     device: { ...record.device },
     upstream: record.upstream === null ? null : { ...record.upstream },
@@ -59,7 +72,8 @@ export function viewOf(record: ExchangeRecord): ExchangeView {
     upstreamBody: body(record.upstreamBody, 'upstreamBody'),
     replyBody: body(record.replyBody, 'replyBody'),
   };
-  const error = describeCause(record.cause);
+  const cause = describeCause(record.cause);
+  const error = cause === null ? null : redactSecrets(cause);
   return {
     ...view,
     ...(truncated.length > 0 ? { truncated } : {}),
@@ -142,4 +156,33 @@ function describeCause(cause: unknown): string | null {
     return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
   }
   return String(cause);
+}
+
+/** `GET /admin/exchanges`: the ring, newest first (`?limit=`, `?device=`, `?kind=`). The caller gates it. */
+export function exchangesRoutes(exchanges: ExchangeLog): Hono {
+  const app = new Hono();
+  app.get('/', (c) => {
+    const limitText = c.req.query('limit');
+    const limit = limitText === undefined ? Number.POSITIVE_INFINITY : Number(limitText);
+    if (!(Number.isInteger(limit) || limit === Number.POSITIVE_INFINITY) || limit < 0) {
+      return c.json({ error: 'bad request', detail: '`limit` must be a whole number ≥ 0' }, 400);
+    }
+    const device = c.req.query('device')?.trim().toLowerCase();
+    const kind = c.req.query('kind');
+    const selected = exchanges
+      .list()
+      .filter(
+        (x) =>
+          (device === undefined || device === '' || x.device.id === device) &&
+          (kind === undefined || x.kind === kind),
+      )
+      .slice(0, limit);
+    return c.json({
+      capacity: exchanges.capacity,
+      kept: exchanges.size,
+      count: selected.length,
+      exchanges: selected,
+    });
+  });
+  return app;
 }

@@ -5,7 +5,9 @@
  * It answers with the reply a device would get, the diff from the upstream's, and the reasons: which
  * config items matched, what each rule did, what the guard repaired and why no firmware was offered.
  *
- * The reply itself is decided by gateway/reply-table.ts `decideReply`, the same function the OTA check uses.
+ * The reply itself is decided by gateway/reply-table.ts `decideReply`, the same function the OTA check uses,
+ * from the verdict of the check's own reading of the upstream's reply (gateway/upstream-verdict.ts `judgeUpstream`).
+ * Every body, URL and value shown is redacted (gateway/redact.ts).
  */
 import type { Config, RewriteRule } from '../config/types.js';
 import { readDevice } from '../device/identify.js';
@@ -15,20 +17,27 @@ import type { DeviceFacts, RequestFacts } from '../device/types.js';
 import type { RememberedDevice } from '../fallback/device-memory.js';
 import { decideOffer } from '../firmware/select.js';
 import type { Catalog, FirmwareDecision } from '../firmware/types.js';
+import { redactJson, redactSecrets, redactUrl } from '../gateway/redact.js';
 import { decideReply, type ReplyStep, type Verdict } from '../gateway/reply-table.js';
 import { failureStatus, type UpstreamFailure } from '../gateway/upstream-failure.js';
 import { judgeUpstream, type UpstreamExchange } from '../gateway/upstream-verdict.js';
 import { matchesCondition } from '../match/when.js';
-import { foldKey, parseJson } from '../rewrite/folded-json.js';
+import { parseJson } from '../rewrite/folded-json.js';
 import { matchInputOf } from '../rewrite/match-input.js';
 import { MAX_REPLY_BYTES } from '../rewrite/serialize.js';
-import { redactSecrets } from '../gateway/redact.js';
-import type { JsonObject, JsonValue, RuleContext } from '../rewrite/types.js';
+import type { JsonValue, RuleContext } from '../rewrite/types.js';
 import { diffJson, type DiffEntry } from './json-diff.js';
 import { UPSTREAM_FAILURES } from './metrics.js';
 
 /** The largest explain request accepted (a device body plus an upstream reply, as JSON). */
 export const MAX_EXPLAIN_BYTES = 1024 * 1024;
+
+/**
+ * How deep a body given as JSON may nest: deeper than any OTA message, and as deep as the reply parser
+ * reads (rewrite/folded-json.ts). A deeper one is refused with a 400 before anything serialises it (a
+ * recursive `JSON.stringify` would overflow the stack); given as a string, it is explained as sent.
+ */
+export const MAX_BODY_DEPTH = 64;
 
 /** A device request as the operator hands it in. */
 export interface ExplainRequest {
@@ -104,7 +113,25 @@ function readHeaders(value: unknown): [string, string][] | string {
 /** A body given as text, or as JSON to be serialised. */
 function readBody(value: unknown, path: string): { ok: true; text: string } | { ok: false; error: string } {
   if (value === undefined) return { ok: false, error: `\`${path}\` is required (a string, or JSON)` };
-  return { ok: true, text: typeof value === 'string' ? value : JSON.stringify(value) };
+  if (typeof value === 'string') return { ok: true, text: value };
+  if (nestsDeeperThan(value, MAX_BODY_DEPTH))
+    return {
+      ok: false,
+      error: `\`${path}\` nests deeper than ${MAX_BODY_DEPTH} levels (give it as a string to explain it as sent)`,
+    };
+  return { ok: true, text: JSON.stringify(value) };
+}
+
+/** Whether a parsed JSON value nests deeper than `limit` arrays/objects; a loop, so no depth can throw. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    const depth = item.depth + 1;
+    if (depth > limit) return true;
+    for (const child of Object.values(item.value)) stack.push({ value: child, depth });
+  }
+  return false;
 }
 
 function readUpstream(value: unknown): UpstreamExchange | string {
@@ -247,7 +274,7 @@ export interface FirmwareExplanation {
   readonly detail: string | null;
 }
 
-/** Runs the pipeline for one request and upstream reply; pure. */
+/** Runs the pipeline for one request and upstream reply; pure. The reply is read as the OTA check reads it. */
 export function explainCheck({
   subject,
   upstream,
@@ -287,7 +314,7 @@ export function explainCheck({
     ms: upstream.ms,
     verdict: verdict.kind,
     failure: verdict.kind === 'failure' ? verdict.failure : null,
-    body: upstreamText === null ? null : redactText(upstreamText),
+    body: upstreamText === null ? null : redactSecrets(upstreamText),
   };
   reasons.push(describeVerdict(verdict));
   const upstreamJson = verdict.kind === 'sections' || verdict.kind === 'other-object' ? verdict.body : null;
@@ -324,7 +351,7 @@ export function explainCheck({
     },
     upstream: upstreamPart,
     outcome,
-    reply: { status, body: redactText(body), json: redactedReply, bytes: Buffer.byteLength(body, 'utf8') },
+    reply: { status, body: redactSecrets(body), json: redactedReply, bytes: Buffer.byteLength(body, 'utf8') },
     matched,
     rules: { applied: [...applied], notes },
     repairs: [...repairs],
@@ -395,14 +422,14 @@ function matchItems(config: Config, ctx: RuleContext): MatchedItems {
   return {
     rewrite: config.rewrite.map((rule, index) => ({
       index,
-      from: rule.from,
-      to: renderTemplate(rule.to, origin, 'http'),
+      from: redactUrl(rule.from),
+      to: redactUrl(renderTemplate(rule.to, origin, 'http')),
       matches: matchesCondition(rule.when, input),
     })),
     websocket:
       config.websocket === null
         ? null
-        : { index: wsIndex, url: wsItem ? renderTemplate(wsItem.url, origin, 'ws') : null },
+        : { index: wsIndex, url: wsItem ? redactUrl(renderTemplate(wsItem.url, origin, 'ws')) : null },
     mqtt: { index: mqttIndex, mode: mqttIndex === null ? 'keep' : (config.mqtt[mqttIndex]?.mode ?? 'keep') },
     serverTime: {
       index: timeIndex,
@@ -456,7 +483,7 @@ function explainFirmware(offer: FirmwareDecision): FirmwareExplanation {
           board: offer.entry.board,
           version: offer.version,
           file: offer.entry.file,
-          url: offer.url,
+          url: redactUrl(offer.url),
           force: offer.force,
         },
         reason: null,
@@ -474,30 +501,6 @@ function explainFirmware(offer: FirmwareDecision): FirmwareExplanation {
 function parsedJson(text: string): JsonValue | null {
   const parsed = parseJson(text);
   return parsed.ok ? parsed.value : null;
-}
-
-const SECRET_KEYS = new Set(['token', 'password']);
-
-/** A copy with every non-empty `token`/`password` string (any case, any depth) replaced by `[redacted]`. */
-export function redactJson(value: JsonValue): JsonValue {
-  if (Array.isArray(value)) return value.map(redactJson);
-  if (typeof value !== 'object' || value === null) return value;
-  const out: JsonObject = {};
-  for (const [key, v] of Object.entries(value)) {
-    const secret = SECRET_KEYS.has(foldKey(key)) && typeof v === 'string' && v !== '';
-    Object.defineProperty(out, key, {
-      value: secret ? '[redacted]' : redactJson(v),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return out;
-}
-
-/** Redacts a body shown as text, keeping its bytes otherwise (a `330.0` stays visible as sent). */
-function redactText(text: string): string {
-  return redactSecrets(text);
 }
 
 function originText({ scheme, host, port }: { scheme: string; host: string; port: number }): string {

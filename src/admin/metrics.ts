@@ -1,13 +1,13 @@
 /**
  * `/metrics` in the Prometheus text format (prom-client), on a registry of its own: several proxies can run
  * in one process (tests, doctor's in-process instance) without sharing counters. Fed by the exchange
- * records, the firmware route's download events and config (re)loads; live state (breaker, fallback
- * memory, catalog, voice sessions) is read at scrape time.
+ * records, the firmware route's download events, config and catalog (re)loads; live state (breaker,
+ * fallback memory, catalog, voice sessions) is read at scrape time.
  */
+import { Hono } from 'hono';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerState } from '../fallback/breaker.js';
 import type { UpstreamFailure } from '../gateway/upstream-failure.js';
-import type { FirmwareDownloadEvent } from '../http/firmware-route.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import type { VoiceStats } from '../voice/voice-proxy.js';
 
@@ -56,12 +56,21 @@ const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
 /** The note http/ota-check.ts writes when the breaker answered for the upstream. */
 const BREAKER_NOTE = 'upstream breaker-open';
 
+/** What /metrics reads of a /firmware/ download step (http/firmware-route.ts FirmwareDownloadEvent is one). */
+export interface DownloadEvent {
+  readonly phase: 'started' | 'completed' | 'aborted';
+  /** Bytes sent so far: 0 when started, the total when completed, what got out when aborted. */
+  readonly bytes: number;
+}
+
 /** Live state read at scrape time; each source is optional. */
 export interface MetricSources {
   readonly breaker?: () => BreakerState;
   readonly rememberedDevices?: () => number;
   /** Entries of the loaded catalog; `null` without a catalog. */
   readonly catalogEntries?: () => number | null;
+  /** Entries the loaded catalog skipped (invalid, missing file …); `null` without a catalog. */
+  readonly catalogSkipped?: () => number | null;
   readonly voice?: () => VoiceStats;
   readonly exchangesKept?: () => number;
 }
@@ -71,9 +80,11 @@ export interface ProxyMetrics {
   /** The `Content-Type` of `render()`'s text. */
   readonly contentType: string;
   observeExchange(record: ExchangeRecord): void;
-  observeDownload(event: FirmwareDownloadEvent): void;
+  observeDownload(event: DownloadEvent): void;
   /** A configuration was loaded: `start` at start-up, `ok`/`failed` for a reload. */
   observeConfig(result: 'start' | 'ok' | 'failed', hash: string | null): void;
+  /** The catalog was loaded: `start` at start-up, `ok`/`failed` (the previous catalog kept) for a reload. */
+  observeCatalog(result: 'start' | 'ok' | 'failed'): void;
   setSources(sources: MetricSources): void;
   render(): Promise<string>;
 }
@@ -153,6 +164,12 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     labelNames: ['result'] as const,
     registers,
   });
+  const catalogReloads = new Counter({
+    name: `${METRIC_PREFIX}catalog_reloads_total`,
+    help: 'Firmware catalog reloads by result (ok, failed: catalog.yaml unusable, the previous catalog was kept)',
+    labelNames: ['result'] as const,
+    registers,
+  });
   const configInfo = new Gauge({
     name: `${METRIC_PREFIX}config_info`,
     help: 'The loaded configuration: 1 for the sha256 of its file',
@@ -188,6 +205,14 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     registers,
     collect() {
       this.set(sources.catalogEntries?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}catalog_skipped_entries`,
+    help: 'Entries of catalog.yaml the loaded catalog left out (invalid, file missing or not a matching image; 0 without a catalog)',
+    registers,
+    collect() {
+      this.set(sources.catalogSkipped?.() ?? 0);
     },
   });
   new Gauge({
@@ -245,7 +270,10 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
   for (const outcome of CHECK_OUTCOMES) checks.inc({ outcome }, 0);
   for (const failure of UPSTREAM_FAILURES) upstreamErrors.inc({ failure }, 0);
   for (const event of ['started', 'completed', 'aborted']) downloads.inc({ event }, 0);
-  for (const result of ['ok', 'failed']) reloads.inc({ result }, 0);
+  for (const result of ['ok', 'failed']) {
+    reloads.inc({ result }, 0);
+    catalogReloads.inc({ result }, 0);
+  }
   downloadBytes.inc(0);
 
   if (processMetrics) collectDefaultMetrics({ register: registry });
@@ -290,6 +318,9 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
         configLoaded.setToCurrentTime();
       }
     },
+    observeCatalog(result) {
+      if (result !== 'start') catalogReloads.inc({ result });
+    },
     setSources(next) {
       sources = { ...sources, ...next };
     },
@@ -318,4 +349,14 @@ export function checkOutcome(record: Pick<ExchangeRecord, 'outcome' | 'repairs'>
 function reasonCode(reason: string): string {
   const colon = reason.indexOf(':');
   return colon < 0 ? reason : reason.slice(0, colon);
+}
+
+/** `GET /metrics`: no token, on the listener gateway/route.ts sends it to (`admin.listen` when set). */
+export function metricsRoutes(metrics: ProxyMetrics): Hono {
+  const app = new Hono();
+  app.get('/metrics', async (c) => {
+    const text = await metrics.render();
+    return c.body(text, 200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' });
+  });
+  return app;
 }

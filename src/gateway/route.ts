@@ -1,6 +1,11 @@
 /**
  * Which handler answers a request (CONFIG.md "Framing and paths"): the proxy's own paths, the OTA path
  * and its neighbours, or the upstream as is. Pure and table-tested.
+ *
+ * For the operator routes (`healthz`, `readyz`, `metrics`, `admin` — every `/admin/…` path, the fleet API
+ * and console included) this decides only WHERE they are answered: on which listener, and whether /admin
+ * exists at all (off → `not-found`). All four go to the one operator listener (src/admin/), which routes
+ * within itself.
  */
 
 export type Route =

@@ -4,14 +4,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { getRequestListener } from '@hono/node-server';
-import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
-import { createOpsApp } from '../admin/ops-app.js';
 import { CircuitBreaker } from '../fallback/breaker.js';
 import { DeviceMemory } from '../fallback/device-memory.js';
 import type { Catalog } from '../firmware/types.js';
+import { forwardedHeaders, forwardingFacts } from '../gateway/forwarded-headers.js';
+import { redactUrl } from '../gateway/redact.js';
 import { pathnameOf, routeRequest, type Route } from '../gateway/route.js';
 import { unmapAddress } from '../match/cidr.js';
 import type { VoiceProxy } from '../voice/voice-proxy.js';
@@ -22,16 +21,16 @@ import { handleOtaCheck } from './ota-check.js';
 import { handleOtaGet } from './ota-get.js';
 import { createPassthrough } from './passthrough.js';
 import { readRequest } from './device-request.js';
-import type { ProxyState } from '../runtime/proxy-state.js';
+import type { OperatorListener, ProxyState } from '../runtime/proxy-state.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import { createUpstreamAgents, type UpstreamAgents } from '../upstream/agents.js';
+import { exchange } from '../upstream/exchange.js';
 import { relayBuffered, relayDownload } from './upstream-relay.js';
 
 export interface AppDeps {
   readonly config: Config;
   /** The live catalog (swapped atomically by the catalog store); `null` without `firmware.dir`. */
   readonly catalog?: () => Catalog | null;
-  readonly catalogLoaded?: () => boolean;
   readonly logger: Logger;
   readonly now?: () => number;
   /** Whether the main listener speaks TLS. */
@@ -39,8 +38,11 @@ export interface AppDeps {
   readonly voice?: VoiceProxy | null;
   /** Upstream keep-alive agents; by default made here, with room for `passthrough.max_concurrent`. */
   readonly agents?: UpstreamAgents;
-  /** Extra routes on the operator surface (/metrics, /admin/…), mounted on the ops Hono app. */
-  readonly mountOps?: (app: Hono, runtime: ProxyState) => void;
+  /**
+   * Builds the one listener for the operator routes (/healthz, /readyz, /metrics, /admin/…) from the shared
+   * state; src/admin/ provides it. Without it those paths answer 404.
+   */
+  readonly operator?: (state: ProxyState) => OperatorListener;
   /** Told when a /firmware/ download starts, completes or is aborted (for /metrics). */
   readonly onDownload?: (event: FirmwareDownloadEvent) => void;
 }
@@ -64,13 +66,12 @@ export interface App {
 export function createApp({
   config: initial,
   catalog = () => null,
-  catalogLoaded = () => true,
   logger,
   now = Date.now,
   tls = false,
   voice = null,
   agents = createUpstreamAgents({ maxSockets: Math.max(256, initial.passthrough.maxConcurrent) }),
-  mountOps,
+  operator,
   onDownload,
 }: AppDeps): App {
   let config = initial;
@@ -89,15 +90,27 @@ export function createApp({
     now,
     tls,
     lastUpstreamOffset: null,
-    record(exchange) {
-      logExchange(logger, exchange);
-      for (const listener of listeners) listener(exchange);
+    record(answered) {
+      logExchange(logger, answered);
+      for (const listener of listeners) listener(answered);
+    },
+    otaUpstream: {
+      // Sent as http/ota-check.ts sends a check; the breaker is not consulted and not told.
+      ask: ({ headers, body, facts }) =>
+        exchange({
+          target: config.upstream.target,
+          method: 'POST',
+          path: config.otaPath,
+          headers: forwardedHeaders(headers.flat(), forwardingFacts(facts, config, tls)),
+          body,
+          timeoutMs: config.upstream.timeoutMs,
+          maxBodyBytes: config.upstream.maxBodyBytes,
+          agents,
+        }),
     },
   };
   const passthrough = createPassthrough();
-  const ops = createOpsApp({ runtime, readiness: { catalogLoaded } });
-  mountOps?.(ops, runtime);
-  const opsListener = getRequestListener(ops.fetch);
+  const operatorListener = operator?.(runtime) ?? null;
   let inFlight = 0;
 
   const dispatch = (listener: 'main' | 'admin') => (req: IncomingMessage, res: ServerResponse) => {
@@ -141,7 +154,9 @@ export function createApp({
       case 'readyz':
       case 'metrics':
       case 'admin':
-        await opsListener(req, res);
+        // gateway/route.ts decided this listener answers the path; the operator surface routes within it.
+        if (operatorListener === null) return writeError(req, res, 404, 'not found');
+        await operatorListener(req, res);
         return;
       case 'not-found':
         return writeError(req, res, 404, 'not found');
@@ -202,7 +217,7 @@ function logExchange(logger: Logger, x: ExchangeRecord): void {
       device: x.device,
       client: x.address,
       method: x.method,
-      path: x.path,
+      path: redactUrl(x.path),
       upstream: x.upstream,
       outcome: x.outcome,
       status: x.status,

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Env } from '../config/interpolate.js';
 import type { ConfigIssue } from '../errors.js';
 import { APP_IMAGE_HEADER_BYTES, readAppImage, type AppImageKind } from '../firmware/app-image.js';
-import { parseCatalog } from '../firmware/catalog-parse.js';
+import { CATALOG_PATH, parseCatalog } from '../firmware/catalog-parse.js';
 import type { RawCatalogEntry } from '../firmware/catalog-parse.js';
 import { validateCatalog } from '../firmware/catalog-validate.js';
 import type { FileFacts } from '../firmware/catalog-validate.js';
@@ -32,6 +32,10 @@ export interface CatalogStoreOptions {
   readonly pollMs?: number;
   /** Quiet time after the last change before reloading (a copy in progress fires many events). */
   readonly debounceMs?: number;
+  /** Told after every load, whatever started it (for /metrics). */
+  readonly onLoad?: (result: CatalogLoadResult, trigger: string) => void;
+  /** Milliseconds since the epoch, for `status().lastLoad.at`; tests pin it. */
+  readonly now?: () => number;
 }
 
 export interface CatalogLoadResult {
@@ -41,9 +45,28 @@ export interface CatalogLoadResult {
   readonly issues: readonly ConfigIssue[];
 }
 
+/** What the last loads found, for /readyz and /metrics: problems are shown there, not only logged. */
+export interface CatalogStatus {
+  /** A load succeeded: `current()` is a catalog. */
+  readonly loaded: boolean;
+  /** Valid entries in the catalog in use. */
+  readonly entries: number;
+  /** The entries the catalog in use left out, and why (the issues of the load that built it). */
+  readonly skipped: { readonly entries: number; readonly issues: readonly ConfigIssue[] };
+  /** The last load, whatever started it; `ok: false` kept the previous catalog (its issues say why). */
+  readonly lastLoad: {
+    readonly at: number;
+    readonly trigger: string;
+    readonly ok: boolean;
+    readonly issues: readonly ConfigIssue[];
+  } | null;
+}
+
 export interface CatalogStore {
   /** The catalog in use; `null` until a load succeeded. */
   current(): Catalog | null;
+  /** The catalog in use's skipped entries and the last load's result. */
+  status(): CatalogStatus;
   /** The first load. `ok: false` at start-up is a start-up error for the caller. */
   load(): Promise<CatalogLoadResult>;
   /** Loads again (SIGHUP, a change); concurrent calls share one run, a call during a run queues one more. */
@@ -67,9 +90,14 @@ export function createCatalogStore({
   logger,
   pollMs = 2000,
   debounceMs = 300,
+  onLoad,
+  now = Date.now,
 }: CatalogStoreOptions): CatalogStore {
   const catalogPath = join(dir, CATALOG_FILE);
   let catalog: Catalog | null = null;
+  /** The issues of the load that built `catalog`: its skipped entries. */
+  let skipped: readonly ConfigIssue[] = [];
+  let lastLoad: CatalogStatus['lastLoad'] = null;
   /** Hashes by real path, reused while size, mtime, ctime and inode stay the same (constant work per reload). */
   let hashes = new Map<string, CachedFile>();
   /** What each watched path looked like when the last load read it: the poll compares against this. */
@@ -89,7 +117,16 @@ export function createCatalogStore({
   let polling = false;
   let closed = false;
 
+  /** One load, its result remembered for `status()` and reported to `onLoad`. */
   async function loadOnce(trigger: string): Promise<CatalogLoadResult> {
+    const result = await readCatalog(trigger);
+    lastLoad = { at: now(), trigger, ok: result.ok, issues: result.issues };
+    if (result.ok) skipped = result.issues;
+    onLoad?.(result, trigger);
+    return result;
+  }
+
+  async function readCatalog(trigger: string): Promise<CatalogLoadResult> {
     const seen = new Map<string, string>();
     seen.set(catalogPath, await signatureOf(catalogPath));
     let text: string;
@@ -269,6 +306,12 @@ export function createCatalogStore({
 
   return {
     current: () => catalog,
+    status: () => ({
+      loaded: catalog !== null,
+      entries: catalog?.entries.length ?? 0,
+      skipped: { entries: skippedEntries(skipped), issues: skipped },
+      lastLoad,
+    }),
     load: () => run('start'),
     reload: () => run('reload'),
     watch() {
@@ -299,6 +342,22 @@ export function createCatalogStore({
       debounce = null;
     },
   };
+}
+
+/** An issue's path inside an entry: `catalog[2]`, `catalog[2].version`. */
+const ENTRY_PATH = new RegExp(`^${CATALOG_PATH}\\[(\\d+)\\]`);
+
+/**
+ * How many entries the issues name: an entry with several problems is skipped once (issue paths are
+ * `catalog[2].version`); an issue of the file as a whole names no entry.
+ */
+export function skippedEntries(issues: readonly ConfigIssue[]): number {
+  const entries = new Set<string>();
+  for (const issue of issues) {
+    const entry = ENTRY_PATH.exec(issue.path);
+    if (entry !== null) entries.add(entry[1] ?? '');
+  }
+  return entries.size;
 }
 
 /** What a path looks like now: changes whenever its content could have (`missing` when absent). */

@@ -5,16 +5,14 @@
 import { readFile, stat } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Hono } from 'hono';
-import { createOperatorSurface, type OperatorSurface } from '../admin/operator-routes.js';
+import { createOperatorSurface, type OperatorSurface } from '../admin/operator-app.js';
 import { planReload } from '../config/reload-scope.js';
 import type { Config } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { createApp, type App } from '../http/app.js';
-import type { ProxyState } from './proxy-state.js';
 import { startServer, type RunningServer } from '../http/server.js';
 import { createVoiceProxy, type VoiceProxy } from '../voice/voice-proxy.js';
-import { createCatalogStore, type CatalogStore } from './catalog-store.js';
+import { createCatalogStore, type CatalogLoadResult, type CatalogStore } from './catalog-store.js';
 import { loadConfigFile } from './config-file.js';
 import { createLogger } from './logger.js';
 
@@ -26,8 +24,6 @@ export interface ProxyServiceOptions {
   readonly now?: () => number;
   /** How often the config file is stat'ed for changes (file events are unreliable on bind mounts). */
   readonly watchIntervalMs?: number;
-  /** Extra routes for the operator surface (/metrics, /admin). */
-  readonly mountOps?: (app: Hono, runtime: ProxyState, service: { readonly app: () => App }) => void;
 }
 
 export interface ProxyService {
@@ -37,7 +33,7 @@ export interface ProxyService {
   readonly app: App;
   readonly voice: VoiceProxy;
   readonly logger: Logger;
-  /** /metrics and /admin/…: the metrics registry and the recent-exchange ring. */
+  /** /healthz, /readyz, /metrics and /admin/…: the metrics registry and the recent-exchange ring. */
   readonly operator: OperatorSurface;
   config(): Config;
   catalogStore(): CatalogStore | null;
@@ -53,33 +49,37 @@ export async function startProxy({
   logger: givenLogger,
   now = Date.now,
   watchIntervalMs = 2000,
-  mountOps,
 }: ProxyServiceOptions): Promise<ProxyService> {
   // Taken before the file is read, so a change made while starting up is still seen as one.
   const loadedSignature = await fileSignature(configPath);
   let config = await loadConfigFile(configPath, { env });
   const logger = givenLogger ?? createLogger(config.log);
-  let store = config.firmware.dir ? await openCatalog(config.firmware.dir, env, logger) : null;
+  let store: CatalogStore | null = null;
+  const operator = createOperatorSurface({
+    exchanges: config.admin.exchanges,
+    catalogStatus: () => store?.status() ?? null,
+  });
+  // The first load at start-up is not a reload; every later one (a change, SIGHUP, a new firmware.dir) is.
+  let started = false;
+  const catalogLoaded = (result: CatalogLoadResult): void =>
+    operator.catalogLoaded(started ? (result.ok ? 'ok' : 'failed') : 'start');
+  store = config.firmware.dir
+    ? await openCatalog(config.firmware.dir, { env, logger, now, catalogLoaded })
+    : null;
   const tls = config.tls ? await readTls(config.tls, config.file) : null;
   const voice = createVoiceProxy({ logger: logger.child({ component: 'voice' }) });
 
-  const operator = createOperatorSurface({ exchanges: config.admin.exchanges });
-  let appRef: App | null = null;
   const app = createApp({
     config,
     catalog: () => store?.current() ?? null,
-    catalogLoaded: () => config.firmware.dir === null || store?.current() != null,
     logger,
     now,
     tls: tls !== null,
     voice,
-    mountOps: (ops: Hono, runtime: ProxyState) => {
-      operator.mount(ops, runtime);
-      mountOps?.(ops, runtime, { app: () => appRef as App });
-    },
+    operator: (state) => operator.listener(state),
     onDownload: (event) => operator.download(event),
   });
-  appRef = app;
+  started = true;
   app.onExchange((record) => operator.record(record));
   operator.setSources({ voice: () => voice.stats() });
   operator.configLoaded('start', config);
@@ -137,7 +137,7 @@ export async function startProxy({
     if (plan.config.firmware.dir !== config.firmware.dir) {
       try {
         const fresh = plan.config.firmware.dir
-          ? await openCatalog(plan.config.firmware.dir, env, logger)
+          ? await openCatalog(plan.config.firmware.dir, { env, logger, now, catalogLoaded })
           : null;
         store?.close();
         store = fresh;
@@ -231,10 +231,25 @@ async function holdsNoSettings(path: string): Promise<boolean> {
 
 async function openCatalog(
   dir: string,
-  env: Readonly<Record<string, string | undefined>>,
-  logger: Logger,
+  {
+    env,
+    logger,
+    now,
+    catalogLoaded,
+  }: {
+    env: Readonly<Record<string, string | undefined>>;
+    logger: Logger;
+    now: () => number;
+    catalogLoaded: (result: CatalogLoadResult) => void;
+  },
 ): Promise<CatalogStore> {
-  const store = createCatalogStore({ dir, env, logger: logger.child({ component: 'catalog' }) });
+  const store = createCatalogStore({
+    dir,
+    env,
+    logger: logger.child({ component: 'catalog' }),
+    now,
+    onLoad: catalogLoaded,
+  });
   const loaded = await store.load();
   if (!loaded.ok) {
     store.close();
