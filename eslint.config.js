@@ -28,6 +28,22 @@ const ioModules = [
   'prom-client',
 ];
 
+/** Database drivers and Kysely: only the fleet store's adapters reach them (STYLE.md §22). */
+const databaseModules = ['better-sqlite3', 'pg', 'kysely'];
+const databaseMessage = 'Only the fleet store (src/fleet/store/) talks to the database (STYLE.md §22).';
+
+/** The pure core's folders and files (STYLE.md §2); the fleet's service and store do I/O. */
+const pureCore = [
+  'src/match/**',
+  'src/gateway/**',
+  'src/config/**',
+  'src/device/**',
+  'src/rewrite/**',
+  'src/firmware/**',
+  'src/fallback/**',
+  'src/fleet/*.ts',
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tmp/**'] },
   js.configs.recommended,
@@ -65,26 +81,77 @@ export default tseslint.config(
     },
   },
   {
-    files: [
-      'src/match/**',
-      'src/gateway/**',
-      'src/config/**',
-      'src/device/**',
-      'src/rewrite/**',
-      'src/firmware/**',
-      'src/fallback/**',
-    ],
+    // Everything but the pure core and the store: no database driver.
+    files: ['src/**/*.ts'],
+    ignores: [...pureCore, '!src/fleet/service.ts', 'src/fleet/store/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: ioModules.map((name) => ({
+          paths: databaseModules.map((name) => ({ name, message: databaseMessage })),
+          patterns: [{ group: ['kysely/*', 'pg/*', 'better-sqlite3/*'], message: databaseMessage }],
+        },
+      ],
+    },
+  },
+  {
+    // Inside the store, each driver belongs to its adapter; the shared SQL uses Kysely's builder only.
+    files: ['src/fleet/store/**'],
+    ignores: ['src/fleet/store/sqlite.ts', 'src/fleet/store/postgres.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['better-sqlite3', 'pg'].map((name) => ({
             name,
-            message: 'The pure core does no I/O: take it as a parameter (STYLE.md §2).',
+            message: 'A database driver belongs to its adapter (sqlite.ts, postgres.ts).',
           })),
+          patterns: [{ group: ['kysely/*'], message: 'Kysely dialect internals belong to the adapters.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/fleet/store/sqlite.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'pg', message: 'PostgreSQL is postgres.ts.' }] }],
+    },
+  },
+  {
+    files: ['src/fleet/store/postgres.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'better-sqlite3', message: 'SQLite is sqlite.ts.' }] },
+      ],
+    },
+  },
+  {
+    files: pureCore,
+    // The fleet service does the I/O the fleet's pure modules leave out (timers, the store).
+    ignores: ['src/fleet/service.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...ioModules.map((name) => ({
+              name,
+              message: 'The pure core does no I/O: take it as a parameter (STYLE.md §2).',
+            })),
+            ...databaseModules.map((name) => ({ name, message: databaseMessage })),
+          ],
           patterns: [
             {
-              group: ['@hono/*', '../http/*', '../runtime/*', '../voice/*', '../admin/*'],
+              group: [
+                '@hono/*',
+                '../http/*',
+                '../runtime/*',
+                '../voice/*',
+                '../admin/*',
+                './store/*.js',
+                '!./store/types.js',
+              ],
               message: 'The pure core does no I/O (STYLE.md §2).',
             },
           ],

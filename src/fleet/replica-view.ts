@@ -70,6 +70,8 @@ export class ReplicaView {
   #own = new Map<string, { event: DeviceEvent; stored: number | null }>();
   #ownByDevice = new Map<string, Set<string>>();
   #provisional = new Map<string, Provisional>();
+  /** Devices this replica had settled up to a cutoff since the last snapshot (not due again before it). */
+  #settledTo = new Map<string, number>();
   /** Per entry: the sum of the devices' provisional F and I changes. */
   #entryDeltas = new Map<string, { failed: number; installed: number }>();
 
@@ -115,6 +117,7 @@ export class ReplicaView {
       if (seen.has(id) || (own.stored !== null && own.stored <= readStarted))
         this.#forgetOwn(id, own.event.device);
     }
+    this.#settledTo.clear();
     this.#synced = true;
     this.#recomputeAll(now);
   }
@@ -153,28 +156,48 @@ export class ReplicaView {
     return this.#fold(device, now).open;
   }
 
-  /** Devices with events not yet folded in the store, or an open attempt: what a settle pass looks at. */
+  /** Devices with events not yet folded in the store. */
   devicesWithEvents(): ReadonlySet<string> {
     const devices = new Set<string>(this.#storeEvents.keys());
     for (const device of this.#ownByDevice.keys()) devices.add(device);
     return devices;
   }
 
-  /** Own events of a device not yet stored or folded. */
-  ownEvents(): readonly DeviceEvent[] {
-    return [...this.#own.values()].map((o) => o.event);
+  /**
+   * Devices a settle pass should fold up to `cutoff`: with own events (or the store's events of this
+   * replica) by then, with other replicas' events older than `othersCutoff`, or with an open attempt
+   * whose silence window ran out.
+   */
+  dueDevices(cutoff: number, othersCutoff: number): Set<string> {
+    const due = new Set<string>();
+    const settled = (device: string, at: number): boolean => at <= (this.#settledTo.get(device) ?? -Infinity);
+    for (const { event } of this.#own.values())
+      if (event.at <= cutoff && !settled(event.device, event.at)) due.add(event.device);
+    for (const [device, events] of this.#storeEvents) {
+      for (const event of events) {
+        const limit = event.replica === this.#replica ? cutoff : othersCutoff;
+        if (event.at <= limit && !settled(device, event.at)) {
+          due.add(device);
+          break;
+        }
+      }
+    }
+    for (const attempt of this.#open.values()) {
+      if (this.#settledTo.has(attempt.device)) continue;
+      const ticked = step(
+        attempt,
+        { kind: 'tick', at: cutoff, replica: this.#replica },
+        this.#settings.windows,
+      );
+      if (!isOpen(ticked.attempt)) due.add(attempt.device);
+    }
+    return due;
   }
 
-  /** Open attempts known from the store whose silence window has run out by `at`. */
-  expiredAttempts(at: number): string[] {
-    const out: string[] = [];
-    for (const attempt of this.#open.values()) {
-      if (
-        !isOpen(step(attempt, { kind: 'tick', at, replica: this.#replica }, this.#settings.windows).attempt)
-      )
-        out.push(attempt.device);
-    }
-    return out;
+  /** A settle pass folded these devices up to `cutoff` (or found them folded by another replica). */
+  markSettled(devices: readonly string[], cutoff: number): void {
+    for (const device of devices)
+      this.#settledTo.set(device, Math.max(cutoff, this.#settledTo.get(device) ?? 0));
   }
 
   /** The gate for one check, as blocks and halts stand now (no ending of this check applied). */

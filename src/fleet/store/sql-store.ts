@@ -4,7 +4,7 @@
  */
 import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import type { DeviceEvent } from '../device-fold.js';
-import type { Batch, SeenUpdate } from '../observations.js';
+import type { SeenUpdate } from '../observations.js';
 import type { SyncSnapshot } from '../replica-view.js';
 import type { SettleDevice, SettleOutput } from '../settle.js';
 import type {
