@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Origin } from '../../src/config/types.js';
 import { decideOffer } from '../../src/firmware/select.js';
 import type { CatalogEntry, FirmwareDecision, OfferGate, Withholding } from '../../src/firmware/types.js';
-import { makeCatalog, makeDevice } from '../helpers/catalog-entry.js';
+import { makeCatalog, makeDevice, type EntryOptions } from '../helpers/catalog-entry.js';
 
 const origin: Origin = { scheme: 'http', host: '192.168.1.10', port: 8003 };
 
@@ -23,7 +23,7 @@ const HALTED: Withholding = { reason: 'halted', detail: 'halted: 3 of 10 devices
 
 function decide(
   gate: OfferGate | undefined,
-  entries = [{ version: '2.0.0' }, { version: '2.1.0' }],
+  entries: readonly EntryOptions[] = [{ version: '2.0.0' }, { version: '2.1.0' }],
 ): FirmwareDecision {
   return decideOffer({
     catalog: makeCatalog(entries),

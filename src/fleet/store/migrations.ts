@@ -201,15 +201,20 @@ export async function readVersion(db: Kysely<FleetDatabase>): Promise<number> {
  * Applies the migrations the store lacks, inside one transaction the caller holds the lock for, and
  * reports a newer store without touching it.
  */
-export async function migrate(trx: Kysely<FleetDatabase>, dialect: Dialect): Promise<SchemaStatus> {
+export async function migrate(
+  trx: Kysely<FleetDatabase>,
+  dialect: Dialect,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<SchemaStatus> {
+  const known = migrations.reduce((max, m) => Math.max(max, m.version), 0);
   const found = await readVersion(trx);
-  if (found > KNOWN_VERSION) return { kind: 'newer', found, known: KNOWN_VERSION };
-  for (const migration of MIGRATIONS) {
+  if (found > known) return { kind: 'newer', found, known };
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (migration.version <= found) continue;
     await migration.up(trx, dialect);
     await trx.insertInto('fleet_schema').values({ version: migration.version }).execute();
   }
-  return { kind: 'current', version: KNOWN_VERSION };
+  return { kind: 'current', version: known };
 }
 
 /** The advisory lock key for migrations on PostgreSQL (any constant; "fleet" in ASCII). */

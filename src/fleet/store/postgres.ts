@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { MIGRATION_LOCK_KEY } from './migrations.js';
+import { MIGRATION_LOCK_KEY, MIGRATIONS, type Migration } from './migrations.js';
 import type { FleetDatabase } from './schema.js';
 import { sqlStore, type SqlBackend } from './sql-store.js';
 import type { FleetStore } from './types.js';
@@ -20,7 +20,11 @@ const INT8 = 20;
 
 export function postgresStore(
   url: string,
-  { connectMs = 3000, queryMs = 5000 }: Partial<PostgresTimeouts> = {},
+  {
+    connectMs = 3000,
+    queryMs = 5000,
+    migrations = MIGRATIONS,
+  }: Partial<PostgresTimeouts> & { readonly migrations?: readonly Migration[] } = {},
 ): FleetStore {
   const pool = new pg.Pool({
     connectionString: url,
@@ -92,5 +96,5 @@ export function postgresStore(
     },
     close: () => db.destroy(),
   };
-  return sqlStore(backend);
+  return sqlStore(backend, migrations);
 }

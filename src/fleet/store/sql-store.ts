@@ -20,7 +20,14 @@ import type {
   SentOffer,
   UrlKind,
 } from '../types.js';
-import { migrate, readVersion, KNOWN_VERSION, type Dialect, type SchemaStatus } from './migrations.js';
+import {
+  MIGRATIONS,
+  migrate,
+  readVersion,
+  type Dialect,
+  type Migration,
+  type SchemaStatus,
+} from './migrations.js';
 import type {
   AttemptsTable,
   DeviceEntriesTable,
@@ -61,18 +68,18 @@ const ROWS_PER_STATEMENT = 200;
 /** Rows per page when reading big tables (the event loop gets a turn between pages). */
 const PAGE = 2000;
 
-export function sqlStore(backend: SqlBackend): FleetStore {
+/** `migrations` is the list this code knows (tests pass a longer one to play a newer release). */
+export function sqlStore(backend: SqlBackend, migrations: readonly Migration[] = MIGRATIONS): FleetStore {
   const { db, dialect } = backend;
   const pg = dialect === 'postgres';
+  const known = migrations.reduce((max, m) => Math.max(max, m.version), 0);
 
   return {
     kind: backend.kind,
-    migrate: () => backend.migrateLocked((trx) => migrate(trx, dialect)),
+    migrate: () => backend.migrateLocked((trx) => migrate(trx, dialect, migrations)),
     async schemaStatus() {
       const found = await readVersion(db);
-      return found > KNOWN_VERSION
-        ? { kind: 'newer', found, known: KNOWN_VERSION }
-        : { kind: 'current', version: found };
+      return found > known ? { kind: 'newer', found, known } : { kind: 'current', version: found };
     },
     now: () => backend.now(),
 

@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
+import { MIGRATIONS, type Migration } from './migrations.js';
 import type { FleetDatabase } from './schema.js';
 import { sqlStore, type SqlBackend } from './sql-store.js';
 import type { FleetStore } from './types.js';
@@ -13,7 +14,10 @@ import type { FleetStore } from './types.js';
 /** How long a busy file is retried before the write fails (the service retries the batch later). */
 const BUSY_RETRY_MS = 5000;
 
-export function sqliteStore(path: string, { kind = 'sqlite' as 'sqlite' | 'memory' } = {}): FleetStore {
+export function sqliteStore(
+  path: string,
+  { kind = 'sqlite' as 'sqlite' | 'memory', migrations = MIGRATIONS as readonly Migration[] } = {},
+): FleetStore {
   // timeout 0: a locked file throws SQLITE_BUSY at once instead of blocking the event loop.
   const raw = new Database(path, { timeout: 0 });
   if (path !== ':memory:') raw.pragma('journal_mode = WAL');
@@ -57,7 +61,7 @@ export function sqliteStore(path: string, { kind = 'sqlite' as 'sqlite' | 'memor
     now: () => Promise.resolve(Date.now()),
     close: () => db.destroy(),
   };
-  return sqlStore(backend);
+  return sqlStore(backend, migrations);
 }
 
 function isBusy(error: unknown): boolean {
