@@ -18,7 +18,10 @@ test('two replicas share one PostgreSQL store', async (t) => {
     t.skip(db);
     return;
   }
-  t.after(() => db.drop());
+  const cleanups: (() => Promise<unknown>)[] = [() => db.drop()];
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
   const settings = fleetSettings({ store: { kind: 'postgres', url: db.url }, flushMs: 100, syncMs: 300 });
   const catalog = makeCatalog([{ version: '2.0.0' }]);
   const entry = catalog.entries[0]!;
@@ -38,7 +41,7 @@ test('two replicas share one PostgreSQL store', async (t) => {
     replica: 'b',
   });
   await Promise.all([a.start(), b.start()]);
-  t.after(() => Promise.all([a.close(), b.close()]));
+  cleanups.push(() => Promise.all([a.close(), b.close()]));
 
   // Offered by A; the download served by B; the device re-checks 0.3 s later via B, which has not synced
   // A's offer yet: the attempt still ends as a rejected image, not as withdrawn or not-downloaded.
