@@ -310,9 +310,11 @@ export class ReplicaView {
   }
 
   #fold(device: string, now: number): Provisional {
-    const events = this.#events(device);
     const open = this.#open.get(device) ?? null;
-    if (events.length === 0 && open === null) return NOTHING;
+    // Most devices have no attempt: without an open one or an offer among their events there is nothing
+    // to fold (the common check, and every device at a sync, stays cheap).
+    if (open === null && !this.#hasOffer(device)) return NOTHING;
+    const events = this.#events(device);
     const records = new Map<string, EntryRecord>();
     const recordOf = (attempt: Attempt): EntryRecord =>
       records.get(attempt.entryId) ??
@@ -344,6 +346,16 @@ export class ReplicaView {
       });
     }
     return { open: result.open, records, deltas, halts: NO_HALTS };
+  }
+
+  #hasOffer(device: string): boolean {
+    for (const event of this.#storeEvents.get(device) ?? [])
+      if (event.kind === 'check' && event.offer !== null) return true;
+    for (const id of this.#ownByDevice.get(device) ?? []) {
+      const event = this.#own.get(id)?.event;
+      if (event?.kind === 'check' && event.offer !== null) return true;
+    }
+    return false;
   }
 
   #recompute(device: string, now: number): void {

@@ -597,11 +597,20 @@ export class FleetService {
     this.#flushTimer.unref();
   }
 
-  #scheduleSync(): void {
+  /**
+   * Syncs start every `sync_ms` from the previous start (not its end), so an operator's change reaches
+   * this replica within `sync_ms` plus one read however long reads take (a tenth of `sync_ms` at least
+   * between two, so a slow store is not read back to back).
+   */
+  #scheduleSync(delay = this.#settings.syncMs): void {
     if (this.#closed) return;
     this.#syncTimer = setTimeout(() => {
-      void this.#syncNow().finally(() => this.#scheduleSync());
-    }, this.#settings.syncMs);
+      const started = this.#clock();
+      void this.#syncNow().finally(() => {
+        const spent = this.#clock() - started;
+        this.#scheduleSync(Math.max(this.#settings.syncMs / 10, this.#settings.syncMs - spent));
+      });
+    }, delay);
     this.#syncTimer.unref();
   }
 

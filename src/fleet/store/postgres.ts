@@ -52,16 +52,21 @@ export function postgresStore(
     async connect() {
       const client = await pool.connect();
       let broken = false;
+      // A connection that dies while checked out also emits 'error' on the client (the query rejects as
+      // well): without a listener that event would end the process.
+      const onError = (): void => {
+        broken = true;
+      };
+      client.on('error', onError);
       return {
         query(text: string, values: readonly unknown[]) {
           return client.query(text, values as unknown[]).catch((error: unknown) => {
-            // No SQLSTATE: a timeout or a dead socket, not an answer from the server.
-            const code = (error as { code?: unknown } | null)?.code;
-            if (typeof code !== 'string' || code.length !== 5) broken = true;
+            if (isConnectionFailure(error)) broken = true;
             throw error;
           });
         },
         release() {
+          client.off('error', onError);
           client.release(broken);
         },
       };
@@ -79,7 +84,16 @@ export function postgresStore(
     dialect: 'postgres',
     db,
     write: (fn) => db.transaction().execute(fn),
-    read: (fn) => db.transaction().setIsolationLevel('repeatable read').execute(fn),
+    // A read is retried once on a connection that turned out dead (an outage ended while it sat in the
+    // pool): nothing was changed, and the pool hands out a fresh connection the second time.
+    read: async (fn) => {
+      try {
+        return await db.transaction().setIsolationLevel('repeatable read').execute(fn);
+      } catch (error) {
+        if (!isConnectionFailure(error)) throw error;
+        return db.transaction().setIsolationLevel('repeatable read').execute(fn);
+      }
+    },
     migrateLocked: (fn) =>
       db.transaction().execute(async (trx) => {
         // Replicas starting together: one migrates, the others wait here and then find it done.
@@ -97,4 +111,10 @@ export function postgresStore(
     close: () => db.destroy(),
   };
   return sqlStore(backend, migrations);
+}
+
+/** No SQLSTATE: a timeout or a dead socket, not an answer from the server. */
+function isConnectionFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code !== 'string' || code.length !== 5;
 }

@@ -293,14 +293,12 @@ export function sqlStore(backend: SqlBackend, migrations: readonly Migration[] =
             );
           }
           if (query.blocked !== undefined) {
-            const blocked = eb.exists(
-              eb
-                .selectFrom('device_entries')
-                .select('device_entries.device')
-                .whereRef('device_entries.device', '=', 'devices.id')
-                .where('device_entries.failures', '>=', query.maxFailedAttempts),
-            );
-            conditions.push(query.blocked ? blocked : eb.not(blocked));
+            // Few devices are blocked: the set is read through its partial index, then matched by id.
+            const blocked = eb
+              .selectFrom('device_entries')
+              .select('device_entries.device')
+              .where('device_entries.failures', '>=', query.maxFailedAttempts);
+            conditions.push(query.blocked ? eb('id', 'in', blocked) : eb('id', 'not in', blocked));
           }
           return eb.and(conditions);
         });
