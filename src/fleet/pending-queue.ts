@@ -12,8 +12,15 @@ export interface Dropped {
 }
 
 export class PendingQueue {
-  /** Insertion order is age order: a merged update keeps its place (its oldest part decides). */
+  /** One merged update per device. */
   #seen = new Map<string, SeenUpdate>();
+  /**
+   * Devices in age order (a merged update keeps its place: its oldest part decides). Kept apart from the
+   * map because iterating a Map from its start walks over every entry deleted so far: taking chunks off
+   * a large queue would cost more with every chunk. Ids no longer in the map are skipped once.
+   */
+  #order: string[] = [];
+  #orderHead = 0;
   #events: DeviceEvent[] = [];
   #eventsHead = 0;
   #max: number;
@@ -35,8 +42,23 @@ export class PendingQueue {
 
   addSeen(update: SeenUpdate): Dropped {
     const prior = this.#seen.get(update.device);
+    if (prior === undefined) this.#order.push(update.device);
     this.#seen.set(update.device, prior === undefined ? update : mergeSeen(prior, update));
     return this.#bound();
+  }
+
+  /** The oldest queued "seen" update, removed. */
+  #shiftSeen(): SeenUpdate | undefined {
+    while (this.#orderHead < this.#order.length) {
+      const device = this.#order[this.#orderHead] as string;
+      this.#orderHead += 1;
+      const update = this.#seen.get(device);
+      if (update !== undefined) {
+        this.#seen.delete(device);
+        return update;
+      }
+    }
+    return undefined;
   }
 
   addEvent(event: DeviceEvent): Dropped {
@@ -47,10 +69,10 @@ export class PendingQueue {
   /** Takes up to `max` observations for one write, oldest first ("seen" rows, then events). */
   take(max: number): Batch {
     const seen: SeenUpdate[] = [];
-    for (const [device, update] of this.#seen) {
-      if (seen.length >= max) break;
+    while (seen.length < max && this.#seen.size > 0) {
+      const update = this.#shiftSeen();
+      if (update === undefined) break;
       seen.push(update);
-      this.#seen.delete(device);
     }
     const room = Math.max(0, max - seen.length);
     const end = Math.min(this.#events.length, this.#eventsHead + room);
@@ -70,6 +92,8 @@ export class PendingQueue {
     }
     // Re-insert in age order: the restored (older) rows first.
     this.#seen = seen;
+    this.#order = [...seen.keys()];
+    this.#orderHead = 0;
     this.#events = [...batch.events, ...this.#events.slice(this.#eventsHead)];
     this.#eventsHead = 0;
     return this.#bound();
@@ -79,8 +103,7 @@ export class PendingQueue {
     let seen = 0;
     const events: DeviceEvent[] = [];
     while (this.size > this.#max && this.#seen.size > 0) {
-      const oldest = this.#seen.keys().next().value as string;
-      this.#seen.delete(oldest);
+      if (this.#shiftSeen() === undefined) break;
       seen += 1;
     }
     while (this.size > this.#max) {
@@ -99,6 +122,10 @@ export class PendingQueue {
     if (this.#eventsHead > 1024 && this.#eventsHead * 2 > this.#events.length) {
       this.#events = this.#events.slice(this.#eventsHead);
       this.#eventsHead = 0;
+    }
+    if (this.#orderHead > 1024 && this.#orderHead * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#orderHead);
+      this.#orderHead = 0;
     }
   }
 }

@@ -6,7 +6,7 @@
  * failure is answered without the entry, and the next device after a halting failure is not offered the
  * halted entry, before the store has settled either. Pure: time comes in as arguments.
  */
-import { isOpen, step, type Windows } from './attempt-machine.js';
+import { deadline, step, type Windows } from './attempt-machine.js';
 import { foldDevice, type DeviceEvent } from './device-fold.js';
 import { entryIdOf } from './entry-id.js';
 import {
@@ -70,6 +70,12 @@ export class ReplicaView {
   #own = new Map<string, { event: DeviceEvent; stored: number | null }>();
   #ownByDevice = new Map<string, Set<string>>();
   #provisional = new Map<string, Provisional>();
+  /** Own events in arrival (about time) order, for settle passes to take from the front. */
+  #dueOwn: { readonly at: number; readonly id: string; readonly device: string }[] = [];
+  #dueOwnHead = 0;
+  /** Open attempts of the last snapshot by the time their silence window runs out, soonest first. */
+  #deadlines: { readonly at: number; readonly device: string }[] = [];
+  #deadlinesHead = 0;
   /** Devices this replica had settled up to a cutoff since the last snapshot (not due again before it). */
   #settledTo = new Map<string, number>();
   /** Per entry: the sum of the devices' provisional F and I changes. */
@@ -118,6 +124,10 @@ export class ReplicaView {
         this.#forgetOwn(id, own.event.device);
     }
     this.#settledTo.clear();
+    this.#deadlines = snapshot.openAttempts
+      .map((a) => ({ at: deadline(a, this.#settings.windows).at, device: a.device }))
+      .sort((a, b) => a.at - b.at);
+    this.#deadlinesHead = 0;
     this.#synced = true;
     this.#recomputeAll(now);
   }
@@ -125,6 +135,7 @@ export class ReplicaView {
   /** Records one of this replica's events (already queued for the store). */
   addOwn(event: DeviceEvent, now: number): void {
     this.#own.set(event.id, { event, stored: null });
+    this.#dueOwn.push({ at: event.at, id: event.id, device: event.device });
     let ids = this.#ownByDevice.get(event.device);
     if (ids === undefined) this.#ownByDevice.set(event.device, (ids = new Set()));
     ids.add(event.id);
@@ -171,8 +182,19 @@ export class ReplicaView {
   dueDevices(cutoff: number, othersCutoff: number): Set<string> {
     const due = new Set<string>();
     const settled = (device: string, at: number): boolean => at <= (this.#settledTo.get(device) ?? -Infinity);
-    for (const { event } of this.#own.values())
-      if (event.at <= cutoff && !settled(event.device, event.at)) due.add(event.device);
+    // Own events arrive about in time order: take them off the front up to the cutoff (one that arrived
+    // late with an earlier time is taken a pass later, which is only later, never wrong).
+    while (this.#dueOwnHead < this.#dueOwn.length) {
+      const next = this.#dueOwn[this.#dueOwnHead] as { at: number; id: string; device: string };
+      if (next.at > cutoff) break;
+      this.#dueOwnHead += 1;
+      // Gone from the view: folded already (seen so in a snapshot) or dropped unwritten.
+      if (this.#own.has(next.id) && !settled(next.device, next.at)) due.add(next.device);
+    }
+    if (this.#dueOwnHead > 1024 && this.#dueOwnHead * 2 > this.#dueOwn.length) {
+      this.#dueOwn = this.#dueOwn.slice(this.#dueOwnHead);
+      this.#dueOwnHead = 0;
+    }
     for (const [device, events] of this.#storeEvents) {
       for (const event of events) {
         const limit = event.replica === this.#replica ? cutoff : othersCutoff;
@@ -182,14 +204,11 @@ export class ReplicaView {
         }
       }
     }
-    for (const attempt of this.#open.values()) {
-      if (this.#settledTo.has(attempt.device)) continue;
-      const ticked = step(
-        attempt,
-        { kind: 'tick', at: cutoff, replica: this.#replica },
-        this.#settings.windows,
-      );
-      if (!isOpen(ticked.attempt)) due.add(attempt.device);
+    while (this.#deadlinesHead < this.#deadlines.length) {
+      const next = this.#deadlines[this.#deadlinesHead] as { at: number; device: string };
+      if (next.at > cutoff) break;
+      this.#deadlinesHead += 1;
+      due.add(next.device);
     }
     return due;
   }
