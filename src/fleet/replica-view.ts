@@ -68,10 +68,10 @@ export class ReplicaView {
   #storeEvents = new Map<string, DeviceEvent[]>();
   /** This replica's events not yet seen in a snapshot (or folded): id → event and when it reached the store. */
   #own = new Map<string, { event: DeviceEvent; stored: number | null }>();
-  #ownByDevice = new Map<string, Set<string>>();
+  #ownByDevice = new Map<string, string[]>();
   #provisional = new Map<string, Provisional>();
   /** Own events in arrival (about time) order, for settle passes to take from the front. */
-  #dueOwn: { readonly at: number; readonly id: string; readonly device: string }[] = [];
+  #dueOwn: DeviceEvent[] = [];
   #dueOwnHead = 0;
   /** Open attempts of the last snapshot by the time their silence window runs out, soonest first. */
   #deadlines: { readonly at: number; readonly device: string }[] = [];
@@ -135,10 +135,10 @@ export class ReplicaView {
   /** Records one of this replica's events (already queued for the store). */
   addOwn(event: DeviceEvent, now: number): void {
     this.#own.set(event.id, { event, stored: null });
-    this.#dueOwn.push({ at: event.at, id: event.id, device: event.device });
-    let ids = this.#ownByDevice.get(event.device);
-    if (ids === undefined) this.#ownByDevice.set(event.device, (ids = new Set()));
-    ids.add(event.id);
+    this.#dueOwn.push(event);
+    const ids = this.#ownByDevice.get(event.device);
+    if (ids === undefined) this.#ownByDevice.set(event.device, [event.id]);
+    else ids.push(event.id);
     this.#recompute(event.device, now);
   }
 
@@ -185,7 +185,7 @@ export class ReplicaView {
     // Own events arrive about in time order: take them off the front up to the cutoff (one that arrived
     // late with an earlier time is taken a pass later, which is only later, never wrong).
     while (this.#dueOwnHead < this.#dueOwn.length) {
-      const next = this.#dueOwn[this.#dueOwnHead] as { at: number; id: string; device: string };
+      const next = this.#dueOwn[this.#dueOwnHead] as DeviceEvent;
       if (next.at > cutoff) break;
       this.#dueOwnHead += 1;
       // Gone from the view: folded already (seen so in a snapshot) or dropped unwritten.
@@ -406,8 +406,10 @@ export class ReplicaView {
   #forgetOwn(id: string, device: string): void {
     this.#own.delete(id);
     const ids = this.#ownByDevice.get(device);
-    ids?.delete(id);
-    if (ids?.size === 0) this.#ownByDevice.delete(device);
+    if (ids === undefined) return;
+    const at = ids.indexOf(id);
+    if (at >= 0) ids.splice(at, 1);
+    if (ids.length === 0) this.#ownByDevice.delete(device);
   }
 }
 

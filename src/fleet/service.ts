@@ -149,7 +149,7 @@ export interface DeviceListQuery {
 
 const MAX_LIMIT = 500;
 /** Adaptive write chunks: start here, stay within these. */
-const CHUNK = { start: 100, min: 10, max: 500 } as const;
+const CHUNK = { start: 100, min: 10, max: 200 } as const;
 /**
  * Observations per write on PostgreSQL: waiting for the server holds nothing; building the statements
  * costs a few milliseconds of this process's time per chunk (the flush test measures it).
