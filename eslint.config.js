@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** I/O modules the pure core must never import (../shared/STYLE.md §2). */
+/** I/O modules the pure core must never import (docs/contributing.md §2). */
 const ioModules = [
   'node:http',
   'node:https',
@@ -28,6 +28,43 @@ const ioModules = [
   'prom-client',
 ];
 
+/** Database drivers and Kysely: only the fleet store's adapters reach them (STYLE.md §22). */
+const databaseModules = ['better-sqlite3', 'pg', 'kysely'];
+const databaseMessage = 'Only the fleet store (src/fleet/store/) talks to the database (STYLE.md §22).';
+
+/** The pure core's folders and files (STYLE.md §2); the fleet's service and store do I/O. */
+const pureCore = [
+  'src/match/**',
+  'src/gateway/**',
+  'src/config/**',
+  'src/device/**',
+  'src/rewrite/**',
+  'src/firmware/**',
+  'src/fallback/**',
+  'src/http-wire/**',
+  'src/i18n/**',
+  'src/fleet/*.ts',
+];
+const pureCoreExceptions = ['src/fleet/service.ts'];
+
+const noDatabase = {
+  paths: databaseModules.map((name) => ({ name, message: databaseMessage })),
+  patterns: [{ group: ['kysely/*', 'pg/*', 'better-sqlite3/*'], message: databaseMessage }],
+};
+
+/**
+ * One `no-restricted-imports` per layer: flat-config objects that set the same rule for the same file
+ * replace each other, so every ban that applies to a layer is composed into its one entry here.
+ */
+function restrictImports(...bans) {
+  return [
+    'error',
+    {
+      paths: bans.flatMap((ban) => ban.paths ?? []),
+      patterns: bans.flatMap((ban) => ban.patterns ?? []),
+    },
+  ];
+}
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tmp/**'] },
   js.configs.recommended,
@@ -93,20 +130,20 @@ export default tseslint.config(
     },
   },
   {
-    files: [
-      'src/match/**',
-      'src/gateway/**',
-      'src/config/**',
-      'src/device/**',
-      'src/rewrite/**',
-      'src/firmware/**',
-      'src/fallback/**',
-      'src/http-wire/**',
-      'src/i18n/**',
-    ],
+    // Every edge module but the operator surface, the HTTP layer and the store: no database driver.
+    files: ['src/**/*.ts'],
+    ignores: [...pureCore, 'src/admin/**', 'src/http/**', 'src/fleet/store/**'],
+    rules: { 'no-restricted-imports': restrictImports(noDatabase) },
+  },
+  {
+    files: pureCoreExceptions,
+    rules: { 'no-restricted-imports': restrictImports(noDatabase) },
+  },
+  {
+    files: pureCore,
+    ignores: pureCoreExceptions,
     rules: {
-      'no-restricted-imports': [
-        'error',
+      'no-restricted-imports': restrictImports(
         {
           paths: ioModules.map((name) => ({
             name,
@@ -114,12 +151,22 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['@hono/*', '../http/*', '../runtime/*', '../voice/*', '../admin/*', '../upstream/*'],
+              group: [
+                '@hono/*',
+                '../http/*',
+                '../runtime/*',
+                '../voice/*',
+                '../admin/*',
+                '../upstream/*',
+                './store/*.js',
+                '!./store/types.js',
+              ],
               message: 'The pure core does no I/O (STYLE.md §2).',
             },
           ],
         },
-      ],
+        noDatabase,
+      ),
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'Take the clock from ctx.now (STYLE.md §3).' },
@@ -132,35 +179,58 @@ export default tseslint.config(
     // The operator surface reads the HTTP layer only through runtime/proxy-state.ts (ProxyState).
     files: ['src/admin/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(\\.\\./)+http/',
-              message:
-                'src/admin/ never imports src/http/: take what it needs through ProxyState (runtime/proxy-state.ts).',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': restrictImports(noDatabase, {
+        patterns: [
+          {
+            regex: '^(\\.\\./)+http/',
+            message:
+              'src/admin/ never imports src/http/: take what it needs through ProxyState (runtime/proxy-state.ts).',
+          },
+        ],
+      }),
     },
   },
   {
     // The HTTP layer hands operator routes to the one listener it is given (AppDeps.operator).
     files: ['src/http/**'],
     rules: {
+      'no-restricted-imports': restrictImports(noDatabase, {
+        patterns: [
+          {
+            regex: '^(\\.\\./)+admin/',
+            message:
+              'src/http/ never imports src/admin/: operator routes go to the listener in AppDeps.operator.',
+          },
+        ],
+      }),
+    },
+  },
+  {
+    // Inside the store, each driver belongs to its adapter; the shared SQL uses Kysely's builder only.
+    files: ['src/fleet/store/**'],
+    ignores: ['src/fleet/store/sqlite.ts', 'src/fleet/store/postgres.ts'],
+    rules: {
+      'no-restricted-imports': restrictImports({
+        paths: ['better-sqlite3', 'pg'].map((name) => ({
+          name,
+          message: 'A database driver belongs to its adapter (sqlite.ts, postgres.ts).',
+        })),
+        patterns: [{ group: ['kysely/*'], message: 'Kysely dialect internals belong to the adapters.' }],
+      }),
+    },
+  },
+  {
+    files: ['src/fleet/store/sqlite.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'pg', message: 'PostgreSQL is postgres.ts.' }] }],
+    },
+  },
+  {
+    files: ['src/fleet/store/postgres.ts'],
+    rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            {
-              regex: '^(\\.\\./)+admin/',
-              message:
-                'src/http/ never imports src/admin/: operator routes go to the listener in AppDeps.operator.',
-            },
-          ],
-        },
+        { paths: [{ name: 'better-sqlite3', message: 'SQLite is sqlite.ts.' }] },
       ],
     },
   },

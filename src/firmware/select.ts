@@ -10,7 +10,14 @@ import { normalizeMac } from '../match/mac.js';
 import type { VersionNumbers } from '../match/types.js';
 import { compareVersions, parseVersionNumbers } from '../match/version.js';
 import { inRollout, rolloutBucket } from './rollout.js';
-import type { Catalog, CatalogEntry, FirmwareDecision, NoOfferReason } from './types.js';
+import type {
+  Catalog,
+  CatalogEntry,
+  FirmwareDecision,
+  NoOfferReason,
+  OfferGate,
+  Withholding,
+} from './types.js';
 
 export interface OfferInput {
   readonly catalog: Catalog | null;
@@ -19,6 +26,8 @@ export interface OfferInput {
   readonly origin: Origin;
   /** `public_url`: a fixed origin wins over the request's. */
   readonly publicUrl: 'auto' | Origin;
+  /** The fleet's blocks, halts and download tokens (docs/fleet.md "Protections"); absent = no fleet. */
+  readonly gate?: OfferGate | undefined;
 }
 
 /**
@@ -40,6 +49,14 @@ export const CHECK_ORDER = [
 ] as const satisfies readonly NoOfferReason[];
 
 type EntryFailure = (typeof CHECK_ORDER)[number];
+
+/** Ranks after every catalog check: a withheld entry passed them all. */
+const WITHHELD = 'withheld';
+
+/** The candidate that got furthest: failed a catalog check, or passed them all and was withheld by the fleet. */
+type Closest = { readonly entry: CatalogEntry; readonly version: VersionNumbers } & (
+  { readonly reason: EntryFailure } | { readonly reason: typeof WITHHELD; readonly held: Withholding }
+);
 
 /** Only the reason: the detail text is written once, for the entry that explains the outcome (failureDetail). */
 type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: EntryFailure };
@@ -89,7 +106,7 @@ function entriesForBuild(catalog: Catalog, build: string | null): readonly Catal
 }
 
 /** Decides what the catalog offers this device (CONFIG.md "Catalog"). */
-export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput): FirmwareDecision {
+export function decideOffer({ catalog, device, origin, publicUrl, gate }: OfferInput): FirmwareDecision {
   if (catalog === null) return none('no-catalog', 'no firmware catalog');
   const running = device.version === null ? null : parseVersionNumbers(device.version);
   if (running === null) {
@@ -106,7 +123,7 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
 
   let pin: CatalogEntry | null = null;
   let best: { entry: CatalogEntry; version: VersionNumbers } | null = null;
-  let closest: { entry: CatalogEntry; version: VersionNumbers; reason: EntryFailure } | null = null;
+  let closest: Closest | null = null;
 
   for (const entry of entriesForBuild(catalog, facts.build)) {
     const parsed = parsedEntry(entry);
@@ -117,6 +134,13 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
         // The first eligible pin in the file decides, whatever comes after it.
         pin = entry;
         break;
+      }
+      const held = gate?.withheld(entry) ?? null;
+      if (held !== null) {
+        // Withheld entries passed every catalog check: the closest candidates of all.
+        if (closest === null || isCloser(WITHHELD, version, closest))
+          closest = { entry, version, reason: WITHHELD, held };
+        continue;
       }
       if (best === null || compareVersions(version, best.version) > 0) best = { entry, version };
       continue;
@@ -131,11 +155,14 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
       // force: 1 with the running version re-flashes every boot (device-contract.md §3): the pin holds.
       return none('pinned-current', `${label(pin)}: pinned, and the device already runs ${runningText}`);
     }
+    // A withheld pin still holds: the device keeps what it runs (docs/fleet.md "Pins").
+    const held = gate?.withheld(pin) ?? null;
+    if (held !== null) return none(held.reason, `${label(pin)}: ${held.detail}`);
     return {
       kind: 'offer',
       entry: pin,
       version: pin.version,
-      url: offeredUrl(pin, origin, publicUrl),
+      url: offeredUrl(pin, origin, publicUrl, gate),
       force: true,
     };
   }
@@ -144,7 +171,7 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
       kind: 'offer',
       entry: best.entry,
       version: best.entry.version,
-      url: offeredUrl(best.entry, origin, publicUrl),
+      url: offeredUrl(best.entry, origin, publicUrl, gate),
       force: false,
     };
   }
@@ -155,6 +182,8 @@ export function decideOffer({ catalog, device, origin, publicUrl }: OfferInput):
       facts.build === null ? 'build name unknown' : `no entry for build "${facts.build}"`,
     );
   }
+  if (closest.reason === WITHHELD)
+    return none(closest.held.reason, `${label(closest.entry)}: ${closest.held.detail}`);
   return none(closest.reason, failureDetail(closest.entry, closest.reason, runningText, facts));
 }
 
@@ -206,10 +235,11 @@ function checkEntry(
   parsed: ParsedEntry,
   running: VersionNumbers,
   facts: Facts,
+  anyVersion = false,
 ): Verdict {
   // Skipped when the device does not say; a chip name we do not know never matches an image.
   if (facts.chip !== null && entry.image.chip !== facts.chip) return fail('wrong-chip');
-  if (!entry.force && compareVersions(parsed.version, running) <= 0) return fail('not-newer');
+  if (!anyVersion && !entry.force && compareVersions(parsed.version, running) <= 0) return fail('not-newer');
   if (facts.mac !== null && entry.exclude.includes(facts.mac)) return fail('excluded');
   if (entry.devices !== null && (facts.mac === null || !entry.devices.includes(facts.mac)))
     return fail('not-in-devices');
@@ -255,21 +285,50 @@ function failureDetail(entry: CatalogEntry, reason: EntryFailure, runningText: s
 }
 
 function isCloser(
-  reason: EntryFailure,
+  reason: EntryFailure | typeof WITHHELD,
   version: VersionNumbers,
-  than: { readonly reason: EntryFailure; readonly version: VersionNumbers },
+  than: Pick<Closest, 'reason' | 'version'>,
 ): boolean {
-  const a = CHECK_ORDER.indexOf(reason);
-  const b = CHECK_ORDER.indexOf(than.reason);
+  const a = rank(reason);
+  const b = rank(than.reason);
   if (a !== b) return a > b;
   return compareVersions(version, than.version) > 0;
 }
 
-/** The entry's `url` rendered for this request, else `<public_url or origin>/firmware/<file>`. */
-function offeredUrl(entry: CatalogEntry, origin: Origin, publicUrl: 'auto' | Origin): string {
+function rank(reason: EntryFailure | typeof WITHHELD): number {
+  return reason === WITHHELD ? CHECK_ORDER.length : CHECK_ORDER.indexOf(reason);
+}
+
+/**
+ * The entry's `url` rendered for this request, else `<public_url or origin>/firmware/<file>`, or
+ * `…/firmware/<token>/<file>` when the fleet gives the device a download token (docs/fleet.md "Download tokens").
+ */
+function offeredUrl(
+  entry: CatalogEntry,
+  origin: Origin,
+  publicUrl: 'auto' | Origin,
+  gate: OfferGate | undefined,
+): string {
   const base = publicUrl === 'auto' ? origin : publicUrl;
   if (entry.url !== null) return renderTemplate(entry.url, base, 'http');
+  const token = gate?.downloadToken?.(entry.file) ?? null;
+  if (token !== null) return `${originText(base)}/firmware/${token}/${entry.file}`;
   return `${originText(base)}/firmware/${entry.file}`;
+}
+
+/**
+ * Whether an entry targets a device whatever it runs (docs/fleet.md "Interfaces": rollouts' eligible known
+ * devices): board, chip, `devices`/`exclude`, rollout bucket, `min_version` and slot size when known; the
+ * "newer than the running version" check is left out.
+ */
+export function targetsDevice(entry: CatalogEntry, device: DeviceFacts): boolean {
+  const facts = readFacts(device);
+  if (facts.build === null || !matchesGlob(entry.boardGlob, facts.build)) return false;
+  const running = device.version === null ? null : parseVersionNumbers(device.version);
+  const parsed = parsedEntry(entry);
+  // An unreadable running version cannot be shown to meet a min_version.
+  if (running === null) return parsed.minVersion === null && checkEntry(entry, parsed, [], facts, true).ok;
+  return checkEntry(entry, parsed, running, facts, true).ok;
 }
 
 function originText({ scheme, host, port }: Origin): string {

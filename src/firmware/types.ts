@@ -54,7 +54,32 @@ export type NoOfferReason =
   | 'below-min-version'
   | 'too-large-for-slot'
   | 'not-newer'
-  | 'pinned-current';
+  | 'pinned-current'
+  | WithheldReason;
+
+/**
+ * Why the fleet withholds an entry the catalog would offer (docs/fleet.md "Protections"): the device is
+ * blocked from it, its rollout is halted, the fleet has not loaded blocks and halts yet (or finds a newer
+ * schema), or `require_token` and the device has no valid `Device-Id`.
+ */
+export type WithheldReason = 'blocked' | 'halted' | 'fleet-not-synced' | 'anonymous';
+
+export interface Withholding {
+  readonly reason: WithheldReason;
+  /** For the log line, e.g. `blocked: failed 3 times (rejected-or-rolled-back)`. */
+  readonly detail: string;
+}
+
+/**
+ * The fleet's say in one check's offer. A withheld pin (`force`) offers nothing, never the highest newer
+ * version instead; a withheld non-pin is simply not eligible.
+ */
+export interface OfferGate {
+  /** `null`: not withheld. Asked only for entries the catalog finds eligible. */
+  withheld(entry: CatalogEntry): Withholding | null;
+  /** The download token for a proxy-served file (`/firmware/<token>/<file>`), or `null` for the plain URL. */
+  downloadToken?(file: string): string | null;
+}
 
 /** The catalog's decision for one check: what to offer, or why nothing. */
 export type FirmwareDecision =

@@ -1,0 +1,70 @@
+/**
+ * The SQLite adapter (better-sqlite3). better-sqlite3 is synchronous: statements run on the event loop,
+ * so callers keep each transaction small (the service writes in chunks and yields between them). A file
+ * another process holds (the CLI) is never waited for synchronously: a busy database is retried after a
+ * timer instead.
+ */
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { MIGRATIONS, type Migration } from './migrations.js';
+import type { FleetDatabase } from './schema.js';
+import { sqlStore, type SqlBackend } from './sql-store.js';
+import type { FleetStore } from './types.js';
+
+/** How long a busy file is retried before the write fails (the service retries the batch later). */
+const BUSY_RETRY_MS = 5000;
+
+export function sqliteStore(
+  path: string,
+  { kind = 'sqlite' as 'sqlite' | 'memory', migrations = MIGRATIONS as readonly Migration[] } = {},
+): FleetStore {
+  // timeout 0: a locked file throws SQLITE_BUSY at once instead of blocking the event loop.
+  const raw = new Database(path, { timeout: 0 });
+  if (path !== ':memory:') raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  const db = new Kysely<FleetDatabase>({ dialect: new SqliteDialect({ database: raw }) });
+
+  const transaction = async <T>(
+    begin: 'begin immediate' | 'begin',
+    fn: (trx: Kysely<FleetDatabase>) => Promise<T>,
+  ): Promise<T> => {
+    const deadline = Date.now() + BUSY_RETRY_MS;
+    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+      try {
+        return await db.connection().execute(async (conn) => {
+          await sql.raw(begin).execute(conn);
+          try {
+            const result = await fn(conn);
+            await sql.raw('commit').execute(conn);
+            return result;
+          } catch (error) {
+            if (raw.inTransaction) await sql.raw('rollback').execute(conn);
+            throw error;
+          }
+        });
+      } catch (error) {
+        if (!isBusy(error) || Date.now() + wait > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  };
+
+  const backend: SqlBackend = {
+    kind,
+    dialect: 'sqlite',
+    db,
+    write: (fn) => transaction('begin immediate', fn),
+    read: (fn) => transaction('begin', fn),
+    // A write transaction is SQLite's lock: a second process migrating waits for the first.
+    migrateLocked: (fn) => transaction('begin immediate', fn),
+    // SQLite's clock is this machine's.
+    now: () => Promise.resolve(Date.now()),
+    close: () => db.destroy(),
+  };
+  return sqlStore(backend, migrations);
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
