@@ -13,6 +13,7 @@ import { forwardedHeaders, forwardingFacts } from '../gateway/forwarded-headers.
 import { redactUrl } from '../gateway/redact.js';
 import { pathnameOf, routeRequest, type Route } from '../gateway/route.js';
 import { unmapAddress } from '../match/cidr.js';
+import type { FleetService } from '../fleet/service.js';
 import type { VoiceProxy } from '../voice/voice-proxy.js';
 import { serveFirmware, type FirmwareDownloadEvent } from './firmware-route.js';
 import { writeError } from './framing.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   /** Whether the main listener speaks TLS. */
   readonly tls?: boolean;
   readonly voice?: VoiceProxy | null;
+  /** The fleet service when `fleet.enabled`; `null` changes nothing a device sees. */
+  readonly fleet?: FleetService | null;
   /** Upstream keep-alive agents; by default made here, with room for `passthrough.max_concurrent`. */
   readonly agents?: UpstreamAgents;
   /**
@@ -70,6 +73,7 @@ export function createApp({
   now = Date.now,
   tls = false,
   voice = null,
+  fleet = null,
   agents = createUpstreamAgents({ maxSockets: Math.max(256, initial.passthrough.maxConcurrent) }),
   operator,
   onDownload,
@@ -90,6 +94,7 @@ export function createApp({
     now,
     tls,
     lastUpstreamOffset: null,
+    fleet,
     record(answered) {
       logExchange(logger, answered);
       for (const listener of listeners) listener(answered);

@@ -14,6 +14,7 @@ import { startServer, type RunningServer } from '../http/server.js';
 import { createVoiceProxy, type VoiceProxy } from '../voice/voice-proxy.js';
 import { createCatalogStore, type CatalogLoadResult, type CatalogStore } from './catalog-store.js';
 import { loadConfigFile } from './config-file.js';
+import { startFleet } from './fleet-runtime.js';
 import { createLogger } from './logger.js';
 
 export interface ProxyServiceOptions {
@@ -68,6 +69,7 @@ export async function startProxy({
     : null;
   const tls = config.tls ? await readTls(config.tls, config.file) : null;
   const voice = createVoiceProxy({ logger: logger.child({ component: 'voice' }) });
+  const fleet = await startFleet({ config, logger });
 
   const app = createApp({
     config,
@@ -76,6 +78,7 @@ export async function startProxy({
     now,
     tls: tls !== null,
     voice,
+    fleet,
     operator: (state) => operator.listener(state),
     onDownload: (event) => operator.download(event),
   });
@@ -102,6 +105,7 @@ export async function startProxy({
     await Promise.all(servers.map((s) => s.close(0)));
     app.close();
     store?.close();
+    await fleet?.close();
     throw error;
   }
   const [main, admin] = servers as [RunningServer, RunningServer | undefined];
@@ -154,6 +158,7 @@ export async function startProxy({
     }
     config = plan.config;
     app.setConfig(config);
+    fleet?.reconfigure(config.fleet, config.firmware.requireToken);
     logger.level = config.log.level;
     if (plan.restartKeys.length > 0)
       logger.warn(
@@ -203,6 +208,8 @@ export async function startProxy({
         await Promise.all([...servers.map((s) => s.close(grace)), voice.shutdown(grace)]);
         app.close();
         store?.close();
+        // After every request is answered: the fleet writes its pending observations, then closes.
+        await fleet?.close();
         logger.info('stopped');
       })();
       return shuttingDown;

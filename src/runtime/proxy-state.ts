@@ -11,6 +11,7 @@ import type { RequestFacts } from '../device/types.js';
 import type { Catalog } from '../firmware/types.js';
 import type { CircuitBreaker } from '../fallback/breaker.js';
 import type { DeviceMemory } from '../fallback/device-memory.js';
+import type { FleetService } from '../fleet/service.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import type { UpstreamExchange } from '../gateway/upstream-verdict.js';
 import type { UpstreamAgents } from '../upstream/agents.js';
@@ -31,6 +32,8 @@ export interface ProxyState {
   lastUpstreamOffset: number | null;
   /** Called once per answered OTA exchange. */
   record(exchange: ExchangeRecord): void;
+  /** The fleet (docs/fleet.md); `null` when `fleet.enabled` is false. */
+  readonly fleet: FleetService | null;
   /** The OTA check's upstream step, for `POST /admin/explain`'s live ask. */
   readonly otaUpstream: OtaUpstream;
 }

@@ -28,6 +28,11 @@ test('the shipped config/proxy.yaml loads without any environment variable', () 
   assert.equal(config.admin.token, null);
   assert.deepEqual(config.mqtt, [{ when: {}, mode: 'keep' }]);
   assert.deepEqual(config.serverTime, [{ when: {}, zone: { kind: 'upstream' } }]);
+  assert.equal(config.fleet.enabled, true);
+  assert.deepEqual(config.fleet.store, {
+    kind: 'sqlite',
+    path: join(dirname(dirname(shippedPath)), 'data', 'fleet.db'),
+  });
 });
 
 test('the shipped config takes UPSTREAM_URL, VOICE_UPSTREAM and ADMIN_TOKEN from the environment', () => {

@@ -4,6 +4,8 @@
  * another process holds (the CLI) is never waited for synchronously: a busy database is retried after a
  * timer instead.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { MIGRATIONS, type Migration } from './migrations.js';
@@ -18,6 +20,8 @@ export function sqliteStore(
   path: string,
   { kind = 'sqlite' as 'sqlite' | 'memory', migrations = MIGRATIONS as readonly Migration[] } = {},
 ): FleetStore {
+  // The data folder of a fresh install (the shipped `../data/fleet.db`) is made here, once, at start.
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   // timeout 0: a locked file throws SQLITE_BUSY at once instead of blocking the event loop.
   const raw = new Database(path, { timeout: 0 });
   if (path !== ':memory:') raw.pragma('journal_mode = WAL');
