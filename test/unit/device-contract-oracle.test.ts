@@ -58,6 +58,11 @@ describe('the device-contract oracle', () => {
       bodyViolations(JSON.stringify({ websocket: { url: 'ws://h:80/a:b/' } }), DEVICE, { fallback: true }),
       [],
     );
+    assert.deepEqual(
+      bodyViolations(JSON.stringify({ websocket: { url: 'ws://h/', token: 'a b ü' } }), DEVICE),
+      [],
+      "a token with blanks and non-ASCII text is the upstream's business",
+    );
   });
 
   const framing: [string, ReturnType<typeof raw>][] = [
@@ -113,6 +118,14 @@ describe('the device-contract oracle', () => {
     ['activation.code', { activation: { code: 123456 } }],
     ['duplicate section', '{"mqtt":{"endpoint":"a"},"MQTT":{"endpoint":"b"}}'],
     ['duplicate key', '{"websocket":{"url":"ws://a/","URL":"ws://b/"}}'],
+    ['control character or whitespace', { websocket: { url: 'ws://a:80/x\r\nHost: b' } }],
+    ['control character or whitespace', { websocket: { url: 'ws://a:80/\u0000' } }],
+    ['control character or whitespace', { websocket: { url: 'ws://a:80/x y' } }],
+    ['control character or whitespace', { websocket: { url: 'ws://a:80/\u3000' } }],
+    ['websocket.token holds a control character', { websocket: { url: 'ws://a/', token: 't\r\nX: 1' } }],
+    ['websocket.token holds a control character', { websocket: { url: 'ws://a/', token: '\u007f' } }],
+    ['mqtt.password holds a control character', { mqtt: { endpoint: 'a', password: 'p\u0000w' } }],
+    ['mqtt.endpoint holds a control character', { mqtt: { endpoint: 'a\n' } }],
   ];
   for (const [rule, body, device = DEVICE] of bodies) {
     test(`names a body break: ${rule}`, () => {
