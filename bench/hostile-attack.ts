@@ -1,8 +1,8 @@
 /**
  * The attacker of `npm run bench:hostile` (and of the pipelining-flood test), run as its own process so
  * that its own work never lands on the event loop it measures. Takes one job over IPC
- * (`{ type: 'job', job }`), says `{ type: 'started' }` once every connection of the job has written its
- * requests, answers `{ type: 'result', … }` (or `{ type: 'error', message }`), and waits for the next job.
+ * (`{ type: 'job', job }`), says `{ type: 'started' }` once every connection of the job is open and its
+ * requests are on their way, answers `{ type: 'result', … }` (or `{ type: 'error', message }`), and waits for the next job.
  *
  *   node --import tsx bench/hostile-attack.ts
  *
@@ -121,12 +121,13 @@ async function pipelining(job: PipeliningJob): Promise<PipeliningResult> {
               ms: Math.round(performance.now() - began),
             });
           });
-          socket.write(flood, () => {
-            if (first) {
-              first = false;
-              started += 1;
-              if (started === job.connections) process.send?.({ type: 'started' });
-            }
+          // Written at once: the kernel takes what fits, the rest waits for the proxy to read it.
+          socket.write(flood);
+          socket.once('connect', () => {
+            if (!first) return;
+            first = false;
+            started += 1;
+            if (started === job.connections) process.send?.({ type: 'started' });
           });
         }),
       );

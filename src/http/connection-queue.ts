@@ -5,7 +5,9 @@
  * request, `Connection: close`), so here a request that arrives while another on its connection is still
  * being answered waits its turn — its handler, and so its upstream clock, not yet started — and the socket
  * is not read while requests wait. Beyond `maxWaiting` waiting requests the connection is refused: the
- * requests before are answered in order, then one framed reply closes it.
+ * requests before are answered in order, then one framed reply closes it. Waiting (pipelined) requests of
+ * all connections take turns one at a time, so that a few pipelining connections weigh no more than one
+ * busy client: a connection's first request — what devices send — never waits for them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -31,8 +33,11 @@ interface Lane {
   refused: boolean;
   /** Reading is held off by this queue (Node may resume a socket on its own: see `holdReading`). */
   held: boolean;
-  readonly waiting: (() => void)[];
+  readonly waiting: { readonly req: IncomingMessage; readonly res: ServerResponse }[];
 }
+
+/** Pipelined requests being answered at once, over all connections. */
+const PIPELINED_AT_ONCE = 1;
 
 /** Wraps `handle` so that each connection has at most one request being handled. */
 export function queuePerConnection(
@@ -40,10 +45,24 @@ export function queuePerConnection(
   { maxWaiting, refuse }: ConnectionQueueOptions,
 ): RequestHandler {
   const lanes = new WeakMap<Socket, Lane>();
+  // The turns of waiting requests: each entry starts one (or finds its connection gone and passes).
+  let pipelinedActive = 0;
+  const turns: (() => boolean)[] = [];
+  const nextTurn = (): void => {
+    while (pipelinedActive < PIPELINED_AT_ONCE) {
+      const start = turns.shift();
+      if (start === undefined) return;
+      if (start()) pipelinedActive += 1;
+    }
+  };
 
-  const run = (lane: Lane, req: IncomingMessage, res: ServerResponse): void => {
+  const run = (lane: Lane, req: IncomingMessage, res: ServerResponse, pipelined: boolean): void => {
     lane.busy = true;
     res.once('close', () => {
+      if (pipelined) {
+        pipelinedActive -= 1;
+        nextTurn();
+      }
       lane.busy = false;
       // A closed connection's waiting requests were aborted by Node: nothing left to answer.
       if (lane.socket.destroyed) {
@@ -51,8 +70,20 @@ export function queuePerConnection(
         return;
       }
       const next = lane.waiting.shift();
-      if (next) next();
-      else if (!lane.refused) readAgain(lane);
+      if (next === undefined) {
+        if (!lane.refused) readAgain(lane);
+        return;
+      }
+      lane.busy = true;
+      turns.push(() => {
+        if (lane.socket.destroyed) {
+          lane.waiting.length = 0;
+          return false;
+        }
+        run(lane, next.req, next.res, true);
+        return true;
+      });
+      nextTurn();
     });
     // A request that waited may not have its whole body yet (the read that brought it ended inside it):
     // read on, or its handler would wait for bytes that never come. The next request to arrive holds
@@ -71,12 +102,12 @@ export function queuePerConnection(
       return;
     }
     if (!lane.busy) {
-      run(lane, req, res);
+      run(lane, req, res, false);
       return;
     }
     holdReading(lane);
     if (lane.waiting.length < maxWaiting) {
-      lane.waiting.push(() => run(lane, req, res));
+      lane.waiting.push({ req, res });
       return;
     }
     lane.refused = true;

@@ -261,7 +261,11 @@ function checkDuplicates(node: Node, path: string, out: string[]): void {
 
 /** U+0000–U+001F or U+007F anywhere in the text. */
 function holdsControl(text: string): boolean {
-  return [...text].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f');
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 function dottedIntegers(text: string): boolean {
