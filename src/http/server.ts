@@ -58,18 +58,39 @@ export async function startServer({
     // proxy reads such a request like an HTTP/1.0 one instead (the origin is the address it reached).
     requireHostHeader: false,
   };
-  // Responses not yet finished, so that a shutdown can tell their keep-alive connections to close.
-  const open = new Set<ServerResponse>();
+  // The newest response of each connection not yet finished, and whether its client asked to keep the
+  // connection: a shutdown closes each connection after the last request it has received, not before.
+  const newest = new Map<Socket, ServerResponse>();
+  const keepAlive = new WeakMap<ServerResponse, boolean>();
+  // A reply still queued when its connection dies never emits 'close': the connection's end forgets it.
+  const watched = new WeakSet<Socket>();
   let stopping = false;
+  const closeAfter = (res: ServerResponse): void => {
+    if (!res.headersSent) res.shouldKeepAlive = false;
+  };
   const answer = queuePerConnection(handle, {
     maxWaiting: maxWaitingPerConnection,
     refuse: (req, res) => writeError(req, res, 503, 'too many pipelined requests', { close: true }),
   });
   const receive = (req: IncomingMessage, res: ServerResponse): void => {
-    open.add(res);
-    // A request received during shutdown is answered, with `Connection: close`.
-    if (stopping) res.shouldKeepAlive = false;
-    res.once('close', () => open.delete(res));
+    const socket = req.socket;
+    if (!watched.has(socket)) {
+      watched.add(socket);
+      socket.once('close', () => newest.delete(socket));
+    }
+    const before = newest.get(socket);
+    newest.set(socket, res);
+    keepAlive.set(res, res.shouldKeepAlive);
+    if (stopping) {
+      // Received during shutdown: answered, with `Connection: close` — and the one before it on this
+      // connection keeps it open again for this one (if its head is not written yet).
+      if (before !== undefined && !before.headersSent)
+        before.shouldKeepAlive = keepAlive.get(before) ?? false;
+      closeAfter(res);
+    }
+    res.once('close', () => {
+      if (newest.get(socket) === res) newest.delete(socket);
+    });
     // Once shutting down, a keep-alive connection whose response just finished is idle: close it now
     // rather than let it hold the shutdown for `keepAliveTimeout` or the whole grace period.
     res.once('finish', () => {
@@ -128,8 +149,9 @@ export async function startServer({
     close(graceMs = 0) {
       closing ??= (async () => {
         stopping = true;
-        // Replies not yet begun announce `Connection: close`; their connections end with them.
-        for (const res of open) if (!res.headersSent) res.shouldKeepAlive = false;
+        // The last reply received on each connection announces `Connection: close` (when not begun yet);
+        // the connection ends with it, after every request before it has been answered.
+        for (const res of newest.values()) closeAfter(res);
         const cutOff = setTimeout(() => server.closeAllConnections(), graceMs);
         server.closeIdleConnections();
         // Closing the listener resets the connections the kernel has accepted but Node has not yet taken
