@@ -1,6 +1,8 @@
 /**
- * `startServer()` listens and returns `{ url, close }` (STYLE.md §5): timeouts against slow clients,
- * TLS when configured, clean replies to malformed requests, and a graceful close.
+ * `startServer()` listens and returns `{ url, close }` (STYLE.md §5): timeouts against slow clients, TLS
+ * when configured, one request at a time per connection (connection-queue.ts), framed replies wherever Node
+ * would write its own (malformed requests, an unmet `Expect`, CONNECT), and a graceful close that answers
+ * every request already received.
  */
 import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
