@@ -5,9 +5,9 @@
  * request, `Connection: close`), so here a request that arrives while another on its connection is still
  * being answered waits its turn — its handler, and so its upstream clock, not yet started — and the socket
  * is not read while requests wait. Beyond `maxWaiting` waiting requests the connection is refused: the
- * requests before are answered in order, then one framed reply closes it. Waiting (pipelined) requests of
- * all connections take turns one at a time, so that a few pipelining connections weigh no more than one
- * busy client: a connection's first request — what devices send — never waits for them.
+ * requests before are answered in order, then one framed reply closes it. Pipelined requests of all
+ * connections take turns one at a time, so that many pipelining connections weigh no more than one busy
+ * client; a request that comes alone — what devices send — never waits for them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -56,6 +56,19 @@ export function queuePerConnection(
     }
   };
 
+  /** Queues a pipelined request for its turn (its connection is busy meanwhile). */
+  const takeTurn = (lane: Lane, req: IncomingMessage, res: ServerResponse): void => {
+    turns.push(() => {
+      if (lane.socket.destroyed) {
+        lane.waiting.length = 0;
+        return false;
+      }
+      run(lane, req, res, true);
+      return true;
+    });
+    nextTurn();
+  };
+
   const run = (lane: Lane, req: IncomingMessage, res: ServerResponse, pipelined: boolean): void => {
     lane.busy = true;
     res.once('close', () => {
@@ -75,15 +88,7 @@ export function queuePerConnection(
         return;
       }
       lane.busy = true;
-      turns.push(() => {
-        if (lane.socket.destroyed) {
-          lane.waiting.length = 0;
-          return false;
-        }
-        run(lane, next.req, next.res, true);
-        return true;
-      });
-      nextTurn();
+      takeTurn(lane, next.req, next.res);
     });
     // A request that waited may not have its whole body yet (the read that brought it ended inside it):
     // read on, or its handler would wait for bytes that never come. The next request to arrive holds
@@ -102,7 +107,14 @@ export function queuePerConnection(
       return;
     }
     if (!lane.busy) {
-      run(lane, req, res, false);
+      lane.busy = true;
+      // Decided once the read that brought it is parsed (microtasks run after it): alone, as devices send
+      // it, it runs at once; followed by more in that read, the connection pipelines from the start and
+      // this one takes its turn with the other pipelined requests.
+      queueMicrotask(() => {
+        if (lane.waiting.length === 0) run(lane, req, res, false);
+        else takeTurn(lane, req, res);
+      });
       return;
     }
     holdReading(lane);
