@@ -181,7 +181,11 @@ async function runCase(
           bystander: bystander.bystander,
           lost: bystander.lost + resetWithoutReply,
           of: `${bystander.of} + ${closed.length} flooded connections`,
-          note: `${closed.length} flooded connections closed by the proxy, ${perConnection} reply bytes each on average`,
+          note:
+            `${closed.length} flooded connections closed by the proxy, ${perConnection} reply bytes each on average` +
+            (resetWithoutReply > 0
+              ? `; ${resetWithoutReply} reset before the attacker read any reply (the proxy closes with unread pipelined bytes)`
+              : ''),
         };
       }
       case 'passthrough': {
