@@ -32,18 +32,22 @@ function fill(open: string, unit: (i: number) => string, close: string): string 
 
 const CASES = ['mqtt', 'MQTT', 'Mqtt', 'mQTT', 'WebSocket', 'WEBSOCKET', 'websocket'];
 
-/** Each reply, and whether the device gets it rewritten (its bulk dropped) or the fallback. */
-const heavy: [name: string, body: string, outcome: 'rewritten' | 'fallback'][] = [
-  ['tiny keys', fill(`{${WEBSOCKET},`, (i) => `"${i.toString(36)}":1`, '}'), 'fallback'],
-  ['duplicate-cased keys', fill(`{${WEBSOCKET},`, (i) => `"${CASES[i % CASES.length]}":{}`, '}'), 'fallback'],
-  ['an array of numbers', fill(`{${WEBSOCKET},"a":[`, () => '0', ']}'), 'fallback'],
-  ['long keys', fill(`{${WEBSOCKET},`, (i) => `"${'K'.repeat(200)}${i}":1`, '}'), 'fallback'],
-  ['nested objects', fill(`{${WEBSOCKET},"a":[`, () => '{"b":{"c":[{"d":[null]}]}}', ']}'), 'fallback'],
-  ['nesting past the limit', `${'['.repeat(MiB / 2 - 1)}${']'.repeat(MiB / 2 - 1)}`, 'fallback'],
-  ['a long string', `{${WEBSOCKET},"a":"${'x'.repeat(MiB - 200)}"}`, 'rewritten'],
-  ['a string of escapes', `{${WEBSOCKET},"a":"${'\\u00e9'.repeat((MiB - 200) / 6)}"}`, 'rewritten'],
-  ['a long token', `{"websocket":{"url":"ws://h/","token":"${'t'.repeat(MiB - 200)}"}}`, 'rewritten'],
-  ['blanks', `{${WEBSOCKET}${' '.repeat(MiB - 200)}}`, 'rewritten'],
+/** Each reply (built when its test runs), and whether the device gets it rewritten (its bulk dropped) or the fallback. */
+const heavy: [name: string, body: () => string, outcome: 'rewritten' | 'fallback'][] = [
+  ['tiny keys', () => fill(`{${WEBSOCKET},`, (i) => `"${i.toString(36)}":1`, '}'), 'fallback'],
+  [
+    'duplicate-cased keys',
+    () => fill(`{${WEBSOCKET},`, (i) => `"${CASES[i % CASES.length]}":{}`, '}'),
+    'fallback',
+  ],
+  ['an array of numbers', () => fill(`{${WEBSOCKET},"a":[`, () => '0', ']}'), 'fallback'],
+  ['long keys', () => fill(`{${WEBSOCKET},`, (i) => `"${'K'.repeat(200)}${i}":1`, '}'), 'fallback'],
+  ['nested objects', () => fill(`{${WEBSOCKET},"a":[`, () => '{"b":{"c":[{"d":[null]}]}}', ']}'), 'fallback'],
+  ['nesting past the limit', () => `${'['.repeat(MiB / 2 - 1)}${']'.repeat(MiB / 2 - 1)}`, 'fallback'],
+  ['a long string', () => `{${WEBSOCKET},"a":"${'x'.repeat(MiB - 200)}"}`, 'rewritten'],
+  ['a string of escapes', () => `{${WEBSOCKET},"a":"${'\\u00e9'.repeat((MiB - 200) / 6)}"}`, 'rewritten'],
+  ['a long token', () => `{"websocket":{"url":"ws://h/","token":"${'t'.repeat(MiB - 200)}"}}`, 'rewritten'],
+  ['blanks', () => `{${WEBSOCKET}${' '.repeat(MiB - 200)}}`, 'rewritten'],
 ];
 
 describe('heavy upstream replies', () => {
@@ -73,16 +77,19 @@ describe('heavy upstream replies', () => {
         '',
       ].join('\n'),
     });
-    // Warm up the code paths (JIT), so the figures are the proxy's, not the compiler's.
-    reply = Buffer.from(`{${WEBSOCKET}}`);
-    for (let i = 0; i < 20; i++) await rawRequest(h.port, deviceCheck());
+    // Warm up the code paths (JIT), the rewrite and the fallback, so the figures are the proxy's, not the
+    // compiler's.
+    for (const body of [`{${WEBSOCKET}}`, `{${WEBSOCKET},"a":`]) {
+      reply = Buffer.from(body);
+      for (let i = 0; i < 20; i++) await rawRequest(h.port, deviceCheck());
+    }
   });
   after(() => h.close());
 
   for (const [name, body, outcome] of heavy) {
     test(`${name}: ${outcome}, the event loop never blocked for 50 ms`, async () => {
-      assert.ok(Buffer.byteLength(body) <= MiB && Buffer.byteLength(body) > MiB - 1024);
-      reply = Buffer.from(body);
+      reply = Buffer.from(body());
+      assert.ok(reply.length <= MiB && reply.length > MiB - 1024);
       // The same reply three times; the least blocked run is the proxy's figure. Work that blocks the loop
       // does so every time, while a machine shared with other jobs adds a spike to one run or another.
       const blocked: number[] = [];
