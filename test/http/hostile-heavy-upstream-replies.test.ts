@@ -13,6 +13,7 @@ import { contractViolations } from '../helpers/device-contract.js';
 import { CAPTURED_DEVICE, deviceCheck } from '../helpers/device-requests.js';
 import { startHarness, type Harness } from '../helpers/proxy-harness.js';
 import { rawRequest } from '../helpers/raw-client.js';
+import { takeTimingTurn } from '../helpers/timing-turn.js';
 
 const MiB = 1024 * 1024;
 const WEBSOCKET = '"websocket":{"url":"ws://172.21.0.5:8000/xiaozhi/v1/","token":"t"}';
@@ -53,7 +54,9 @@ const heavy: [name: string, body: () => string, outcome: 'rewritten' | 'fallback
 describe('heavy upstream replies', () => {
   let h: Harness;
   let reply = Buffer.alloc(0);
+  let endTurn = (): void => undefined;
   before(async () => {
+    endTurn = await takeTimingTurn();
     h = await startHarness({
       responder: () => ({
         kind: 'text',
@@ -84,7 +87,10 @@ describe('heavy upstream replies', () => {
       for (let i = 0; i < 20; i++) await rawRequest(h.port, deviceCheck());
     }
   });
-  after(() => h.close());
+  after(async () => {
+    await h.close();
+    endTurn();
+  });
 
   for (const [name, body, outcome] of heavy) {
     test(`${name}: ${outcome}, the event loop never blocked for 50 ms`, async () => {
