@@ -54,8 +54,18 @@ export function writeDeviceReply(
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   // `close`: the request body was not read (413), so the connection cannot carry another request.
   if (close) res.shouldKeepAlive = false;
+  withoutKeepAliveHint(res);
   res.writeHead(status, deviceHeaders(req, { contentType, contentLength: bytes.length, close }));
   res.end(req.method === 'HEAD' ? undefined : bytes);
+}
+
+/**
+ * On a kept-alive connection Node adds `Keep-Alive: timeout=5` next to its `Connection: keep-alive`: a header
+ * outside the device framing (CONFIG.md "Framing and paths"). Its timeout is only that hint's (Node's own
+ * `_keepAliveTimeout`, read when the head is written); the connection's real timeout is the server's.
+ */
+export function withoutKeepAliveHint(res: ServerResponse): void {
+  (res as ServerResponse & { _keepAliveTimeout?: number })._keepAliveTimeout = 0;
 }
 
 export { JSON_TYPE, TEXT_TYPE } from '../gateway/reply-table.js';

@@ -16,6 +16,8 @@
  */
 import type { JsonObject, JsonValue } from './types.js';
 
+const NON_ASCII = /[\u0080-\u{10FFFF}]/u;
+
 /** foldKey's memory: bounded, because keys come from the upstream. */
 const MAX_FOLDED_KEYS = 1024;
 const foldedKeys = new Map<string, string>();
@@ -49,6 +51,14 @@ const MEMBERS: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map(
 /** Deeper than any OTA reply (which nests two levels) and shallow enough for the stack; cJSON allows 1000. */
 const MAX_DEPTH = 64;
 
+/**
+ * Values (object members and array items, at any depth) a reply may hold: as many as a device-facing
+ * reply could ever carry, under 4 KiB at 2 bytes (`0,`) each. More can never be answered, so the parse stops
+ * there instead of building an object of 150,000 keys from a 1 MiB reply (seconds of a blocked event loop):
+ * the reply is refused and the fallback answers. Real replies hold about twenty.
+ */
+export const MAX_VALUES = 2048;
+
 /** The reply's shape, read as the device reads it. */
 export type UpstreamBody =
   | { readonly kind: 'sections'; readonly body: JsonObject }
@@ -70,7 +80,12 @@ export function foldKey(key: string): string {
   if (cached !== undefined) return cached;
   const nul = key.indexOf('\u0000');
   const visible = nul < 0 ? key : key.slice(0, nul);
-  const folded = /[A-Z]/.test(visible) ? visible.replace(/[A-Z]/g, (c) => c.toLowerCase()) : visible;
+  // ASCII letters only: `toLowerCase` alone would also fold non-ASCII ones (the Kelvin sign to `k`).
+  const folded = !/[A-Z]/.test(visible)
+    ? visible
+    : NON_ASCII.test(visible)
+      ? visible.replace(/[A-Z]+/g, (run) => run.toLowerCase())
+      : visible.toLowerCase();
   // Bounded: keys come from the upstream, so the cache must not grow with what it sends.
   if (foldedKeys.size < MAX_FOLDED_KEYS && key.length <= 64) foldedKeys.set(key, folded);
   return folded;
@@ -184,11 +199,13 @@ function foldValue(
 
 /**
  * Strict RFC 8259 parse that keeps the first of case-insensitively equal keys at every level (no
- * canonical renaming: see `foldBody`). Also refused: nesting deeper than 64, numbers beyond a double, and
- * unpaired surrogate escapes (cJSON rejects those, so the device could not read the reply either).
+ * canonical renaming: see `foldBody`). Also refused: nesting deeper than 64, more than `MAX_VALUES` values,
+ * numbers beyond a double, and unpaired surrogates (cJSON rejects those, so the device could not read the
+ * reply either). Its work is bounded by the input's length (strings and blanks are scanned natively) and
+ * by `MAX_VALUES`, whatever the input.
  */
 export function parseJson(text: string): ParsedJson {
-  const cursor: Cursor = { text, pos: 0 };
+  const cursor: Cursor = { text, pos: 0, values: 0 };
   // A leading byte order mark is tolerated (RFC 8259 §8.1 allows ignoring it); the reply is re-serialised anyway.
   if (text.charCodeAt(0) === 0xfeff) cursor.pos = 1;
   try {
@@ -207,6 +224,8 @@ export function parseJson(text: string): ParsedJson {
 interface Cursor {
   readonly text: string;
   pos: number;
+  /** Values parsed so far (see `MAX_VALUES`). */
+  values: number;
 }
 
 /** Internal: unwinds the recursive descent; turned into `{ ok: false, reason }` by `parseJson`. */
@@ -223,19 +242,21 @@ function fail(cursor: Cursor, what: string): never {
   throw new JsonSyntaxError(`unexpected ${found} at offset ${cursor.pos} (${what})`);
 }
 
+/** RFC 8259 §2 whitespace: space, horizontal tab, line feed, carriage return — nothing else. */
+const WHITESPACE = /[ \t\n\r]*/y;
+
 function skipWhitespace(cursor: Cursor): void {
-  const { text } = cursor;
-  let { pos } = cursor;
-  while (pos < text.length) {
-    const c = text.charCodeAt(pos);
-    // RFC 8259 §2: space, horizontal tab, line feed, carriage return — nothing else.
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
-    pos++;
-  }
-  cursor.pos = pos;
+  WHITESPACE.lastIndex = cursor.pos;
+  WHITESPACE.test(cursor.text);
+  cursor.pos = WHITESPACE.lastIndex;
 }
 
 function parseValue(cursor: Cursor, depth: number): JsonValue {
+  cursor.values += 1;
+  if (cursor.values > MAX_VALUES)
+    throw new JsonSyntaxError(
+      `more than ${MAX_VALUES} values at offset ${cursor.pos}: no device reply holds that many`,
+    );
   const c = cursor.text.charAt(cursor.pos);
   switch (c) {
     case '{':
@@ -319,92 +340,52 @@ function parseArray(cursor: Cursor, depth: number): JsonValue[] {
   }
 }
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  '"': '"',
-  '\\': '\\',
-  '/': '/',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-};
+/** A code point below U+0020, written without control characters in the pattern (`u`: by code point). */
+const CONTROL = /[^ -\u{10FFFF}]/u;
+/** A surrogate that is not half of a pair (`u` reads a pair as one astral code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * A string token, found and checked with native scans: the closing quote is the first `"` after an even
+ * run of backslashes; raw control characters and unpaired surrogates are refused (cJSON rejects them);
+ * escapes are decoded by `JSON.parse` of the token alone, which refuses any invalid one.
+ */
 function parseString(cursor: Cursor): string {
   const { text } = cursor;
-  let pos = cursor.pos + 1; // after the opening quote
-  let out = '';
-  let runStart = pos;
+  const start = cursor.pos + 1; // after the opening quote
+  let end = text.indexOf('"', start);
   for (;;) {
-    if (pos >= text.length) {
-      cursor.pos = pos;
+    if (end < 0) {
+      cursor.pos = text.length;
       throw new JsonSyntaxError('unterminated string');
     }
-    const c = text.charCodeAt(pos);
-    if (c === 0x22) {
-      out += text.slice(runStart, pos);
-      cursor.pos = pos + 1;
-      return out;
-    }
-    if (c < 0x20) {
-      cursor.pos = pos;
-      fail(cursor, 'control character in string');
-    }
-    if (c >= 0xd800 && c <= 0xdfff) {
-      // A raw unpaired surrogate cannot come from UTF-8 and would be written out as an escape cJSON rejects.
-      const low = text.charCodeAt(pos + 1);
-      if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) {
-        cursor.pos = pos;
-        throw new JsonSyntaxError(`unpaired surrogate at offset ${pos}`);
-      }
-      pos += 2;
-      continue;
-    }
-    if (c !== 0x5c) {
-      pos++;
-      continue;
-    }
-    out += text.slice(runStart, pos);
-    const e = text.charAt(pos + 1);
-    if (e === 'u') {
-      const code = readHex4(cursor, text, pos + 2);
-      if (code >= 0xdc00 && code <= 0xdfff) {
-        cursor.pos = pos;
-        throw new JsonSyntaxError(`unpaired surrogate escape at offset ${pos}`);
-      }
-      if (code >= 0xd800 && code <= 0xdbff) {
-        // cJSON (utf16_literal_to_utf8) needs the low half right after, as `\uDC00`–`\uDFFF`.
-        const low = text.slice(pos + 6, pos + 8) === '\\u' ? readHex4(cursor, text, pos + 8) : -1;
-        if (!(low >= 0xdc00 && low <= 0xdfff)) {
-          cursor.pos = pos;
-          throw new JsonSyntaxError(`unpaired surrogate escape at offset ${pos}`);
-        }
-        out += String.fromCharCode(code, low);
-        pos += 12;
-      } else {
-        out += String.fromCharCode(code);
-        pos += 6;
-      }
-    } else {
-      const decoded = ESCAPES[e];
-      if (decoded === undefined) {
-        cursor.pos = pos;
-        fail(cursor, 'invalid escape');
-      }
-      out += decoded;
-      pos += 2;
-    }
-    runStart = pos;
+    let backslashes = 0;
+    while (end - backslashes - 1 >= start && text.charCodeAt(end - backslashes - 1) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) break;
+    end = text.indexOf('"', end + 1);
   }
-}
-
-function readHex4(cursor: Cursor, text: string, at: number): number {
-  const hex = text.slice(at, at + 4);
-  if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
-    cursor.pos = at;
-    fail(cursor, 'expected four hex digits');
+  const raw = text.slice(start, end);
+  const control = raw.search(CONTROL);
+  if (control >= 0) {
+    cursor.pos = start + control;
+    fail(cursor, 'control character in string');
   }
-  return Number.parseInt(hex, 16);
+  let value = raw;
+  if (raw.includes('\\')) {
+    try {
+      // The token with its own quotes, sliced rather than concatenated (a rope would be copied first).
+      value = JSON.parse(text.slice(start - 1, end + 1)) as string;
+    } catch {
+      cursor.pos = start;
+      throw new JsonSyntaxError(`invalid escape in the string at offset ${start}`);
+    }
+  }
+  if (LONE_SURROGATE.test(value)) {
+    cursor.pos = start;
+    throw new JsonSyntaxError(`unpaired surrogate in the string at offset ${start}`);
+  }
+  cursor.pos = end + 1;
+  return value;
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

@@ -18,6 +18,7 @@ import {
   withMember,
   withoutMember,
 } from './folded-json.js';
+import { hasControlCharacter, hasControlOrWhitespace } from './control-characters.js';
 import { isPlaceholderUrl } from './rules/firmware-offer.js';
 import type { JsonObject } from './types.js';
 
@@ -111,7 +112,9 @@ function guardActivation(section: JsonObject, repairs: string[]): JsonObject {
 /**
  * Members of `websocket`/`mqtt` are each stored in flash under their own key: an empty key, a key over
  * 15 bytes or a string of 4000 bytes or more aborts the device (device-contract.md §3). Such a member is
- * dropped whole — a token is never truncated.
+ * dropped whole — a token is never truncated. So is a `websocket.token` or an `mqtt` string holding a control
+ * character: the device writes it into a header or its MQTT login (CONFIG.md "Fleet and hardening
+ * amendments"); dropped, the device keeps the value it has stored.
  */
 function guardStoredMembers(section: JsonObject, name: 'websocket' | 'mqtt', repairs: string[]): JsonObject {
   const out: JsonObject = {};
@@ -124,6 +127,13 @@ function guardStoredMembers(section: JsonObject, name: 'websocket' | 'mqtt', rep
     } else if (typeof value === 'string' && utf8Bytes(value) >= MAX_STRING_BYTES) {
       changed = true;
       repairs.push(`${name}.${memberLabel(name, key)}-dropped:too-long`);
+    } else if (
+      typeof value === 'string' &&
+      (name === 'mqtt' || key === 'token') &&
+      hasControlCharacter(value)
+    ) {
+      changed = true;
+      repairs.push(`${name}.${memberLabel(name, key)}-dropped:control`);
     } else {
       setMember(out, key, value);
     }
@@ -153,6 +163,11 @@ function guardWebsocket(section: JsonObject, repairs: string[]): JsonObject {
     // else (an upstream or `rewrite` mistake) would overwrite a stored URL that works. Dropped, the old one stays.
     out = withoutMember(out, 'url');
     repairs.push('websocket.url-dropped:not-ws');
+  } else if (typeof url === 'string' && hasControlOrWhitespace(url)) {
+    // The device would write it into its request line as it is (CR/LF, NUL, a blank): unusable, like a
+    // URL that is not ws:// (CONFIG.md "Fleet and hardening amendments"). Dropped, the stored one stays.
+    out = withoutMember(out, 'url');
+    repairs.push('websocket.url-dropped:control-or-space');
   } else if (typeof url === 'string') {
     const checked = checkWebsocketUrl(url);
     switch (checked.kind) {

@@ -25,6 +25,17 @@ export interface ProxyServiceOptions {
   readonly now?: () => number;
   /** How often the config file is stat'ed for changes (file events are unreliable on bind mounts). */
   readonly watchIntervalMs?: number;
+  /**
+   * Shutdown steps run once every received request has been answered and before the upstream agents
+   * close: where pending observations are written (the fleet's flush).
+   */
+  readonly afterDrain?: readonly ShutdownStep[];
+}
+
+/** One step of the shutdown; the steps run one after another, in the order listed. */
+export interface ShutdownStep {
+  readonly name: string;
+  run(graceMs: number): Promise<void> | void;
 }
 
 export interface ProxyService {
@@ -50,6 +61,7 @@ export async function startProxy({
   logger: givenLogger,
   now = Date.now,
   watchIntervalMs = 2000,
+  afterDrain = [],
 }: ProxyServiceOptions): Promise<ProxyService> {
   // Taken before the file is read, so a change made while starting up is still seen as one.
   const loadedSignature = await fileSignature(configPath);
@@ -204,12 +216,32 @@ export async function startProxy({
           { graceMs: grace, inFlight: app.inFlight(), voiceSessions: voice.stats().open },
           'shutting down',
         );
-        stopWatching();
-        await Promise.all([...servers.map((s) => s.close(grace)), voice.shutdown(grace)]);
-        app.close();
-        store?.close();
-        // After every request is answered: the fleet writes its pending observations, then closes.
-        await fleet?.close();
+        // In this order (CONFIG.md "Fleet and hardening amendments": "Shutdown"): no reload starts; the
+        // listeners stop accepting, close idle keep-alive connections and answer every request already
+        // received within the grace (voice sessions get the same grace); then what those requests observed
+        // is written (`afterDrain`: the fleet's flush); only then the upstream agents and the catalog close.
+        const steps: readonly ShutdownStep[] = [
+          { name: 'stop watching the config file', run: () => stopWatching() },
+          {
+            name: 'answer received requests',
+            run: async (graceMs) => {
+              await Promise.all([...servers.map((s) => s.close(graceMs)), voice.shutdown(graceMs)]);
+            },
+          },
+          // After every request is answered: the fleet writes its pending observations, then closes.
+          { name: "write the fleet's observations", run: () => fleet?.close() },
+          ...afterDrain,
+          { name: 'close the upstream agents', run: () => app.close() },
+          { name: 'close the catalog', run: () => store?.close() },
+        ];
+        for (const step of steps) {
+          try {
+            await step.run(grace);
+          } catch (error) {
+            // A failed step must not keep the later ones (and the exit) from happening.
+            logger.error({ err: error, step: step.name }, 'shutdown step failed');
+          }
+        }
         logger.info('stopped');
       })();
       return shuttingDown;

@@ -148,6 +148,12 @@ function checkWebsocket(ws: ObjNode, out: string[]): void {
         out.push(`websocket.url port ${JSON.stringify(port)} throws in std::stoi`);
     }
   }
+  // The device writes the url into its request line and the token into `Authorization: Bearer …`: a CR/LF
+  // there splits the request, a NUL cuts the C string (CONFIG.md "Fleet and hardening amendments").
+  if (url?.t === 'str' && (holdsControl(url.v) || /\s/.test(url.v)))
+    out.push('websocket.url holds a control character or whitespace');
+  const token = member(ws, 'token');
+  if (token?.t === 'str' && holdsControl(token.v)) out.push('websocket.token holds a control character');
   const version = member(ws, 'version');
   if (version !== undefined && version.t !== 'num')
     out.push(`websocket.version is ${version.t}, not a number`);
@@ -162,6 +168,9 @@ function checkMqtt(mqtt: ObjNode, out: string[]): void {
   const keepalive = member(mqtt, 'keepalive');
   if (keepalive !== undefined && keepalive.t !== 'num')
     out.push(`mqtt.keepalive is ${keepalive.t}, not a number`);
+  // Every mqtt string ends up in the device's MQTT CONNECT or topic names.
+  for (const [key, value] of mqtt.entries)
+    if (value.t === 'str' && holdsControl(value.v)) out.push(`mqtt.${key} holds a control character`);
 }
 
 /** Each member is stored in flash under its own key: 1–15 bytes of key, strings under 4000 bytes (§3). */
@@ -248,6 +257,15 @@ function checkDuplicates(node: Node, path: string, out: string[]): void {
     seen.add(folded);
     checkDuplicates(value, path ? `${path}.${key}` : key, out);
   }
+}
+
+/** U+0000–U+001F or U+007F anywhere in the text. */
+function holdsControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 function dottedIntegers(text: string): boolean {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/runtime/logger.js';
-import { startProxy, type ProxyService } from '../../src/runtime/proxy-service.js';
+import { startProxy, type ProxyService, type ProxyServiceOptions } from '../../src/runtime/proxy-service.js';
 import { startFakeUpstream, type FakeUpstream, type Responder } from './fake-upstream.js';
 
 export interface LogLine {
@@ -38,6 +38,7 @@ export interface HarnessOptions {
   /** Files to create in the temp folder before start (e.g. `firmware/catalog.yaml`). */
   readonly files?: Record<string, string | Buffer>;
   readonly now?: () => number;
+  readonly afterDrain?: ProxyServiceOptions['afterDrain'];
 }
 
 export async function startHarness({
@@ -47,6 +48,7 @@ export async function startHarness({
   env = {},
   files = {},
   now,
+  afterDrain,
 }: HarnessOptions = {}): Promise<Harness> {
   const upstream = await startFakeUpstream(responder);
   const dir = mkdtempSync(join(tmpdir(), 'ota-proxy-test-'));
@@ -76,6 +78,7 @@ export async function startHarness({
       logger,
       watchIntervalMs: 200,
       ...(now ? { now } : {}),
+      ...(afterDrain ? { afterDrain } : {}),
     });
     const port = Number(new URL(proxy.url).port);
     return {

@@ -58,6 +58,11 @@ describe('the device-contract oracle', () => {
       bodyViolations(JSON.stringify({ websocket: { url: 'ws://h:80/a:b/' } }), DEVICE, { fallback: true }),
       [],
     );
+    assert.deepEqual(
+      bodyViolations(JSON.stringify({ websocket: { url: 'ws://h/', token: 'a b ü' } }), DEVICE),
+      [],
+      "a token with blanks and non-ASCII text is the upstream's business",
+    );
   });
 
   // Each break with every violation the oracle names for it: the rule broken, and nothing else.
@@ -185,6 +190,46 @@ describe('the device-contract oracle', () => {
       'duplicate key',
       '{"websocket":{"url":"ws://a/","URL":"ws://b/"}}',
       ['duplicate key "URL" at websocket'],
+    ],
+    [
+      'control character or whitespace',
+      { websocket: { url: 'ws://a:80/x\r\nHost: b' } },
+      ['websocket.url holds a control character or whitespace'],
+    ],
+    [
+      'control character or whitespace',
+      { websocket: { url: 'ws://a:80/\u0000' } },
+      ['websocket.url holds a control character or whitespace'],
+    ],
+    [
+      'control character or whitespace',
+      { websocket: { url: 'ws://a:80/x y' } },
+      ['websocket.url holds a control character or whitespace'],
+    ],
+    [
+      'control character or whitespace',
+      { websocket: { url: 'ws://a:80/\u3000' } },
+      ['websocket.url holds a control character or whitespace'],
+    ],
+    [
+      'websocket.token holds a control character',
+      { websocket: { url: 'ws://a/', token: 't\r\nX: 1' } },
+      ['websocket.token holds a control character'],
+    ],
+    [
+      'websocket.token holds a control character',
+      { websocket: { url: 'ws://a/', token: '\u007f' } },
+      ['websocket.token holds a control character'],
+    ],
+    [
+      'mqtt.password holds a control character',
+      { mqtt: { endpoint: 'a', password: 'p\u0000w' } },
+      ['mqtt.password holds a control character'],
+    ],
+    [
+      'mqtt.endpoint holds a control character',
+      { mqtt: { endpoint: 'a\n' } },
+      ['mqtt.endpoint holds a control character'],
     ],
   ];
   for (const [rule, body, expected, device = DEVICE] of bodies) {

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeviceMemory } from '../../src/fallback/device-memory.js';
 
@@ -36,4 +36,56 @@ test('peek reads without changing which device is dropped next', () => {
   assert.equal(m.peek('a'), null, 'a was still the least recently seen');
   assert.deepEqual(m.peek('b'), entry('ws://b/'));
   assert.equal(m.peek(null), null);
+});
+
+describe('segmented: one-time ids cannot push out devices seen again', () => {
+  test('a device seen twice survives any number of strangers; strangers push out only each other', () => {
+    const m = new DeviceMemory(10_000);
+    m.remember('real', entry('ws://real/'));
+    m.remember('real', entry('ws://real/2'));
+    for (let i = 0; i < 12_000; i++) m.remember(`stranger-${i}`, entry('ws://s/'));
+    assert.equal(m.size, 10_000);
+    assert.deepEqual(m.peek('real')?.websocket, { url: 'ws://real/2' }, 'the latest sections are kept');
+    assert.equal(m.peek('stranger-2000'), null, 'the least recently seen strangers went first');
+    assert.ok(m.peek('stranger-2001'));
+    assert.ok(m.peek('stranger-11999'));
+  });
+
+  test('a fallback that recalls a device counts as seeing it again', () => {
+    const m = new DeviceMemory(10);
+    m.remember('real', entry('ws://real/'));
+    assert.ok(m.recall('real'));
+    for (let i = 0; i < 100; i++) m.remember(`stranger-${i}`, entry('ws://s/'));
+    assert.ok(m.peek('real'));
+    assert.equal(m.protectedSize, 1);
+  });
+
+  test('devices seen again hold at most 80 % of the capacity; the least recently seen of them moves back', () => {
+    const m = new DeviceMemory(10);
+    for (let i = 0; i < 9; i++) {
+      m.remember(`d${i}`, entry('ws://d/'));
+      m.remember(`d${i}`, entry('ws://d/'));
+    }
+    assert.equal(m.protectedSize, 8);
+    assert.equal(m.size, 9);
+    // d0, pushed back to probation, is now a one-time device again: the first to go for strangers.
+    m.remember('s1', entry('ws://s/'));
+    m.remember('s2', entry('ws://s/'));
+    assert.equal(m.size, 10);
+    assert.equal(m.peek('d0'), null);
+    for (let i = 1; i < 9; i++) assert.ok(m.peek(`d${i}`), `d${i}`);
+    assert.ok(m.peek('s1'));
+    assert.ok(m.peek('s2'));
+  });
+
+  test('shrinking keeps devices seen again before devices seen once', () => {
+    const m = new DeviceMemory(10);
+    m.remember('real', entry('ws://real/'));
+    m.remember('real', entry('ws://real/'));
+    for (let i = 0; i < 9; i++) m.remember(`s${i}`, entry('ws://s/'));
+    m.resize(2);
+    assert.equal(m.size, 2);
+    assert.ok(m.peek('real'));
+    assert.ok(m.peek('s8'));
+  });
 });

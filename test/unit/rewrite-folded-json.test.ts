@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { CAPTURES_DIR } from '../helpers/captures.js';
 import { upstreamText as captureBody } from '../helpers/upstream-replies.js';
-import { classifyUpstreamBody, foldBody, foldKey, parseJson } from '../../src/rewrite/folded-json.js';
+import {
+  classifyUpstreamBody,
+  foldBody,
+  foldKey,
+  MAX_VALUES,
+  parseJson,
+} from '../../src/rewrite/folded-json.js';
 import type { JsonObject } from '../../src/rewrite/types.js';
 
 function sections(text: string): JsonObject {
@@ -223,6 +229,37 @@ describe('strict RFC 8259', () => {
     reason(deep(65));
     // Far deeper input fails cleanly instead of overflowing the stack.
     reason('['.repeat(100_000));
+  });
+
+  test('more values than any device reply could hold are refused; as many are read', () => {
+    const array = (n: number) => `{"server_time":{},"a":[${Array.from({ length: n }, () => '0').join(',')}]}`;
+    // The object, server_time, a, and n items.
+    assert.equal(classifyUpstreamBody(array(MAX_VALUES - 3)).kind, 'sections');
+    assert.match(reason(array(MAX_VALUES - 2)), /more than 2048 values/);
+    const members = (n: number) => `{${Array.from({ length: n }, (_, i) => `"k${i}":1`).join(',')}}`;
+    assert.equal(classifyUpstreamBody(members(MAX_VALUES - 1)).kind, 'other-object');
+    reason(members(MAX_VALUES));
+    // Duplicates count: they are parsed before they are dropped.
+    reason(`{${Array.from({ length: MAX_VALUES }, () => '"MQTT":{}').join(',')}}`);
+  });
+
+  test('strings: found and decoded natively, checked as before', () => {
+    const long = 'x'.repeat(1024 * 1024);
+    assert.deepEqual(sections(`{"websocket":{"token":"${long}"}}`).websocket, { token: long });
+    const escapes = '\\u00e9\\"\\\\'.repeat(1000);
+    assert.deepEqual(
+      sections(`{"websocket":{"token":"${escapes}"}}`),
+      JSON.parse(`{"websocket":{"token":"${escapes}"}}`),
+    );
+    // An escaped quote or a run of backslashes before the closing one.
+    assert.deepEqual(sections('{"websocket":{"a":"\\\\","b":"\\"x\\\\\\""}}').websocket, {
+      a: '\\',
+      b: '"x\\"',
+    });
+    reason('{"websocket":{"a":"x\\"}}');
+    reason('{"websocket":{"a":"\u0001"}}');
+    reason('{"websocket":{"a":"\u007f\u0000"}}');
+    assert.deepEqual(sections('{"websocket":{"a":"\u007f"}}').websocket, { a: '\u007f' });
   });
 
   test('a leading byte order mark is tolerated', () => {

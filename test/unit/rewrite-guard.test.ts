@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { guardReply } from '../../src/rewrite/guard.js';
+import { isWebsocketPresent } from '../../src/rewrite/rules/websocket-url.js';
 import type { JsonObject } from '../../src/rewrite/types.js';
 import { testDevice } from '../helpers/config-fixture.js';
 import { upstreamReply } from '../helpers/upstream-replies.js';
@@ -211,6 +212,70 @@ describe('websocket', () => {
     }
     // The device stores every string member in flash: a non-ws url would replace the stored one that works.
     assert.deepEqual(guard({ websocket: { url: 'not a url' } }).repairs, ['websocket.url-dropped:not-ws']);
+  });
+});
+
+describe('control characters (CONFIG.md "Fleet and hardening amendments")', () => {
+  const CONTROLS = ['\r\n', '\n', '\r', '\u0000', '\t', '\u001b', '\u007f', '\u001f'];
+
+  test('a websocket.url holding a control character or whitespace is dropped, the rest kept', () => {
+    for (const bad of [...CONTROLS, ' ', '\u00a0', '\u2028', '\u3000']) {
+      const url = `ws://10.0.0.5:8000/xiaozhi/v1/${bad}Host: evil`;
+      const out = guard({ websocket: { url, token: 't', version: 3 } });
+      assert.deepEqual(out.body.websocket, { token: 't', version: 3 }, JSON.stringify(url));
+      assert.deepEqual(out.repairs, ['websocket.url-dropped:control-or-space'], JSON.stringify(url));
+    }
+    // Also where the device would otherwise only have got a port added (its path holds `:`).
+    const out = guard({ websocket: { url: 'ws://h/a:b\r\nX: y' } });
+    assert.deepEqual(out.body.websocket, {});
+    assert.deepEqual(out.repairs, ['websocket.url-dropped:control-or-space']);
+  });
+
+  test('a websocket.token holding a control character is dropped; spaces and any other text are kept as sent', () => {
+    for (const bad of CONTROLS) {
+      const token = `Bearer-abc${bad}X-Injected: 1`;
+      const out = guard({ websocket: { url: 'ws://h:8000/', token } });
+      assert.deepEqual(out.body.websocket, { url: 'ws://h:8000/' }, JSON.stringify(token));
+      assert.deepEqual(out.repairs, ['websocket.token-dropped:control'], JSON.stringify(token));
+    }
+    for (const token of ['a b', 'ü€😀', '', '"\\', 'eyJhbGciOi.x.y']) {
+      const out = guard({ websocket: { url: 'ws://h:8000/', token } });
+      assert.deepEqual(out, { body: { websocket: { url: 'ws://h:8000/', token } }, repairs: [] });
+    }
+  });
+
+  test('an mqtt string member holding a control character is dropped; in the endpoint it drops the section', () => {
+    const mqtt = {
+      endpoint: 'mqtt.example.com:1883',
+      client_id: 'GID_test@@@aa_bb',
+      username: 'user\r\nname',
+      password: 'pa\u0000ss',
+      publish_topic: 'device-server',
+      subscribe_topic: 'null',
+      keepalive: 240,
+    };
+    const out = guard({ mqtt });
+    assert.deepEqual(out.body.mqtt, {
+      endpoint: 'mqtt.example.com:1883',
+      client_id: 'GID_test@@@aa_bb',
+      publish_topic: 'device-server',
+      subscribe_topic: 'null',
+      keepalive: 240,
+    });
+    assert.deepEqual(out.repairs, ['mqtt.username-dropped:control', 'mqtt.password-dropped:control']);
+    const broken = guard({ mqtt: { ...mqtt, endpoint: 'mqtt.example.com\n:1883', username: 'u' } });
+    assert.equal(Object.hasOwn(broken.body, 'mqtt'), false);
+    assert.deepEqual(broken.repairs, [
+      'mqtt.endpoint-dropped:control',
+      'mqtt.password-dropped:control',
+      'mqtt-dropped:endpoint',
+    ]);
+  });
+
+  test('a url with a control character is no present section: rule 3 keeps mqtt, the memory skips it', () => {
+    assert.equal(isWebsocketPresent({ url: 'ws://h:8000/x' }), true);
+    for (const url of ['ws://h:8000/x\r\n', 'ws://h:8000/\u0000', 'ws://h:8000/ x', 'ws://h\u00a0:8000/'])
+      assert.equal(isWebsocketPresent({ url }), false, JSON.stringify(url));
   });
 });
 

@@ -7,17 +7,26 @@
  */
 import { renderTemplate } from '../../config/template.js';
 import { firstMatching } from '../../match/when.js';
+import { hasControlOrWhitespace } from '../control-characters.js';
 import { isJsonObject, ownMember, withMember, type DeviceKey } from '../folded-json.js';
 import { matchInputOf } from '../match-input.js';
 import { defineRule, type JsonObject, type JsonValue } from '../types.js';
 
 const SECTION: DeviceKey = 'websocket';
 
-/** A websocket section is present when it is an object whose `url` is a `ws://` or `wss://` string. */
+/**
+ * A websocket section is present when it is an object whose `url` is a `ws://` or `wss://` string without
+ * control characters or whitespace (such a URL is unusable, like one that is not ws: CONFIG.md "Fleet and
+ * hardening amendments").
+ */
 export function isWebsocketPresent(section: JsonValue | undefined): section is JsonObject {
   if (!isJsonObject(section)) return false;
   const url = ownMember(section, 'url');
-  return typeof url === 'string' && (url.startsWith('ws://') || url.startsWith('wss://'));
+  return (
+    typeof url === 'string' &&
+    (url.startsWith('ws://') || url.startsWith('wss://')) &&
+    !hasControlOrWhitespace(url)
+  );
 }
 
 export const websocketUrl = defineRule({
