@@ -28,11 +28,12 @@ const ioModules = [
   'prom-client',
 ];
 
-/** Database drivers and Kysely: only the fleet store's adapters reach them (STYLE.md §22). */
+/** Database drivers and Kysely: only the fleet store's adapters reach them (docs/contributing.md §22). */
 const databaseModules = ['better-sqlite3', 'pg', 'kysely'];
-const databaseMessage = 'Only the fleet store (src/fleet/store/) talks to the database (STYLE.md §22).';
+const databaseMessage =
+  'Only the fleet store (src/fleet/store/) talks to the database (docs/contributing.md §22).';
 
-/** The pure core's folders and files (STYLE.md §2); the fleet's service and store do I/O. */
+/** The pure core's folders and files (docs/contributing.md §2); the fleet's service and store do I/O. */
 const pureCore = [
   'src/match/**',
   'src/gateway/**',
@@ -147,7 +148,7 @@ export default tseslint.config(
         {
           paths: ioModules.map((name) => ({
             name,
-            message: 'The pure core does no I/O: take it as a parameter (STYLE.md §2).',
+            message: 'The pure core does no I/O: take it as a parameter (docs/contributing.md §2).',
           })),
           patterns: [
             {
@@ -161,7 +162,7 @@ export default tseslint.config(
                 './store/*.js',
                 '!./store/types.js',
               ],
-              message: 'The pure core does no I/O (STYLE.md §2).',
+              message: 'The pure core does no I/O (docs/contributing.md §2).',
             },
           ],
         },
@@ -169,7 +170,11 @@ export default tseslint.config(
       ),
       'no-restricted-properties': [
         'error',
-        { object: 'Date', property: 'now', message: 'Take the clock from ctx.now (STYLE.md §3).' },
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Take the clock from ctx.now (docs/contributing.md §3).',
+        },
         { object: 'Math', property: 'random', message: 'The pure core is deterministic.' },
       ],
       'no-restricted-globals': ['error', { name: 'fetch', message: 'No I/O in the pure core.' }],

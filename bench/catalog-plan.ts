@@ -1,6 +1,6 @@
 /**
  * The benchmark's firmware catalog, as data: 200 entries over many boards, versions, chips and rollout
- * values (CONFIG.md "Catalog"), so that every OTA check scans a catalog of realistic size. A handful of
+ * values (docs/configuration.md "Catalog"), so that every OTA check scans a catalog of realistic size. A handful of
  * entries target the benchmark's device (bread-compact-wifi 1.6.0 on esp32s3): which one each device is
  * offered is computed here independently of the proxy, from the rollout rule, to verify its answers.
  * One more entry carries the 4 MiB image of the download test.
@@ -11,7 +11,7 @@ export interface PlannedEntry {
   readonly board: string;
   readonly version: string;
   readonly file: string;
-  /** Chip id written into the image (9 = esp32s3, 5 = esp32c3, 0 = esp32; device-contract.md §6). */
+  /** Chip id written into the image (9 = esp32s3, 5 = esp32c3, 0 = esp32; docs/device-contract.md §6). */
   readonly chipId: number;
   readonly size: number;
   readonly rollout: number;
@@ -157,7 +157,7 @@ export function catalogYaml(plan: readonly PlannedEntry[], sha256: ReadonlyMap<s
 }
 
 /**
- * A device's rollout bucket for an entry, written from CONFIG.md "Catalog" (not imported from src/):
+ * A device's rollout bucket for an entry, written from docs/configuration.md "Catalog" (not imported from src/):
  * the first 8 hex digits of sha256("<device id>|<entry board as written>|<entry version>") mod 10000.
  */
 export function rolloutBucket(deviceId: string, board: string, version: string): number {

@@ -1,6 +1,6 @@
 /**
- * Checks one OTA reply, as raw bytes, against what a device survives (device-contract.md §2–§3) and the
- * proxy's own framing promise (CONFIG.md "Framing and paths"). The frame is judged by src/http-wire (shared
+ * Checks one OTA reply, as raw bytes, against what a device survives (docs/device-contract.md §2–§3) and the
+ * proxy's own framing promise (docs/configuration.md "Framing and paths"). The frame is judged by src/http-wire (shared
  * with doctor, written from the contract); the body rules here use nothing of the proxy's own code: the
  * benchmark must not grade the proxy with it.
  */
@@ -22,7 +22,7 @@ export interface ContractVerdict {
   readonly sections: Readonly<Record<string, unknown>> | null;
 }
 
-/** Flash-storage limits: keys 1–15 bytes, strings under 4000 bytes (device-contract.md §3). */
+/** Flash-storage limits: keys 1–15 bytes, strings under 4000 bytes (docs/device-contract.md §3). */
 const MAX_KEY_BYTES = 15;
 const MAX_STRING_BYTES = 4000;
 const DOTTED_VERSION = /^\d{1,9}(?:\.\d{1,9})*$/;
@@ -47,7 +47,7 @@ export function checkOtaReply(response: RawResponse, expectations: ReplyExpectat
   return { violations, sections };
 }
 
-/** cJSON matches keys case-insensitively and takes the first match (device-contract.md §3). */
+/** cJSON matches keys case-insensitively and takes the first match (docs/device-contract.md §3). */
 function foldFirst(body: Record<string, unknown>, violations: string[]): Record<string, unknown> {
   const folded: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
@@ -95,7 +95,7 @@ function checkSections(
   }
   const time = sections.server_time;
   if (isObject(time)) {
-    // Milliseconds: a seconds value would be before 2001 read as ms (device-contract.md §3).
+    // Milliseconds: a seconds value would be before 2001 read as ms (docs/device-contract.md §3).
     if (typeof time.timestamp !== 'number' || time.timestamp < 1e12) violations.push('server-time-timestamp');
     if (typeof time.timezone_offset !== 'number' || !Number.isInteger(time.timezone_offset))
       violations.push('server-time-offset');

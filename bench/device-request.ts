@@ -7,7 +7,7 @@ import { readCapture, type HttpMessage } from '../test/helpers/captures.js';
 
 /** The capture every benchmark device request is made from. */
 export const DEVICE_CAPTURE = 'python-default-post';
-/** What the captured device says about itself (device-contract.md §1), for the expectations. */
+/** What the captured device says about itself (docs/device-contract.md §1), for the expectations. */
 export const CAPTURED_DEVICE = { build: 'bread-compact-wifi', version: '1.6.0', chip: 'esp32s3' } as const;
 /** The device fields of the capture, replaced per device. */
 export const CAPTURED_MAC = 'aa:bb:cc:dd:ee:01';

@@ -45,7 +45,7 @@ export interface ProxyConfigOptions {
 export const UPSTREAM_WEBSOCKET_PREFIX = 'ws://192.168.1.25:8000/';
 
 /**
- * The proxy's configuration with the full rule set (CONFIG.md "Rules, in order"): a rewrite prefix, a
+ * The proxy's configuration with the full rule set (docs/configuration.md "Rules, in order"): a rewrite prefix, a
  * websocket `when:` list, `mqtt: strip`, `server_time` from a zone, the 200-entry catalog, and the guard
  * (always on). Logging at `warn`: one line per check at `info` would put pino on the hot path.
  */

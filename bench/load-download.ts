@@ -1,5 +1,5 @@
 /**
- * Concurrent firmware downloads as devices make them (device-contract.md §5): a plain `GET` with only
+ * Concurrent firmware downloads as devices make them (docs/device-contract.md §5): a plain `GET` with only
  * `Host` and `Connection: close`, read to the end. Each of `connections` workers downloads again and
  * again until the time is up; throughput counts every body byte received inside the window. Each
  * complete download is checked: status 200, an exact `Content-Length`, no chunking or compression, and
@@ -123,7 +123,7 @@ export async function runDownloads(job: DownloadJob): Promise<DownloadResult> {
   };
 }
 
-/** What a device would refuse in the header block of a download, or `null` (device-contract.md §5). */
+/** What a device would refuse in the header block of a download, or `null` (docs/device-contract.md §5). */
 export function judgeHead(head: string, expectedSize: number): string | null {
   const lines = head.split('\r\n');
   if (!/^HTTP\/1\.1 200(?: |$)/.test(lines[0] ?? '')) return `status ${lines[0]?.split(' ')[1] ?? '?'}`;

@@ -1,7 +1,7 @@
 /**
  * Open-loop OTA checks at a fixed rate, as a fleet of devices sends them: request i is due at
  * start + i / rate whatever happened before (wrk2's model), each device on its own connection with
- * `Connection: close` (device-contract.md §1). Latency is measured from the due time, so a stall is
+ * `Connection: close` (docs/device-contract.md §1). Latency is measured from the due time, so a stall is
  * charged to every request it delays (no coordinated omission); the time from the actual send is
  * kept as well. Every reply can be checked against the device contract.
  */
@@ -19,7 +19,7 @@ export interface RateJob {
   readonly count: number;
   /** Device index of the first request; request i is device firstIndex + i. */
   readonly firstIndex: number;
-  /** A device waits 30 s for headers (device-contract.md §2). */
+  /** A device waits 30 s for headers (docs/device-contract.md §2). */
   readonly timeoutMs: number;
   /** Grade every reply (the proxy's); `null` counts status 200 only (the upstream's own reply). */
   readonly expectations: ReplyExpectations | null;

@@ -45,7 +45,7 @@ export interface ExplainRequest {
   readonly headers: readonly (readonly [string, string])[];
   /** The body as sent (it may be invalid JSON, as real devices' can be). */
   readonly body: string;
-  /** The socket peer the proxy would see (CONFIG.md `when.source`, before `trusted_proxies`). */
+  /** The socket peer the proxy would see (docs/configuration.md `when.source`, before `trusted_proxies`). */
   readonly peer: string;
 }
 
@@ -404,7 +404,7 @@ function describeVerdict(verdict: Verdict): string {
   }
 }
 
-/** Which item of each part of the config applies to this request (CONFIG.md "Conditions"). */
+/** Which item of each part of the config applies to this request (docs/configuration.md "Conditions"). */
 function matchItems(config: Config, ctx: RuleContext): MatchedItems {
   const input = matchInputOf(ctx);
   const { origin } = ctx.request;

@@ -27,7 +27,7 @@ const glob = (what: string, doc: string): LeafDef<Glob> =>
     accept: (t) => ({ value: compileGlob(t) }),
   });
 
-/** A MAC address, normalised to lowercase colon form (device-contract.md §1: `Device-Id`). */
+/** A MAC address, normalised to lowercase colon form (docs/device-contract.md §1: `Device-Id`). */
 export const MAC = scalar({
   doc: 'A device id: a MAC address such as aa:bb:cc:dd:ee:ff',
   expected: 'a MAC address such as aa:bb:cc:dd:ee:ff',

@@ -1,6 +1,6 @@
 /**
  * The address-like values of the configuration: `host:port` listeners, upstream and public URLs
- * (scheme, host and port only) and URL paths (CONFIG.md "The file", "More load-time checks").
+ * (scheme, host and port only) and URL paths (docs/configuration.md "The file", "More load-time checks").
  * Each parser returns `{ value }`, a string saying what is wrong, or `null` when the expectation
  * alone says it (`Converted`, the YamlReader.parse protocol).
  */

@@ -1,5 +1,5 @@
 /**
- * `${VAR}` / `${VAR:-default}` substitution inside one YAML scalar (CONFIG.md "The file"). The same
+ * `${VAR}` / `${VAR:-default}` substitution inside one YAML scalar (docs/configuration.md "The file"). The same
  * rules as docker compose: `:-` also applies when the variable is set but empty, `$$` is a literal `$`,
  * a `$` not followed by `{` or `$` is literal, and there is no nesting.
  */

@@ -20,7 +20,7 @@ import type {
 } from './types.js';
 import type { Converted, Field, YamlReader } from './yaml-source.js';
 
-/** A websocket/mqtt string member of 4000 bytes or more aborts the device (device-contract.md §3). */
+/** A websocket/mqtt string member of 4000 bytes or more aborts the device (docs/device-contract.md §3). */
 const MAX_DEVICE_STRING_BYTES = 3999;
 
 /** UTC offsets that exist: −12:00 to +14:00. */
@@ -52,7 +52,7 @@ function urlTemplate(doc: string, flavour: 'http' | 'ws', schemes: readonly stri
       const rendered = renderTemplate(template, origin, flavour);
       if (!URL.canParse(rendered)) return `it renders to ${JSON.stringify(rendered)}, which is not a URL`;
     }
-    // The device splits host and path at the last `:` when no port follows the host (device-contract.md §3).
+    // The device splits host and path at the last `:` when no port follows the host (docs/device-contract.md §3).
     const rest = text.slice(text.indexOf('://') + 3);
     const slash = rest.indexOf('/');
     const authority = slash < 0 ? rest : rest.slice(0, slash);
@@ -107,7 +107,7 @@ const WEBSOCKET_ITEM = {
       default: null,
       accept: (t) =>
         new TextEncoder().encode(t).length > MAX_DEVICE_STRING_BYTES
-          ? 'it must be under 4000 bytes: a longer one aborts the device (device-contract.md §3)'
+          ? 'it must be under 4000 bytes: a longer one aborts the device (docs/device-contract.md §3)'
           : { value: t },
     }),
   ),

@@ -1,5 +1,5 @@
 /**
- * Whether an address the proxy would connect to is the proxy's own listener (CONFIG.md "More
+ * Whether an address the proxy would connect to is the proxy's own listener (docs/configuration.md "More
  * load-time checks"): same port, and the same host — or, when listening on a wildcard or loopback
  * address, a loopback address, `localhost` or an address of this machine. No DNS is consulted.
  */

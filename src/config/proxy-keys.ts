@@ -40,7 +40,7 @@ import type { Converted } from './yaml-source.js';
 
 /** setTimeout fires at once for delays above 2^31−1 ms, so no configured time may exceed it. */
 const MAX_TIMER_MS = 2147483647;
-/** The device waits 30 s for the OTA reply; the upstream must be done well before (device-contract.md §2). */
+/** The device waits 30 s for the OTA reply; the upstream must be done well before (docs/device-contract.md §2). */
 const MAX_UPSTREAM_TIMEOUT_MS = 25000;
 /** Bodies the proxy holds in memory. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;

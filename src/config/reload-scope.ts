@@ -1,5 +1,5 @@
 /**
- * What a reload may change (CONFIG.md "Reload scope"): everything but `listen`, `tls`, `admin.listen`,
+ * What a reload may change (docs/configuration.md "Reload scope"): everything but `listen`, `tls`, `admin.listen`,
  * `voice_proxy`, `limits`, `passthrough`, `log.pretty` and the fleet's `enabled`, `store`, `token_secret`,
  * `max_pending` and `max_devices`, which need a restart and keep their running values.
  */

@@ -1,5 +1,5 @@
 /**
- * URL templates for `rewrite.to`, `websocket.url` and catalog URLs (CONFIG.md "Templates").
+ * URL templates for `rewrite.to`, `websocket.url` and catalog URLs (docs/configuration.md "Templates").
  * Braces are reserved: every `{` opens one of `{host}`, `{port}`, `{scheme}`, and a brace anywhere
  * else is an error rather than literal text, so a typo such as `{hots}` or `{host` never reaches a
  * device. A URL that really needs a brace writes it percent-encoded (`%7B`, `%7D`).

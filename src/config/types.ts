@@ -1,4 +1,4 @@
-/** The validated, resolved configuration (../shared/CONFIG.md). Produced only by `parseConfig`. */
+/** The validated, resolved configuration (docs/configuration.md). Produced only by `parseConfig`. */
 import type { Cidr, Condition } from '../match/types.js';
 
 export interface HostPort {
@@ -88,7 +88,7 @@ export interface Config {
     /** Absolute folder holding catalog.yaml and the images; `null` = no catalog. */
     readonly dir: string | null;
     readonly upstreamOffers: 'keep' | 'drop';
-    /** Only valid download tokens get catalog images (FLEET.md "Download tokens"). */
+    /** Only valid download tokens get catalog images (docs/fleet.md "Download tokens"). */
     readonly requireToken: boolean;
   };
   readonly fallback: { readonly enabled: boolean; readonly rememberDevices: number };
@@ -117,7 +117,7 @@ export interface Config {
   readonly log: { readonly level: LogLevel; readonly pretty: 'auto' | boolean };
 }
 
-/** Where the fleet keeps its records (FLEET.md "Store"). */
+/** Where the fleet keeps its records (docs/fleet.md "Store"). */
 export type FleetStoreSetting =
   | { readonly kind: 'memory' }
   /** Absolute path of the SQLite file. */

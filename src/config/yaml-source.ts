@@ -8,7 +8,7 @@
  * 2. `createReader` walks the document as fields (key path, node, position), refuses unknown keys with
  *    a did-you-mean, and collects every issue; `throwIfIssues()` throws them as one ConfigError. Typed
  *    values are read on top of it by their definitions (key-definitions.ts).
- * Messages read `` `<path>` must be <expected> (got <found>) at <file>:<line>:<col> `` (STYLE.md §9).
+ * Messages read `` `<path>` must be <expected> (got <found>) at <file>:<line>:<col> `` (docs/contributing.md §9).
  * A value whose `${VAR}` failed, and a pair whose key was refused, are reported once and then skipped.
  */
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';

@@ -1,6 +1,6 @@
 /**
- * Who is asking: the device as the proxy reads it from the OTA request (CONFIG.md "The device, as the
- * proxy reads it"; device-contract.md §1). Lenient by design: the firmware builds its body by string
+ * Who is asking: the device as the proxy reads it from the OTA request (docs/configuration.md "The device, as the
+ * proxy reads it"; docs/device-contract.md §1). Lenient by design: the firmware builds its body by string
  * concatenation without escaping, so an SSID holding `"` or `\` makes it invalid JSON
  * (upstream-captures/python-non-json-body.request.http). Then the fields are pulled out of the raw text;
  * a field that cannot be found is `null` (unknown). Nothing here throws.
@@ -13,7 +13,7 @@ type Headers = Readonly<Record<string, string | undefined>>;
 type Loose = null | boolean | number | string | Loose[] | { [key: string]: Loose };
 type LooseObject = { [key: string]: Loose };
 
-/** The parts of the body the proxy reads (device-contract.md §1, "Body"). */
+/** The parts of the body the proxy reads (docs/device-contract.md §1). */
 interface BodyView {
   readonly board: LooseObject | null;
   readonly application: LooseObject | null;
@@ -40,14 +40,14 @@ export function readDevice(headers: Headers, body: Buffer | string): DeviceFacts
     chip: nonEmptyString(view.chip),
     runningSlot: nonEmptyString(view.ota?.label),
     slotSizes: { ota0: slotSize(view.partitions, 'ota_0'), ota1: slotSize(view.partitions, 'ota_1') },
-    // Firmware ≤ 1.5.9 sends no Activation-Version header (device-contract.md §1, §7).
+    // Firmware ≤ 1.5.9 sends no Activation-Version header (docs/device-contract.md §1, §7).
     legacy: headers['activation-version'] === undefined,
   };
 }
 
 /**
  * The size of the slot the device will write an image to: the `ota_0`/`ota_1` partition it does not run
- * from (`factory` writes `ota_0`), the smaller known one when the running slot is unknown (CONFIG.md
+ * from (`factory` writes `ota_0`), the smaller known one when the running slot is unknown (docs/configuration.md
  * "Catalog"); `null` when no size is known.
  */
 export function writeSlotSize(device: DeviceFacts): number | null {
@@ -75,7 +75,7 @@ function nonEmptyString(value: Loose | undefined): string | null {
 }
 
 /**
- * `<build-name>/<firmware-version>` (device-contract.md §1). Before v1.4 the User-Agent is the HTTP
+ * `<build-name>/<firmware-version>` (docs/device-contract.md §1). Before v1.4 the User-Agent is the HTTP
  * library's default (`ESP32 HTTP Client/1.0`): a name with blanks is not a build name, so it is ignored.
  */
 function parseUserAgent(value: string | undefined): { build: string; version: string | null } | null {
@@ -129,7 +129,7 @@ function objectOrNull(value: Loose | undefined): LooseObject | null {
 /**
  * Invalid JSON: finds each part by its key and reads what parses before the first broken byte. The
  * firmware writes `board` last and the user-controlled SSID late inside it, after `type` and `name`
- * (device-contract.md §1), so the fields the proxy needs come before anything that can break.
+ * (docs/device-contract.md §1), so the fields the proxy needs come before anything that can break.
  */
 function scanBody(text: string): BodyView {
   const chipAt = findKey(text, 'chip_model_name', '"');

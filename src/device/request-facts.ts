@@ -1,5 +1,5 @@
 /**
- * Where a request came from and which origin the device used to reach the proxy (CONFIG.md "Templates",
+ * Where a request came from and which origin the device used to reach the proxy (docs/configuration.md "Templates",
  * "Conditions" `source` and `host`). Forwarding headers are believed only from a peer in
  * `trusted_proxies`; `X-Forwarded-Port` and `Forwarded` are ignored. Malformed values never throw: a
  * header that does not parse is treated as absent.

@@ -1,6 +1,6 @@
 /**
  * UTC offsets in whole minutes east of UTC, the unit the device wants in `server_time.timezone_offset`
- * (device-contract.md §3; CONFIG.md "Rules, in order" step 4). Pure given its inputs: the instant comes in
+ * (docs/device-contract.md §3; docs/configuration.md "Rules, in order" step 4). Pure given its inputs: the instant comes in
  * as a parameter, never from the clock.
  */
 
@@ -71,7 +71,7 @@ function computeOffsetMinutes(zone: string, atMs: number): number {
 
 /** The process's own zone offset at `atMs` in minutes east of UTC (used when no zone is configured). */
 export function localOffsetMinutes(atMs: number): number {
-  // getTimezoneOffset counts minutes WEST of UTC; the device wants east (device-contract.md §3).
+  // getTimezoneOffset counts minutes WEST of UTC; the device wants east (docs/device-contract.md §3).
   return normalizeZero(Math.round(-new Date(atMs).getTimezoneOffset()));
 }
 

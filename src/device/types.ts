@@ -1,4 +1,4 @@
-/** The device and the request as the proxy reads them (CONFIG.md "The device, as the proxy reads it"). */
+/** The device and the request as the proxy reads them (docs/configuration.md "The device, as the proxy reads it"). */
 import type { Origin } from '../config/types.js';
 
 /** Read leniently from headers and body; `null` = unknown (a `when:` key on an unknown input does not match). */
@@ -24,7 +24,7 @@ export interface DeviceFacts {
 
 /** Where the request came from and which origin the device used to reach the proxy. */
 export interface RequestFacts {
-  /** The device's address (CONFIG.md `when.source`), unmapped from IPv4-mapped IPv6. */
+  /** The device's address (docs/configuration.md `when.source`), unmapped from IPv4-mapped IPv6. */
   readonly address: string;
   /** The socket peer, unmapped. */
   readonly peer: string;
@@ -32,6 +32,6 @@ export interface RequestFacts {
   readonly trustedPeer: boolean;
   /** The host the request named (`X-Forwarded-Host` from a trusted peer, else `Host`), no port, lowercase. */
   readonly host: string | null;
-  /** The effective origin templates render from (CONFIG.md "Templates"). */
+  /** The effective origin templates render from (docs/configuration.md "Templates"). */
   readonly origin: Origin;
 }

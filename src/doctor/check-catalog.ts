@@ -1,5 +1,5 @@
 /**
- * Every catalog entry's image check (CONFIG.md "Catalog"; device-contract.md §5): what was validated for
+ * Every catalog entry's image check (docs/configuration.md "Catalog"; docs/device-contract.md §5): what was validated for
  * the entries in use, why the others are skipped, and where an entry's external `url` points.
  */
 import { renderTemplate } from '../config/template.js';

@@ -1,7 +1,7 @@
 /**
- * The firmware offer devices get (device-contract.md §3, §5): what is offered and why, and whether the
+ * The firmware offer devices get (docs/device-contract.md §3, §5): what is offered and why, and whether the
  * download URL can work — its host, and a TCP connect to it (never a GET: the Java upstream's download
- * links allow three downloads, upstream.md). The Java `…NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL` is
+ * links allow three downloads, docs/upstream.md). The Java `…NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL` is
  * its deliberate "nothing to download", not a broken link.
  */
 import type { Catalog, FirmwareDecision } from '../firmware/types.js';
@@ -26,7 +26,7 @@ export interface FirmwareInput {
   readonly inProcess: boolean;
 }
 
-/** The download URL devices would fetch: a real URL with a version newer than theirs, or `force: 1` (device-contract.md §3). */
+/** The download URL devices would fetch: a real URL with a version newer than theirs, or `force: 1` (docs/device-contract.md §3). */
 function download(input: FirmwareInput): { url: string; version: string } | null {
   const firmware = section(input.reply, 'firmware');
   const url = member(firmware, 'url');

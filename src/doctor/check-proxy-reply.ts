@@ -1,5 +1,5 @@
 /**
- * The reply devices get from the proxy, judged on its bytes (device-contract.md §2): status 200, one
+ * The reply devices get from the proxy, judged on its bytes (docs/device-contract.md §2): status 200, one
  * `Content-Length` spelled exactly so and equal to the body, no chunking or compression, few headers, and a
  * body well under the 8 KiB at which v1.9/v2.x clients deadlock.
  */

@@ -1,7 +1,7 @@
 /**
- * The clock devices are given (device-contract.md §3): `timestamp` in milliseconds, `timezone_offset` in
+ * The clock devices are given (docs/device-contract.md §3): `timestamp` in milliseconds, `timezone_offset` in
  * whole minutes east of UTC. Seconds put the clock in 1970; an offset in hours or seconds is wrong by 60×;
- * the Java upstream's zone is often stuck on Asia/Shanghai (upstream.md pain §5).
+ * the Java upstream's zone is often stuck on Asia/Shanghai (docs/upstream.md pain §5).
  */
 import type { TimeZoneSetting } from '../config/types.js';
 import type { Translate } from '../i18n/translate.js';

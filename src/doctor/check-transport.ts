@@ -1,7 +1,7 @@
 /**
- * The voice channel devices are told to use, judged as they see it (upstream.md pains §1, §6): the
+ * The voice channel devices are told to use, judged as they see it (docs/upstream.md pains §1, §6): the
  * websocket URL's host (Docker-internal, loopback, placeholder …) and whether something listens there, and
- * an `mqtt` section that makes devices use MQTT when WebSocket is wanted (device-contract.md §3: any
+ * an `mqtt` section that makes devices use MQTT when WebSocket is wanted (docs/device-contract.md §3: any
  * `mqtt` object wins over `websocket`).
  */
 import type { Translate } from '../i18n/translate.js';

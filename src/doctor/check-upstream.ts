@@ -1,6 +1,6 @@
 /**
  * The upstream asked directly, as the proxy asks it: is it there, is it the OTA endpoint (port, trailing
- * slash), is its reply an OTA reply, and how is it framed (upstream.md: the Python server 404s without the
+ * slash), is its reply an OTA reply, and how is it framed (docs/upstream.md: the Python server 404s without the
  * trailing slash, the Java one answers 200 `{"code":404,…}`; error shapes come with status 200).
  */
 import type { Config } from '../config/types.js';
@@ -12,7 +12,7 @@ import { describeFrameViolation } from './frame-text.js';
 import type { RawExchange } from './raw-http.js';
 import { member, readReply, section, type ReplyReadout } from './reply-readout.js';
 
-/** manager-api's answer to a path it does not know (upstream.md), quoted in the report. */
+/** manager-api's answer to a path it does not know (docs/upstream.md), quoted in the report. */
 const JAVA_NOT_FOUND = '200 {"code":404}';
 
 export interface UpstreamCheck {
@@ -70,7 +70,7 @@ function unreachable(
 ): Finding {
   const { host, port } = config.upstream.target;
   const detail = [`${result.code}: ${result.message}`];
-  // manager-api and the Python server's HTTP ports; 8000 is the voice WebSocket (upstream.md).
+  // manager-api and the Python server's HTTP ports; 8000 is the voice WebSocket (docs/upstream.md).
   const hint = t('doctor.upstream.port-hint');
   switch (result.failure) {
     case 'refused':
@@ -186,7 +186,7 @@ function replyShape(reply: ReplyReadout, where: string, port: number, t: Transla
   }
 }
 
-/** What the upstream's known error bodies mean (upstream.md "errors"). */
+/** What the upstream's known error bodies mean (docs/upstream.md "errors"). */
 function errorShapeHints(reply: ReplyReadout, t: Translate): string[] {
   const body = reply.body;
   if (body === null) return [];

@@ -1,6 +1,6 @@
 /**
  * What kind of host a URL handed to devices names, and whether a device can be expected to reach it
- * (upstream.md "What users keep running into" §1: Docker-internal `172.x` addresses, loopback, and the
+ * (docs/upstream.md "What users keep running into": Docker-internal `172.x` addresses, loopback, and the
  * upstream's own placeholders). Pure: no DNS is consulted; a name is judged by its spelling only.
  */
 import { translator, type Translate } from '../i18n/translate.js';

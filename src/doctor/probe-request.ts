@@ -1,5 +1,5 @@
 /**
- * The OTA check doctor sends: what a real board sends at boot (device-contract.md §1;
+ * The OTA check doctor sends: what a real board sends at boot (docs/device-contract.md §1;
  * upstream-captures/python-default-post.request.http) — the header set and order of the firmware's HTTP
  * client, and the `Board::GetSystemInfoJson()` inventory for the chosen board, version and chip.
  */
@@ -35,7 +35,7 @@ export function clientIdFor(deviceId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** Whether the firmware is ≤ 1.5.9, which sends no `Activation-Version` (device-contract.md §7). */
+/** Whether the firmware is ≤ 1.5.9, which sends no `Activation-Version` (docs/device-contract.md §7). */
 export function isLegacyVersion(version: string): boolean {
   const running = parseVersionNumbers(version);
   const first = parseVersionNumbers('1.6.0');

@@ -1,6 +1,6 @@
 /**
  * One HTTP exchange over a raw socket, as a device makes it: exact request bytes out, exact response bytes
- * back (header casing and framing are only visible there, device-contract.md §2). Never throws; a failure
+ * back (header casing and framing are only visible there, docs/device-contract.md §2). Never throws; a failure
  * is classified like the proxy's own upstream failures.
  */
 import net from 'node:net';

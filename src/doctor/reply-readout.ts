@@ -72,7 +72,7 @@ export interface DoctorContext {
   readonly config: Config;
   /** The host devices use to reach the proxy (no port, no brackets). */
   readonly deviceHost: string;
-  /** The origin templates render from for devices (CONFIG.md "Templates"). */
+  /** The origin templates render from for devices (docs/configuration.md "Templates"). */
   readonly deviceOrigin: Origin;
   /** The device's running version (doctor's `--version`). */
   readonly deviceVersion: string;

@@ -1,6 +1,6 @@
 /**
  * Is anything listening there? A TCP connect and an immediate close — never a request: the Java upstream's
- * download links allow three downloads (upstream.md), so doctor must not spend one. Each `host:port` is
+ * download links allow three downloads (docs/upstream.md), so doctor must not spend one. Each `host:port` is
  * dialled at most once per run; later asks get the first answer.
  */
 import net from 'node:net';

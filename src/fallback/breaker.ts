@@ -1,5 +1,5 @@
 /**
- * The passive circuit breaker (CONFIG.md "Which reply a device gets"): `failures` consecutive upstream
+ * The passive circuit breaker (docs/configuration.md "Which reply a device gets"): `failures` consecutive upstream
  * failures open it; while open, checks are answered from the fallback at once; after `cooldownMs` exactly
  * one request goes upstream as a probe; its success closes the breaker, its failure restarts the cool-down.
  */

@@ -1,5 +1,5 @@
 /**
- * The last good transport sections per device, for the fallback reply (CONFIG.md "Which reply a device
+ * The last good transport sections per device, for the fallback reply (docs/configuration.md "Which reply a device
  * gets"): the upstream's own sections, kept raw, at most `fallback.remember_devices` devices in total.
  *
  * A segmented LRU, so that strangers cannot flush it: anyone on the devices' network can send checks with

@@ -1,5 +1,5 @@
 /**
- * The reply a device gets when the upstream cannot answer (CONFIG.md "Fallback reply"): the proxy's clock,
+ * The reply a device gets when the upstream cannot answer (docs/configuration.md "Fallback reply"): the proxy's clock,
  * the device's remembered transport run through the rule list again, the catalog's offer,
  * never `activation`. The caller passes the result through the device guard like any other reply.
  */
@@ -49,7 +49,7 @@ export function buildFallbackBody(
 
 /**
  * Whether a reply names a transport: a `websocket` with a `ws(s)://` url, or an `mqtt` object. The caller
- * asks again after the guard, which may drop an unusable remembered section (CONFIG.md "Fallback reply").
+ * asks again after the guard, which may drop an unusable remembered section (docs/configuration.md "Fallback reply").
  */
 export function namesTransport(body: JsonObject): boolean {
   return isWebsocketPresent(body.websocket) || isObject(body.mqtt);

@@ -1,7 +1,7 @@
 /**
  * Reads what an ESP32 file says about itself from its first bytes: an application image (the only
  * thing a device can flash over OTA), a merged/bootloader flash image, or neither
- * (device-contract.md §5–§6; ESP-IDF `esp_image_header_t` and `esp_app_desc_t`).
+ * (docs/device-contract.md §5–§6; ESP-IDF `esp_image_header_t` and `esp_app_desc_t`).
  */
 import type { AppImageInfo } from './types.js';
 
@@ -13,7 +13,7 @@ const IMAGE_MAGIC = 0xe9;
 /** `ESP_APP_DESC_MAGIC_WORD`, uint32 LE at offset 32: the first segment of an app starts with its descriptor. */
 const APP_DESC_MAGIC = 0xabcd5432;
 const APP_DESC_OFFSET = 32;
-/** The descriptor's strings: offset and length, NUL-padded (device-contract.md §5). */
+/** The descriptor's strings: offset and length, NUL-padded (docs/device-contract.md §5). */
 const FIELD_VERSION = { offset: 48, length: 32 } as const;
 const FIELD_PROJECT = { offset: 80, length: 32 } as const;
 const FIELD_TIME = { offset: 112, length: 16 } as const;
@@ -21,7 +21,7 @@ const FIELD_DATE = { offset: 128, length: 16 } as const;
 const FIELD_IDF = { offset: 144, length: 32 } as const;
 /** Bytes an app image must hold for every descriptor field above to be read. */
 const APP_MIN_BYTES = FIELD_IDF.offset + FIELD_IDF.length;
-/** uint16 LE `chip_id` in the image header (device-contract.md §5). */
+/** uint16 LE `chip_id` in the image header (docs/device-contract.md §5). */
 const CHIP_ID_OFFSET = 12;
 /** Offsets where a merged flash image carries the bootloader when it is not at 0 (esp32: 0x1000; esp32c5/p4: 0x2000). */
 const BOOTLOADER_OFFSETS = [0x1000, 0x2000] as const;
@@ -30,7 +30,7 @@ const PARTITION_TABLE_OFFSETS = [0x8000, 0x9000] as const;
 /** `ESP_PARTITION_MAGIC` as stored: 0xAA 0x50. */
 const PARTITION_MAGIC = [0xaa, 0x50] as const;
 
-/** Image chip ids and ESP-IDF target names (device-contract.md §6; `esp_chip_id_t`). */
+/** Image chip ids and ESP-IDF target names (docs/device-contract.md §6; `esp_chip_id_t`). */
 const CHIPS: ReadonlyMap<number, string> = new Map([
   [0, 'esp32'],
   [2, 'esp32s2'],

@@ -1,6 +1,6 @@
 /**
  * `Range` and `If-Range` for /firmware downloads (RFC 9110 §14.1–§14.2, §13.1.5). Devices never send
- * them (device-contract.md §5); browsers and download tools resuming a transfer do.
+ * them (docs/device-contract.md §5); browsers and download tools resuming a transfer do.
  */
 
 /** What a `Range` header asks of a representation of a known size. */

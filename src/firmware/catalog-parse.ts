@@ -1,6 +1,6 @@
 /**
  * `<firmware.dir>/catalog.yaml` text → catalog entries as written, plus every problem with its key path
- * (`catalog[2].version`) and `file:line:col` (CONFIG.md "Catalog"). Files are checked later
+ * (`catalog[2].version`) and `file:line:col` (docs/configuration.md "Catalog"). Files are checked later
  * (catalog-validate.ts); this reads only the text.
  */
 import type { Template } from '../config/types.js';
@@ -20,7 +20,7 @@ import { isDottedIntegers, parseVersionNumbers } from '../match/version.js';
 /** The key path of the catalog's root list in messages: entries are `catalog[i]`. */
 export const CATALOG_PATH = 'catalog';
 
-/** A catalog file name: `[A-Za-z0-9._-]+`, and never `.` or `..` (CONFIG.md "Catalog"). */
+/** A catalog file name: `[A-Za-z0-9._-]+`, and never `.` or `..` (docs/configuration.md "Catalog"). */
 export const CATALOG_FILE_NAME = /^[A-Za-z0-9._-]+$/;
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -144,7 +144,7 @@ export type CatalogParse =
 export interface CatalogParseOptions {
   /** The file as named in messages. */
   readonly file: string;
-  /** Variables for `${VAR}` (CONFIG.md "The file": the same in catalog.yaml). */
+  /** Variables for `${VAR}` (docs/configuration.md "The file": the same in catalog.yaml). */
   readonly env: Env;
 }
 
@@ -216,7 +216,7 @@ function readEntry(reader: YamlReader, item: Field, index: number): RawCatalogEn
   };
 }
 
-/** A template that renders to an http(s) URL; the device downloads it with a plain GET (device-contract.md §5). */
+/** A template that renders to an http(s) URL; the device downloads it with a plain GET (docs/device-contract.md §5). */
 function parseUrlTemplate(text: string): Converted<Template> {
   const template = parseTemplate(text);
   if (typeof template === 'string') return template;

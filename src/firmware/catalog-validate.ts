@@ -1,6 +1,6 @@
 /**
  * Checks each catalog entry against its file as the store found it on disk, and builds the Catalog the
- * offer decision and /firmware/ use (issue 4 "Catalog and validation"; device-contract.md §5). An invalid
+ * offer decision and /firmware/ use (issue 4 "Catalog and validation"; docs/device-contract.md §5). An invalid
  * entry is reported, naming it, and left out; the rest keep working.
  */
 import type { SourcePosition } from '../config/yaml-source.js';
@@ -93,7 +93,7 @@ function validateImage(raw: RawCatalogEntry, facts: Extract<FileFacts, { kind: '
   const { image } = facts;
   switch (image.kind) {
     case 'merged':
-      // Devices can flash only the app partition; a merged image fails its OTA (device-contract.md §5; upstream #1047, #2613).
+      // Devices can flash only the app partition; a merged image fails its OTA (docs/device-contract.md §5; upstream #1047, #2613).
       return problem(
         'file',
         `${raw.file} is a merged flash image (bootloader, partition table and app) or a bootloader, which a device cannot install over OTA; ship the application image instead (e.g. xiaozhi.bin from the build folder, not merged-binary.bin)`,

@@ -1,5 +1,5 @@
 /**
- * Staged rollouts: a device's stable bucket for one catalog entry (CONFIG.md "Catalog", rollout bucket).
+ * Staged rollouts: a device's stable bucket for one catalog entry (docs/configuration.md "Catalog", rollout bucket).
  */
 import { createHash } from 'node:crypto';
 

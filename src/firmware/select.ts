@@ -1,5 +1,5 @@
 /**
- * The catalog's decision for one OTA check: which entry to offer, or why none (CONFIG.md "Catalog":
+ * The catalog's decision for one OTA check: which entry to offer, or why none (docs/configuration.md "Catalog":
  * Eligibility, Choice, Offered URL). Pure; the device guard still has the last word on the reply.
  */
 import type { Origin } from '../config/types.js';
@@ -22,7 +22,7 @@ import type {
 export interface OfferInput {
   readonly catalog: Catalog | null;
   readonly device: DeviceFacts;
-  /** The request's effective origin (CONFIG.md "Templates"). */
+  /** The request's effective origin (docs/configuration.md "Templates"). */
   readonly origin: Origin;
   /** `public_url`: a fixed origin wins over the request's. */
   readonly publicUrl: 'auto' | Origin;
@@ -89,7 +89,7 @@ const MAX_CACHED_BUILDS = 1024;
 /** The entries whose board glob matches a build name, per loaded catalog (which never changes: reloads swap it). */
 const entriesByBuild = new WeakMap<Catalog, Map<string, readonly CatalogEntry[]>>();
 
-/** Images belong to builds: the board glob is matched against the build name only (CONFIG.md "Catalog"). */
+/** Images belong to builds: the board glob is matched against the build name only (docs/configuration.md "Catalog"). */
 function entriesForBuild(catalog: Catalog, build: string | null): readonly CatalogEntry[] {
   if (build === null) return [];
   let builds = entriesByBuild.get(catalog);
@@ -105,12 +105,12 @@ function entriesForBuild(catalog: Catalog, build: string | null): readonly Catal
   return entries;
 }
 
-/** Decides what the catalog offers this device (CONFIG.md "Catalog"). */
+/** Decides what the catalog offers this device (docs/configuration.md "Catalog"). */
 export function decideOffer({ catalog, device, origin, publicUrl, gate }: OfferInput): FirmwareDecision {
   if (catalog === null) return none('no-catalog', 'no firmware catalog');
   const running = device.version === null ? null : parseVersionNumbers(device.version);
   if (running === null) {
-    // The device compares versions itself; without ours we cannot know what is newer (CONFIG.md).
+    // The device compares versions itself; without ours we cannot know what is newer (docs/configuration.md).
     return none(
       'unknown-version',
       device.version === null
@@ -152,7 +152,7 @@ export function decideOffer({ catalog, device, origin, publicUrl, gate }: OfferI
   if (pin !== null) {
     const pinVersion = parseVersionNumbers(pin.version) ?? [];
     if (compareVersions(pinVersion, running) === 0) {
-      // force: 1 with the running version re-flashes every boot (device-contract.md §3): the pin holds.
+      // force: 1 with the running version re-flashes every boot (docs/device-contract.md §3): the pin holds.
       return none('pinned-current', `${label(pin)}: pinned, and the device already runs ${runningText}`);
     }
     // A withheld pin still holds: the device keeps what it runs (docs/fleet.md "Pins").
@@ -210,7 +210,7 @@ function readFacts(device: DeviceFacts): Facts {
 
 /**
  * The size of the slot the device will write: the ota_0/ota_1 not named in `ota.label` (`factory`
- * writes ota_0); the smaller of the two when the running slot is unknown (CONFIG.md "Catalog").
+ * writes ota_0); the smaller of the two when the running slot is unknown (docs/configuration.md "Catalog").
  */
 function slotLimit(device: DeviceFacts): { readonly slot: string; readonly bytes: number } | null {
   const { ota0, ota1 } = device.slotSizes;
@@ -243,7 +243,7 @@ function checkEntry(
   if (facts.mac !== null && entry.exclude.includes(facts.mac)) return fail('excluded');
   if (entry.devices !== null && (facts.mac === null || !entry.devices.includes(facts.mac)))
     return fail('not-in-devices');
-  // Without an id a device has no stable bucket: only full rollouts reach it (CONFIG.md "Catalog").
+  // Without an id a device has no stable bucket: only full rollouts reach it (docs/configuration.md "Catalog").
   if (
     entry.rollout < 100 &&
     (facts.id === null || !inRollout(rolloutBucket(facts.id, entry.board, entry.version), entry.rollout))

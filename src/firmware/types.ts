@@ -1,8 +1,8 @@
-/** The firmware catalog as loaded and validated (CONFIG.md "Catalog"; device-contract.md §5–§6). */
+/** The firmware catalog as loaded and validated (docs/configuration.md "Catalog"; docs/device-contract.md §5–§6). */
 import type { Template } from '../config/types.js';
 import type { Glob } from '../match/types.js';
 
-/** What an ESP32 application image says about itself (device-contract.md §5). */
+/** What an ESP32 application image says about itself (docs/device-contract.md §5). */
 export interface AppImageInfo {
   readonly chipId: number;
   /** ESP-IDF target name for `chipId`, or `null` when the id is not one we know. */

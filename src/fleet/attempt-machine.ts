@@ -1,5 +1,5 @@
 /**
- * The update state machine (docs/fleet.md "Update attempts"; STYLE.md §21): `(attempt, event) →
+ * The update state machine (docs/fleet.md "Update attempts"; docs/contributing.md §21): `(attempt, event) →
  * (attempt', effects)`, pure. Time comes in the event; the store only persists what it returns and the
  * hot path only records events.
  */

@@ -1,4 +1,4 @@
-/** Device ids: the `Device-Id` MAC (docs/fleet.md "What the proxy observes"; device-contract.md §1). */
+/** Device ids: the `Device-Id` MAC (docs/fleet.md "What the proxy observes"; docs/device-contract.md §1). */
 import { normalizeMac } from '../match/mac.js';
 
 /** `aa:bb:cc:dd:ee:ff` from any accepted spelling (12 hex digits, `:`/`-` or none), else `null` (anonymous). */

@@ -396,7 +396,7 @@ export class FleetService {
     return { waiting: this.#queue.size, dropped: this.#queue.dropped };
   }
 
-  // ---- admin services (the API, the console and the CLI share them: STYLE.md §24) ----
+  // ---- admin services (the API, the console and the CLI share them: docs/contributing.md §24) ----
 
   async listDevices(
     query: DeviceListQuery,

@@ -1,8 +1,8 @@
 /**
  * The request headers sent upstream: the device's own (names, casing, order and values unchanged — the
- * upstream keys identity, tokens and activation on them, upstream.md), minus hop-by-hop and framing
+ * upstream keys identity, tokens and activation on them, docs/upstream.md), minus hop-by-hop and framing
  * headers, plus X-Forwarded-For/-Host/-Proto and X-Real-IP. Client-sent X-Forwarded-* are believed only
- * from a trusted peer; from anyone else they are replaced by what the proxy saw (CONFIG.md "Templates").
+ * from a trusted peer; from anyone else they are replaced by what the proxy saw (docs/configuration.md "Templates").
  */
 import type { Config } from '../config/types.js';
 import type { RequestFacts } from '../device/types.js';

@@ -1,5 +1,5 @@
 /**
- * CONFIG.md "Which reply a device gets", as one pure decision: the upstream's verdict in, the reply out —
+ * docs/configuration.md "Which reply a device gets", as one pure decision: the upstream's verdict in, the reply out —
  * rules and guard, the error shapes, 4xx, or the fallback (else 502/504). The OTA check writes it;
  * /admin/explain describes it. Neither re-implements the table.
  */
@@ -63,7 +63,7 @@ export interface ReplyState {
 /**
  * An object without any of the four sections gets only the size rule — unless it carries `activation`: that
  * is no error shape, devices act on it (≤ v1.5.9 on any `activation` key, v1.6.0 crashes on a non-string
- * `code`), so it passes the device guard like every OTA reply (device-contract.md §3, §7).
+ * `code`), so it passes the device guard like every OTA reply (docs/device-contract.md §3, §7).
  */
 export function replyWithoutSections(body: JsonObject, text: string, device: DeviceFacts): FinishedReply {
   return Object.hasOwn(body, 'activation') ? finishReply(body, device) : sizeRuleOnly(body, text);
@@ -166,7 +166,7 @@ export function decideReply(first: Verdict, ctx: RuleContext, state: ReplyState)
   if (finished.kind === 'too-large')
     return failed({ kind: 'fallback-too-large', bytes: finished.bytes }, 'fallback reply over 4 KiB');
   // The guard may drop a remembered section the device cannot use; a reply left without a transport would
-  // push the device onto stale MQTT settings, so it is not sent (CONFIG.md "Fallback reply").
+  // push the device onto stale MQTT settings, so it is not sent (docs/configuration.md "Fallback reply").
   if (!namesTransport(finished.body))
     return failed({ kind: 'fallback-transport-dropped' }, 'fallback: no usable transport after the guard');
   steps.push({ kind: 'fallback-answered', from: remembered?.websocket ? 'remembered' : 'item' });

@@ -1,5 +1,5 @@
 /**
- * Which handler answers a request (CONFIG.md "Framing and paths"): the proxy's own paths, the OTA path
+ * Which handler answers a request (docs/configuration.md "Framing and paths"): the proxy's own paths, the OTA path
  * and its neighbours, or the upstream as is. Pure and table-tested.
  *
  * For the operator routes (`healthz`, `readyz`, `metrics`, `admin` — every `/admin/…` path, the fleet API

@@ -1,5 +1,5 @@
 /**
- * Low-level upstream failures mapped to gateway outcomes, in one table (STYLE.md §8).
+ * Low-level upstream failures mapped to gateway outcomes, in one table (docs/contributing.md §8).
  * The original error stays the `cause`: logged, never sent to a device.
  */
 
@@ -7,7 +7,7 @@
 export type TransportFailure =
   'refused' | 'timeout' | 'reset' | 'unreachable' | 'truncated' | 'too-large' | 'bad-encoding' | 'protocol';
 
-/** Why an OTA exchange with the upstream did not yield a usable reply (CONFIG.md "Which reply a device gets"). */
+/** Why an OTA exchange with the upstream did not yield a usable reply (docs/configuration.md "Which reply a device gets"). */
 export type UpstreamFailure =
   | TransportFailure
   | 'bad-status'

@@ -1,5 +1,5 @@
 /**
- * `createApp(deps)` builds the request and upgrade handlers and never listens (STYLE.md §5): routing,
+ * `createApp(deps)` builds the request and upgrade handlers and never listens (docs/contributing.md §5): routing,
  * the shared runtime state, and one log line per answered OTA exchange.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,7 +1,7 @@
 /**
  * One request answered at a time per connection. Node emits every request of a read at once, pipelined or
  * not, and each would start its own upstream exchange: thousands written at once on one connection took
- * hundreds of MB and starved every other device. Devices never pipeline (device-contract.md §1: one
+ * hundreds of MB and starved every other device. Devices never pipeline (docs/device-contract.md §1: one
  * request, `Connection: close`), so here a request that arrives while another on its connection is still
  * being answered waits its turn — its handler, and so its upstream clock, not yet started — and the socket
  * is not read while requests wait. Beyond `maxWaiting` waiting requests the connection is refused: the

@@ -1,6 +1,6 @@
 /**
- * `GET`/`HEAD /firmware/<file>`: serves catalog images from disk (CONFIG.md "Catalog", "Framing and
- * paths"; device-contract.md §5). A file is found by its name in the catalog only, never by joining the
+ * `GET`/`HEAD /firmware/<file>`: serves catalog images from disk (docs/configuration.md "Catalog", "Framing and
+ * paths"; docs/device-contract.md §5). A file is found by its name in the catalog only, never by joining the
  * URL to a folder, and is streamed from a descriptor opened when the request arrives.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,16 +15,16 @@ import { deviceHeaders, writeDeviceReply, TEXT_TYPE } from './framing.js';
 /** The path prefix this route answers. */
 export const FIRMWARE_PREFIX = '/firmware/';
 
-/** A catalog file name (CONFIG.md "Catalog": `[A-Za-z0-9._-]+`); `.` and `..` never are. */
+/** A catalog file name (docs/configuration.md "Catalog": `[A-Za-z0-9._-]+`); `.` and `..` never are. */
 const FILE_NAME = /^[A-Za-z0-9._-]+$/;
 
 export interface FirmwareRouteOptions {
   /** The catalog of this moment; `null` = no catalog, everything is 404. */
   readonly catalog: Catalog | null;
   readonly logger: Logger;
-  /** The device's address as the proxy reads it (CONFIG.md `when.source`), for the log line. */
+  /** The device's address as the proxy reads it (docs/configuration.md `when.source`), for the log line. */
   readonly clientAddress: string;
-  /** A download that makes no progress this long is cut (CONFIG.md "Framing and paths": 30 s). */
+  /** A download that makes no progress this long is cut (docs/configuration.md "Framing and paths": 30 s). */
   readonly stallTimeoutMs?: number;
   /** Told when a download starts, completes or is aborted (for /metrics); never throws into the route. */
   readonly onDownload?: (event: FirmwareDownloadEvent) => void;

@@ -1,5 +1,5 @@
 /**
- * Device-facing replies, written with exact header casing (device-contract.md §2).
+ * Device-facing replies, written with exact header casing (docs/device-contract.md §2).
  *
  * Node keeps the casing of names given to `writeHead` as a raw array; a web `Headers` object would
  * lowercase them (`content-length: 5`), which the 4G modem client and esp-ml307 ≤ 3.2.4 do not find.
@@ -18,7 +18,7 @@ export function wantsClose(req: IncomingMessage): boolean {
 
 /**
  * The only headers a device-facing reply carries: Content-Type (with a body), Content-Length spelled so,
- * Date, and Connection: close when asked (CONFIG.md "Framing and paths"). `extra` is for /firmware/.
+ * Date, and Connection: close when asked (docs/configuration.md "Framing and paths"). `extra` is for /firmware/.
  */
 export function deviceHeaders(
   req: IncomingMessage,
@@ -61,7 +61,7 @@ export function writeDeviceReply(
 
 /**
  * On a kept-alive connection Node adds `Keep-Alive: timeout=5` next to its `Connection: keep-alive`: a header
- * outside the device framing (CONFIG.md "Framing and paths"). Its timeout is only that hint's (Node's own
+ * outside the device framing (docs/configuration.md "Framing and paths"). Its timeout is only that hint's (Node's own
  * `_keepAliveTimeout`, read when the head is written); the connection's real timeout is the server's.
  */
 export function withoutKeepAliveHint(res: ServerResponse): void {

@@ -1,7 +1,7 @@
 /**
  * `POST <ota_path>`: forward the device's check upstream, rewrite the reply by the rules, pass it through
  * the device guard, and answer with exact framing — or answer from the fallback when the upstream fails
- * (CONFIG.md "Which reply a device gets").
+ * (docs/configuration.md "Which reply a device gets").
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/types.js';
@@ -154,7 +154,7 @@ function rememberGoodReply(
   // Present as rule 2 and the guard read it (a case-sensitive ws:// or wss://): a section the device could
   // not use is not worth remembering.
   const websocket = isWebsocketPresent(ws) ? ws : null;
-  // The device used MQTT only if the reply it got carried an `mqtt` object (device-contract.md §3).
+  // The device used MQTT only if the reply it got carried an `mqtt` object (docs/device-contract.md §3).
   const mqtt = isObject(reply.mqtt) && isObject(upstreamBody.mqtt) ? upstreamBody.mqtt : null;
   if (websocket || mqtt) rt.memory.remember(device.id, { websocket, mqtt });
 }

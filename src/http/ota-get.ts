@@ -1,7 +1,7 @@
 /**
  * `GET` on the OTA path: the upstream's status sentence with `rewrite` and the websocket address applied
  * (people open this URL in a browser to check the deployment); a short sentence holding "OTA" when the
- * upstream is down (CONFIG.md "Which reply a device gets").
+ * upstream is down (docs/configuration.md "Which reply a device gets").
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { forwardedHeaders, forwardingFacts } from '../gateway/forwarded-headers.js';

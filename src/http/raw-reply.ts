@@ -15,7 +15,7 @@ export interface RawReplyOptions {
 
 /**
  * The bytes of a complete reply: status line, `Content-Type` (with a body), `Content-Length`, `Date`,
- * `Connection: close`, and nothing else (CONFIG.md "Framing and paths").
+ * `Connection: close`, and nothing else (docs/configuration.md "Framing and paths").
  */
 export function formatRawReply(
   status: number,
@@ -29,7 +29,7 @@ export function formatRawReply(
         : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}`];
   if (payload.length > 0) lines.push(`Content-Type: ${headerValue(contentType) ?? 'text/plain'}`);
-  // Spelled `Content-Length` exactly: device clients look the name up case-sensitively (device-contract.md §2).
+  // Spelled `Content-Length` exactly: device clients look the name up case-sensitively (docs/device-contract.md §2).
   lines.push(`Content-Length: ${payload.length}`, `Date: ${date.toUTCString()}`, 'Connection: close');
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), payload]);
 }

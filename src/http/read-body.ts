@@ -1,4 +1,4 @@
-/** Reads a device's request body with a hard limit (CONFIG.md `limits.device_body_bytes`). */
+/** Reads a device's request body with a hard limit (docs/configuration.md `limits.device_body_bytes`). */
 import type { IncomingMessage } from 'node:http';
 
 export type DeviceBody =

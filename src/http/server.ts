@@ -1,5 +1,5 @@
 /**
- * `startServer()` listens and returns `{ url, close }` (STYLE.md §5): timeouts against slow clients, TLS
+ * `startServer()` listens and returns `{ url, close }` (docs/contributing.md §5): timeouts against slow clients, TLS
  * when configured, one request at a time per connection (connection-queue.ts), framed replies wherever Node
  * would write its own (malformed requests, an unmet `Expect`, CONNECT), and a graceful close that answers
  * every request already received.
@@ -54,7 +54,7 @@ export async function startServer({
     headersTimeout: headersTimeoutMs,
     requestTimeout: requestTimeoutMs,
     keepAliveTimeout: keepAliveTimeoutMs,
-    // Check the timeouts about once a second (CONFIG.md "Framing and paths").
+    // Check the timeouts about once a second (docs/configuration.md "Framing and paths").
     connectionsCheckingInterval: 1000,
     // Node answers an HTTP/1.1 request without Host with its own chunked 400, outside device framing; the
     // proxy reads such a request like an HTTP/1.0 one instead (the origin is the address it reached).
@@ -103,7 +103,7 @@ export async function startServer({
   const server = tls
     ? https.createServer({ ...options, cert: tls.cert, key: tls.key }, receive)
     : http.createServer(options, receive);
-  // Every reply Node would otherwise write by itself is written here, framed (CONFIG.md "Fleet and
+  // Every reply Node would otherwise write by itself is written here, framed (docs/configuration.md "Fleet and
   // hardening amendments": "Every reply on a device path is framed by the proxy").
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     continueWhenRead(req, res);

@@ -24,7 +24,7 @@ const MAX_BUFFERED_DOWNLOAD = 16 * 1024 * 1024;
 
 /**
  * `POST <ota_path>activate` (200 done, 202 pending, anything else a failure the device retries,
- * device-contract.md §4), and other methods on the OTA path: buffered, status and body unchanged.
+ * docs/device-contract.md §4), and other methods on the OTA path: buffered, status and body unchanged.
  */
 export async function relayBuffered(
   req: IncomingMessage,

@@ -1,6 +1,6 @@
 /**
  * IP addresses and address blocks for `trusted_proxies` and `when.source`, parsed and matched by
- * ipaddr.js. IPv4-mapped IPv6 (`::ffff:10.0.0.1`) counts as the IPv4 address (CONFIG.md "Conditions").
+ * ipaddr.js. IPv4-mapped IPv6 (`::ffff:10.0.0.1`) counts as the IPv4 address (docs/configuration.md "Conditions").
  */
 import ipaddr from 'ipaddr.js';
 import type { Cidr } from './types.js';

@@ -1,4 +1,4 @@
-/** Globs for `when.host`, `when.board` and the catalog's `board` (CONFIG.md "Conditions"). */
+/** Globs for `when.host`, `when.board` and the catalog's `board` (docs/configuration.md "Conditions"). */
 import type { Glob } from './types.js';
 
 /** Compiles a glob: `*` any run of characters, `?` exactly one, everything else literal; case-insensitive. */

@@ -1,4 +1,4 @@
-/** MAC addresses for `when.devices` and the catalog's `devices`/`exclude` (device-contract.md §1: `Device-Id` is the MAC). */
+/** MAC addresses for `when.devices` and the catalog's `devices`/`exclude` (docs/device-contract.md §1: `Device-Id` is the MAC). */
 
 const SEPARATED = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$/i;
 const BARE = /^[0-9a-f]{12}$/i;

@@ -1,6 +1,6 @@
 /**
- * Firmware versions as the device reads them (device-contract.md §3, §6), and the `when.version`
- * constraints of CONFIG.md "Conditions".
+ * Firmware versions as the device reads them (docs/device-contract.md §3, §6), and the `when.version`
+ * constraints of docs/configuration.md "Conditions".
  */
 import type { VersionComparator, VersionNumbers, VersionOp, VersionRange } from './types.js';
 
@@ -12,12 +12,12 @@ const OPS: readonly VersionOp[] = ['>=', '<=', '!=', '>', '<', '='];
 /**
  * Reads a version the way the device does: split on `.`, each segment by its leading digits
  * (`std::stoi`, so `2.0.0-beta` is [2, 0, 0]). `null` when a segment does not start with a digit
- * (`v2`, `x`, empty) or overflows int32 — the device would throw there (device-contract.md §6).
+ * (`v2`, `x`, empty) or overflows int32 — the device would throw there (docs/device-contract.md §6).
  */
 export function parseVersionNumbers(text: string): VersionNumbers | null {
   // Stricter than std::stoi on purpose: stoi would also skip leading blanks and accept a sign, and
   // the device's getline split ignores one trailing `.`; an unusual version counts as unknown here,
-  // and an unknown version is never offered firmware (CONFIG.md "The device, as the proxy reads it").
+  // and an unknown version is never offered firmware (docs/configuration.md "The device, as the proxy reads it").
   const numbers: number[] = [];
   for (const segment of text.split('.')) {
     const digits = /^\d+/.exec(segment)?.[0];
@@ -29,7 +29,7 @@ export function parseVersionNumbers(text: string): VersionNumbers | null {
   return numbers;
 }
 
-/** `^\d+(\.\d+)*$` with every segment ≤ int32: the only version form safe to offer a device (device-contract.md §3). */
+/** `^\d+(\.\d+)*$` with every segment ≤ int32: the only version form safe to offer a device (docs/device-contract.md §3). */
 export function isDottedIntegers(text: string): boolean {
   if (!/^\d+(\.\d+)*$/.test(text)) return false;
   return text.split('.').every((segment) => Number(segment) <= INT32_MAX);

@@ -1,5 +1,5 @@
 /**
- * `when:` conditions (CONFIG.md "Conditions"): keys ANDed, list members ORed, a key whose input is
+ * `when:` conditions (docs/configuration.md "Conditions"): keys ANDed, list members ORed, a key whose input is
  * unknown does not match, the first matching item wins.
  */
 import { inCidrs } from './cidr.js';
@@ -29,7 +29,7 @@ export function matchesCondition(cond: Condition, input: MatchInput): boolean {
     if (!cond.devices.includes(id)) return false;
   }
   if (cond.version !== undefined) {
-    // A version the device itself could not parse is unknown (device-contract.md §6).
+    // A version the device itself could not parse is unknown (docs/device-contract.md §6).
     const running = input.version === null ? null : parseVersionNumbers(input.version);
     if (running === null || !cond.version.some((range) => satisfiesRange(running, range))) return false;
   }

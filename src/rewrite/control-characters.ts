@@ -1,5 +1,5 @@
 /**
- * Text a device would write into an HTTP request line or header (CONFIG.md "Fleet and hardening
+ * Text a device would write into an HTTP request line or header (docs/configuration.md "Fleet and hardening
  * amendments", guard): the firmware sends `websocket.url` as its request target and `websocket.token` as
  * `Authorization: Bearer …`, and stores the `mqtt` strings for its MQTT CONNECT. A CR/LF there splits a
  * header, a NUL ends a C string early.

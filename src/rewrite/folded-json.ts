@@ -1,8 +1,8 @@
 /**
- * The upstream's reply as the device's parser sees it (CONFIG.md "Reading the upstream's reply").
+ * The upstream's reply as the device's parser sees it (docs/configuration.md "Reading the upstream's reply").
  *
  * The device parses with cJSON, which matches object keys case-insensitively and returns the FIRST match
- * (device-contract.md §3); `JSON.parse` keeps the LAST duplicate and is case-sensitive. So the reply is read
+ * (docs/device-contract.md §3); `JSON.parse` keeps the LAST duplicate and is case-sensitive. So the reply is read
  * here with a strict RFC 8259 parser that keeps, at every object level, only the first occurrence of each
  * key compared the way cJSON compares them, and every later stage works on that view. The reply the proxy
  * writes is serialised from it, so a second `"MQTT"` after `"mqtt"` never reaches a device.
@@ -22,15 +22,15 @@ const NON_ASCII = /[\u0080-\u{10FFFF}]/u;
 const MAX_FOLDED_KEYS = 1024;
 const foldedKeys = new Map<string, string>();
 
-/** The top-level keys that make a reply an OTA reply (CONFIG.md "Which reply a device gets"). */
+/** The top-level keys that make a reply an OTA reply (docs/configuration.md "Which reply a device gets"). */
 export const SECTION_KEYS = ['server_time', 'websocket', 'mqtt', 'firmware'] as const;
 
-/** Every top-level key the device reads: the four sections plus `activation` (device-contract.md §3). */
+/** Every top-level key the device reads: the four sections plus `activation` (docs/device-contract.md §3). */
 export const DEVICE_KEYS = ['server_time', 'websocket', 'mqtt', 'firmware', 'activation'] as const;
 
 export type DeviceKey = (typeof DEVICE_KEYS)[number];
 
-/** Canonical member spellings per section (device-contract.md §3; `timeZone` is the Java upstream's name). */
+/** Canonical member spellings per section (docs/device-contract.md §3; `timeZone` is the Java upstream's name). */
 const SECTION_MEMBERS: Readonly<Record<DeviceKey, readonly string[]>> = {
   server_time: ['timestamp', 'timezone_offset', 'timeZone'],
   websocket: ['url', 'token', 'version'],
@@ -124,7 +124,7 @@ export function withMember(obj: JsonObject, key: string, value: JsonValue): Json
   return out;
 }
 
-/** A copy without `key` (a member is deleted, never set to `null`: device-contract.md §3). */
+/** A copy without `key` (a member is deleted, never set to `null`: docs/device-contract.md §3). */
 export function withoutMember(obj: JsonObject, key: string): JsonObject {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(obj)) if (k !== key) setMember(out, k, v);
@@ -302,7 +302,7 @@ function parseObject(cursor: Cursor, depth: number): JsonObject {
     skipWhitespace(cursor);
     const value = parseValue(cursor, depth);
     const folded = foldKey(key);
-    // First match wins, as cJSON_GetObjectItem returns it (device-contract.md §3); later ones are still
+    // First match wins, as cJSON_GetObjectItem returns it (docs/device-contract.md §3); later ones are still
     // parsed so that a syntax error anywhere makes the whole reply invalid.
     if (!seen.has(folded)) {
       seen.add(folded);

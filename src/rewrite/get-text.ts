@@ -1,7 +1,7 @@
 /**
  * `GET` on the OTA path: the upstream's status sentence (upstream-captures/python-get.response.http,
  * java-get.response.http) with the `rewrite` rules applied to every URL in it and the websocket address
- * replaced by the matching `websocket` item's URL (CONFIG.md "Which reply a device gets"). Everything else,
+ * replaced by the matching `websocket` item's URL (docs/configuration.md "Which reply a device gets"). Everything else,
  * the word "OTA" included, stays as sent: people open this URL to check a deployment.
  */
 import { renderTemplate } from '../config/template.js';

@@ -1,7 +1,7 @@
 /**
- * THE DEVICE GUARD (CONFIG.md "The device guard"): the last stage of every 200 JSON reply the proxy writes
+ * THE DEVICE GUARD (docs/configuration.md "The device guard"): the last stage of every 200 JSON reply the proxy writes
  * on the OTA path — rewritten, passed through or synthesised by the fallback — so that no upstream reply
- * and no configuration can make a device abort and boot-loop (device-contract.md §3, §6, §7). It repairs
+ * and no configuration can make a device abort and boot-loop (docs/device-contract.md §3, §6, §7). It repairs
  * or drops; it never adds a member to `websocket`/`mqtt`, never adds `activation`, and never alters
  * `websocket.token`, `activation.code` or `activation.challenge` (they may only be dropped whole, when the
  * device could not store them). Each repair is named in a short, stable string for the check's log line.
@@ -22,7 +22,7 @@ import { hasControlCharacter, hasControlOrWhitespace } from './control-character
 import { isPlaceholderUrl } from './rules/firmware-offer.js';
 import type { JsonObject } from './types.js';
 
-/** NVS keys hold at most 15 bytes (16 with the NUL); a longer or empty key aborts the device (device-contract.md §3). */
+/** NVS keys hold at most 15 bytes (16 with the NUL); a longer or empty key aborts the device (docs/device-contract.md §3). */
 const MAX_KEY_BYTES = 15;
 /** NVS strings hold at most 4000 bytes including the NUL, so 4000 bytes of text or more abort the device. */
 const MAX_STRING_BYTES = 4000;
@@ -42,11 +42,11 @@ const KNOWN_MEMBERS: Readonly<Record<'websocket' | 'mqtt' | 'activation', readon
   activation: ['code', 'message', 'challenge', 'timeout_ms'],
 };
 
-/** Enforces device-contract.md on a reply body (folded again first, so any caller's body is read as the device reads it). */
+/** Enforces docs/device-contract.md on a reply body (folded again first, so any caller's body is read as the device reads it). */
 export function guardReply(body: JsonObject, device: DeviceFacts): { body: JsonObject; repairs: string[] } {
   const repairs: string[] = [];
   const folded = foldBodyCounting(body);
-  // The device reads the first of case-insensitively equal keys; the rest are not written (CONFIG.md).
+  // The device reads the first of case-insensitively equal keys; the rest are not written (docs/configuration.md).
   if (folded.dropped > 0) repairs.push('duplicate-keys-dropped');
   let out = dropNonObjectSections(folded.body, repairs);
   out = updateSection(out, 'activation', (s) => guardActivation(s, repairs));
@@ -55,14 +55,14 @@ export function guardReply(body: JsonObject, device: DeviceFacts): { body: JsonO
   out = updateSection(out, 'server_time', (s) => guardServerTime(s, repairs));
   out = updateSection(out, 'firmware', (s) => guardFirmware(s, device, repairs));
   if (device.legacy && !Object.hasOwn(out, 'firmware')) {
-    // ≤ v1.5.9 requires a firmware object; its own version offers nothing (device-contract.md §3, §6).
+    // ≤ v1.5.9 requires a firmware object; its own version offers nothing (docs/device-contract.md §3, §6).
     out = withMember(out, 'firmware', { version: runningVersionText(device), url: '' });
     repairs.push('firmware-legacy-added');
   }
   return { body: out, repairs };
 }
 
-/** A section that is not an object (`null` included) is dropped: omit rather than send `null` (device-contract.md §3). */
+/** A section that is not an object (`null` included) is dropped: omit rather than send `null` (docs/device-contract.md §3). */
 function dropNonObjectSections(body: JsonObject, repairs: string[]): JsonObject {
   let out = body;
   for (const key of DEVICE_KEYS) {
@@ -111,9 +111,9 @@ function guardActivation(section: JsonObject, repairs: string[]): JsonObject {
 
 /**
  * Members of `websocket`/`mqtt` are each stored in flash under their own key: an empty key, a key over
- * 15 bytes or a string of 4000 bytes or more aborts the device (device-contract.md §3). Such a member is
+ * 15 bytes or a string of 4000 bytes or more aborts the device (docs/device-contract.md §3). Such a member is
  * dropped whole — a token is never truncated. So is a `websocket.token` or an `mqtt` string holding a control
- * character: the device writes it into a header or its MQTT login (CONFIG.md "Fleet and hardening
+ * character: the device writes it into a header or its MQTT login (docs/configuration.md "Fleet and hardening
  * amendments"); dropped, the device keeps the value it has stored.
  */
 function guardStoredMembers(section: JsonObject, name: 'websocket' | 'mqtt', repairs: string[]): JsonObject {
@@ -152,20 +152,20 @@ function guardWebsocket(section: JsonObject, repairs: string[]): JsonObject {
     repairs.push('websocket.version-number');
   } else if (version !== undefined && typeof version !== 'number') {
     // Any other string would be stored and read back as no number at all (protocol 1); other types are
-    // not a version either. Dropped, the device keeps the version it has stored (device-contract.md §3).
+    // not a version either. Dropped, the device keeps the version it has stored (docs/device-contract.md §3).
     out = withoutMember(out, 'version');
     repairs.push('websocket.version-dropped:not-number');
   }
 
   const url = ownMember(out, 'url');
   if (url !== undefined && !(typeof url === 'string' && WEBSOCKET_URL.test(url))) {
-    // The device stores `url` in flash and connects only to `ws://`/`wss://` (device-contract.md §3); anything
+    // The device stores `url` in flash and connects only to `ws://`/`wss://` (docs/device-contract.md §3); anything
     // else (an upstream or `rewrite` mistake) would overwrite a stored URL that works. Dropped, the old one stays.
     out = withoutMember(out, 'url');
     repairs.push('websocket.url-dropped:not-ws');
   } else if (typeof url === 'string' && hasControlOrWhitespace(url)) {
     // The device would write it into its request line as it is (CR/LF, NUL, a blank): unusable, like a
-    // URL that is not ws:// (CONFIG.md "Fleet and hardening amendments"). Dropped, the stored one stays.
+    // URL that is not ws:// (docs/configuration.md "Fleet and hardening amendments"). Dropped, the stored one stays.
     out = withoutMember(out, 'url');
     repairs.push('websocket.url-dropped:control-or-space');
   } else if (typeof url === 'string') {
@@ -198,7 +198,7 @@ type UrlCheck =
 /**
  * The device's WebSocket client (esp-ml307 `WebSocket::Connect`) takes everything between the first `:`
  * after `://` and the next `/` as the port and reads it with `std::stoi`, which throws — and aborts the
- * device — when it does not start with a number (device-contract.md §3: "a URL whose path holds `:` needs
+ * device — when it does not start with a number (docs/device-contract.md §3: "a URL whose path holds `:` needs
  * an explicit port"). A `:` only in the path or query is made harmless by writing the default port the
  * device would use anyway; a `:` inside the authority that is not a port (IPv6 literal, userinfo, `host:`)
  * cannot be repaired, so the member goes.
@@ -269,7 +269,7 @@ function guardMqtt(section: JsonObject, repairs: string[]): JsonObject | null {
 
 /**
  * `server_time`: `timestamp` in milliseconds (seconds would put the clock in 1970) and `timezone_offset` in
- * whole minutes (device-contract.md §3). Numeric strings become numbers; anything else that is not a number
+ * whole minutes (docs/device-contract.md §3). Numeric strings become numbers; anything else that is not a number
  * is dropped, since firmware before v1.6.6 reads such a member as 0.
  */
 function guardServerTime(section: JsonObject, repairs: string[]): JsonObject {
@@ -309,7 +309,7 @@ function guardServerTime(section: JsonObject, repairs: string[]): JsonObject {
 }
 
 /**
- * `firmware` (device-contract.md §3, §6): the device compares `version` with its own whenever `version` and
+ * `firmware` (docs/device-contract.md §3, §6): the device compares `version` with its own whenever `version` and
  * `url` are strings and downloads when it is newer (or `force` is the number 1). A version that is not
  * dotted integers throws in `std::stoi`; a failed download reboots v1.6.6–1.7.6; `force` with the running
  * version re-flashes on every boot.

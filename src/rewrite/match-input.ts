@@ -1,4 +1,4 @@
-/** What `when:` conditions are matched against for one check (CONFIG.md "Conditions"). */
+/** What `when:` conditions are matched against for one check (docs/configuration.md "Conditions"). */
 import type { MatchInput } from '../match/types.js';
 import type { RuleContext } from './types.js';
 

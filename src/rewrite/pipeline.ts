@@ -1,5 +1,5 @@
 /**
- * The rule pipeline (CONFIG.md "Rules, in order"; STYLE.md §3): an explicit ordered list of small named
+ * The rule pipeline (docs/configuration.md "Rules, in order"; docs/contributing.md §3): an explicit ordered list of small named
  * rules, each returning new data. The device guard is not part of it: it is the last stage of every reply
  * (serialize.ts), whichever path produced it.
  */
@@ -10,7 +10,7 @@ import { stripMqtt } from './rules/strip-mqtt.js';
 import { websocketUrl } from './rules/websocket-url.js';
 import type { JsonObject, Rule, RuleContext } from './types.js';
 
-/** Steps 1–5, in the order CONFIG.md gives, each named after its config key; each sees the result of the one before. */
+/** Steps 1–5, in the order docs/configuration.md gives, each named after its config key; each sees the result of the one before. */
 export const rules: readonly Rule[] = [rewriteUrls, websocketUrl, stripMqtt, serverTime, firmwareOffer];
 
 /** Runs every rule on the folded upstream body; `applied` names the rules that changed it, `notes` say why others held back. */

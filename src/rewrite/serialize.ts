@@ -1,6 +1,6 @@
 /**
- * The reply's bytes (CONFIG.md "The device guard", size): guard, compact JSON, then the size rule. v1.9/v2.x
- * clients deadlock once 8 KiB of body is buffered, so the body must stay under 4 KiB (device-contract.md §2).
+ * The reply's bytes (docs/configuration.md "The device guard", size): guard, compact JSON, then the size rule. v1.9/v2.x
+ * clients deadlock once 8 KiB of body is buffered, so the body must stay under 4 KiB (docs/device-contract.md §2).
  * When it does not, top-level keys the device does not read are dropped; if it still does not fit, the
  * reply counts as an upstream failure (fallback, else 502) — nothing is ever truncated, a token least of all.
  */
@@ -49,7 +49,7 @@ function sized(body: JsonObject, json: string, repairs: string[]): FinishedReply
   return { kind: 'too-large', bytes: trimmedBytes, repairs: trimmedRepairs };
 }
 
-/** The top-level keys the device reads (device-contract.md §3), in their original order. */
+/** The top-level keys the device reads (docs/device-contract.md §3), in their original order. */
 function onlyDeviceKeys(body: JsonObject): { body: JsonObject; dropped: number } {
   const out: JsonObject = {};
   let dropped = 0;

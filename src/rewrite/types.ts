@@ -1,4 +1,4 @@
-/** The rule pipeline's shapes (STYLE.md §3; CONFIG.md "Rules, in order"). */
+/** The rule pipeline's shapes (docs/contributing.md §3; docs/configuration.md "Rules, in order"). */
 import type { Config } from '../config/types.js';
 import type { DeviceFacts, RequestFacts } from '../device/types.js';
 import type { FirmwareDecision } from '../firmware/types.js';

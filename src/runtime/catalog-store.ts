@@ -1,6 +1,6 @@
 /**
  * The live firmware catalog: reads `<firmware.dir>/catalog.yaml`, inspects every entry's file (app image
- * header, size, sha256), and swaps the result in whole (CONFIG.md "Catalog", Reload). Watches the folder
+ * header, size, sha256), and swaps the result in whole (docs/configuration.md "Catalog", Reload). Watches the folder
  * and polls it, because file events are unreliable on Docker bind mounts.
  */
 import { createHash } from 'node:crypto';

@@ -12,7 +12,7 @@ export interface LoadConfigOptions {
   readonly env?: Env;
 }
 
-/** This machine's interface addresses, for the loop check (CONFIG.md "More load-time checks"). */
+/** This machine's interface addresses, for the loop check (docs/configuration.md "More load-time checks"). */
 function localAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((info) => info.address));
 }

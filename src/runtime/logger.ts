@@ -1,5 +1,5 @@
 /**
- * The one root logger (STYLE.md §17): JSON lines by default; pretty on a TTY when `pino-pretty` is
+ * The one root logger (docs/contributing.md §17): JSON lines by default; pretty on a TTY when `pino-pretty` is
  * installed (an optional, dev-time dependency: production images run without it). Secrets are redacted.
  */
 import { createRequire } from 'node:module';

@@ -216,7 +216,7 @@ export async function startProxy({
           { graceMs: grace, inFlight: app.inFlight(), voiceSessions: voice.stats().open },
           'shutting down',
         );
-        // In this order (CONFIG.md "Fleet and hardening amendments": "Shutdown"): no reload starts; the
+        // In this order (docs/configuration.md "Fleet and hardening amendments": "Shutdown"): no reload starts; the
         // listeners stop accepting, close idle keep-alive connections and answer every request already
         // received within the grace (voice sessions get the same grace); then what those requests observed
         // is written (`afterDrain`: the fleet's flush); only then the upstream agents and the catalog close.

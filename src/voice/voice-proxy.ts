@@ -88,7 +88,7 @@ export function createVoiceProxy({
   closeLingerMs = 3_000,
   maxAnswerBodyBytes = 65_536,
 }: VoiceProxyOptions): VoiceProxy {
-  // No pooled agent for upgrades: each session owns its upstream connection (CONFIG.md voice_proxy).
+  // No pooled agent for upgrades: each session owns its upstream connection (docs/configuration.md voice_proxy).
   const proxy = HttpProxy.createProxyServer({ ws: true, agent: false, xfwd: false, prependPath: false });
   const connectingByClient = new WeakMap<Duplex, Session>();
   const sessionByUpstream = new WeakMap<Duplex, Session>();
@@ -241,7 +241,7 @@ export function createVoiceProxy({
           agent: false,
           // All device headers go on as sent (Authorization, Device-Id, Client-Id, Protocol-Version,
           // Sec-WebSocket-Protocol); the address is the one the proxy resolved, never the device's
-          // own claim (the xiaozhi server reads X-Real-IP / X-Forwarded-For: upstream.md).
+          // own claim (the xiaozhi server reads X-Real-IP / X-Forwarded-For: docs/upstream.md).
           headers: { 'x-real-ip': address, 'x-forwarded-for': address },
         },
         (err) => onProxyError(session, err),
@@ -258,7 +258,7 @@ export function createVoiceProxy({
     }
 
     // http-proxy 1.18.1 writes a non-101 answer's raw headers and pipes its body to the device
-    // (passes/ws-incoming.js 'response'); ours re-frames it instead (CONFIG.md voice_proxy), so its
+    // (passes/ws-incoming.js 'response'); ours re-frames it instead (docs/configuration.md voice_proxy), so its
     // listener, added synchronously inside proxy.ws() after the hook, is removed before any I/O.
     const { proxyReq, answerListener } = session;
     if (proxyReq !== null) {
@@ -529,7 +529,7 @@ function deviceIdOf(req: IncomingMessage): string | null {
   return value === null || value === '' ? null : value.toLowerCase().slice(0, 64);
 }
 
-/** `::ffff:10.0.0.1` → `10.0.0.1`, as addresses are compared everywhere else (CONFIG.md Conditions). */
+/** `::ffff:10.0.0.1` → `10.0.0.1`, as addresses are compared everywhere else (docs/configuration.md Conditions). */
 function unmapIpv4(address: string): string {
   const match = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
   return match?.[1] ?? address;

@@ -1,6 +1,6 @@
 /**
  * One store test suite run against memory, SQLite (a temp file) and PostgreSQL (a database of its own):
- * one schema and behaviour on all three (docs/fleet.md "Store"; STYLE.md §22).
+ * one schema and behaviour on all three (docs/fleet.md "Store"; docs/contributing.md §22).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 /**
  * Tiny synthetic ESP32 images for tests: an application image (header, segment header, app descriptor)
  * and a merged flash image (bootloader, partition table, app), laid out as ESP-IDF does
- * (device-contract.md §5–§6).
+ * (docs/device-contract.md §5–§6).
  */
 
 export interface AppImageOptions {

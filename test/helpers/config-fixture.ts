@@ -1,5 +1,5 @@
 /**
- * A resolved `Config` with CONFIG.md's defaults, built directly (no YAML), plus small builders for the
+ * A resolved `Config` with docs/configuration.md's defaults, built directly (no YAML), plus small builders for the
  * compiled pieces tests put into it: templates, conditions, items. Throws on a malformed test input so a
  * typo in a test fails loudly instead of matching nothing.
  */
@@ -24,7 +24,7 @@ import type { Cidr, Condition } from '../../src/match/types.js';
 import { parseVersionRange } from '../../src/match/version.js';
 import type { RuleContext } from '../../src/rewrite/types.js';
 
-/** The defaults of CONFIG.md "The file", resolved; `overrides` replace whole top-level keys. */
+/** The defaults of docs/configuration.md "The file", resolved; `overrides` replace whole top-level keys. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const defaults: Config = {
     file: '/etc/xiaozhi-ota-proxy/proxy.yaml',

@@ -1,5 +1,5 @@
 /**
- * An INDEPENDENT oracle for device-contract.md §2–§3: what a real xiaozhi device can read back without
+ * An INDEPENDENT oracle for docs/device-contract.md §2–§3: what a real xiaozhi device can read back without
  * aborting, checked on the raw reply bytes. Written from the contract, not from src/rewrite/guard.ts — it is
  * the check on the guard, so it shares no code with src/. Keys are looked up the way cJSON does: ASCII
  * case-insensitively, up to the first NUL, first match wins.
@@ -15,18 +15,18 @@ export interface OracleDevice {
 }
 
 export interface OracleOptions {
-  /** A fallback reply (CONFIG.md "Fallback reply"): never `activation`, and a transport must be named. */
+  /** A fallback reply (docs/configuration.md "Fallback reply"): never `activation`, and a transport must be named. */
   readonly fallback?: boolean;
 }
 
-/** The Java upstream's "nothing to download" URL (upstream.md, `Constant.INVALID_FIRMWARE_URL`). */
+/** The Java upstream's "nothing to download" URL (docs/upstream.md, `Constant.INVALID_FIRMWARE_URL`). */
 const PLACEHOLDER_MARK = 'NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL';
 const INT32_MAX = 2147483647;
 /** §2: the body must stay under 4 KiB (v1.9/v2.x deadlock once 8 KiB of body are buffered). */
 const MAX_BODY_BYTES = 4096;
 /** §2: the whole response well under 8 KiB. */
 const MAX_RESPONSE_BYTES = 8192;
-/** CONFIG.md "Framing and paths": the only headers a device-facing reply carries. */
+/** docs/configuration.md "Framing and paths": the only headers a device-facing reply carries. */
 /** The top-level keys a device reads (§3). */
 const DEVICE_KEYS = ['server_time', 'websocket', 'mqtt', 'firmware', 'activation'];
 const ALLOWED_HEADERS = new Set(['Content-Type', 'Content-Length', 'Date', 'Connection']);
@@ -149,7 +149,7 @@ function checkWebsocket(ws: ObjNode, out: string[]): void {
     }
   }
   // The device writes the url into its request line and the token into `Authorization: Bearer …`: a CR/LF
-  // there splits the request, a NUL cuts the C string (CONFIG.md "Fleet and hardening amendments").
+  // there splits the request, a NUL cuts the C string (docs/configuration.md "Fleet and hardening amendments").
   if (url?.t === 'str' && (holdsControl(url.v) || /\s/.test(url.v)))
     out.push('websocket.url holds a control character or whitespace');
   const token = member(ws, 'token');

@@ -1,5 +1,5 @@
 /**
- * The OTA check's reply decision without sockets, as src/http/ota-check.ts makes it (CONFIG.md "Which reply
+ * The OTA check's reply decision without sockets, as src/http/ota-check.ts makes it (docs/configuration.md "Which reply
  * a device gets"): classify → rules → guard and size, or the fallback. Property tests run thousands of
  * cases through it and a few hundred through the real proxy. Also the config variants they draw from.
  */

@@ -1,6 +1,6 @@
 /**
  * A raw-socket client: sends exact bytes, reads the exact bytes back. Header casing and framing are only
- * visible here (STYLE.md §14; device-contract.md §2).
+ * visible here (docs/contributing.md §14; docs/device-contract.md §2).
  */
 import net from 'node:net';
 import assert from 'node:assert/strict';
@@ -64,7 +64,7 @@ export function headerOf(response: RawResponse, name: string): string | undefine
   return response.headers.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
 }
 
-/** The names a device-facing reply may carry (CONFIG.md "Framing and paths"). */
+/** The names a device-facing reply may carry (docs/configuration.md "Framing and paths"). */
 const DEVICE_HEADERS = new Set(['Content-Type', 'Content-Length', 'Date', 'Connection']);
 
 /**
@@ -83,7 +83,7 @@ export function assertDeviceFraming(
   assert.equal(
     lengths[0]?.[0],
     'Content-Length',
-    'Content-Length spelled with that exact casing (device-contract.md §2)',
+    'Content-Length spelled with that exact casing (docs/device-contract.md §2)',
   );
   assert.equal(Number(lengths[0]?.[1]), response.body.length, 'Content-Length equals the body bytes');
   assert.equal(headerOf(response, 'transfer-encoding'), undefined, 'never chunked');

@@ -1,7 +1,7 @@
 /**
  * A real voice path for tests: a `ws` WebSocketServer upstream on 127.0.0.1:0, an http(s).Server on
  * 127.0.0.1:0 whose 'upgrade' event hands over to the voice proxy, and `ws` clients playing devices.
- * Every piece owns its teardown and closes its sockets, so a run can never hang (STYLE.md §12).
+ * Every piece owns its teardown and closes its sockets, so a run can never hang (docs/contributing.md §12).
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';

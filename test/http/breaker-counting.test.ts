@@ -1,5 +1,5 @@
 /**
- * What the breaker counts (CONFIG.md "Which reply a device gets"): only the failure causes of the reply
+ * What the breaker counts (docs/configuration.md "Which reply a device gets"): only the failure causes of the reply
  * table, and only consecutive ones — a 2xx (an error shape included) or a 4xx is a success that resets the
  * count, so an upstream that rejects some devices never trips it.
  */

@@ -1,5 +1,5 @@
 /**
- * The passive breaker (CONFIG.md "Which reply a device gets"): `breaker.failures` consecutive failures open
+ * The passive breaker (docs/configuration.md "Which reply a device gets"): `breaker.failures` consecutive failures open
  * it; while open, OTA checks and GETs are answered from the fallback at once without asking the upstream;
  * after `cooldown_ms` exactly one check goes upstream as a probe while the rest keep getting the fallback,
  * and the probe's success closes it.

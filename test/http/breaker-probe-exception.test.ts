@@ -1,7 +1,7 @@
 /**
  * A probe whose handler throws (here: the catalog lookup) still reports to the breaker, as a failure: the
  * breaker must never stay half-open with its one probe slot taken, or every later check would get the
- * fallback without the upstream ever being asked again (CONFIG.md "Which reply a device gets").
+ * fallback without the upstream ever being asked again (docs/configuration.md "Which reply a device gets").
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 /**
  * A failed probe restarts the breaker's cool-down, and a late success from a check that started before the
- * breaker opened does not close it — only a probe does (CONFIG.md "Which reply a device gets").
+ * breaker opened does not close it — only a probe does (docs/configuration.md "Which reply a device gets").
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

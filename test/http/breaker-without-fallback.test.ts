@@ -1,6 +1,6 @@
 /**
  * With `fallback.enabled: false` an open breaker answers OTA checks with a clean 502 at once, without
- * asking the upstream (CONFIG.md "Which reply a device gets").
+ * asking the upstream (docs/configuration.md "Which reply a device gets").
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

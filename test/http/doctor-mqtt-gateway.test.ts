@@ -46,7 +46,7 @@ describe('doctor: mqtt present while WebSocket is wanted', () => {
     const mqtt = run.find('mqtt.present');
     assert.equal(mqtt.status, 'fail');
     assert.deepEqual(mqtt.detail, [
-      'A device uses MQTT whenever the reply holds an `mqtt` object (device-contract.md §3).',
+      'A device uses MQTT whenever the reply holds an `mqtt` object (docs/device-contract.md §3).',
       'mqtt: strip held back: the reply has no websocket section to use instead (the Python server sends mqtt *instead of* websocket when its MQTT gateway is on).',
     ]);
     assert.equal(

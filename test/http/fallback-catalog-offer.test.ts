@@ -1,7 +1,7 @@
 /**
- * The fallback carries the catalog's offer (CONFIG.md "Fallback reply"), so an update can still be rolled
+ * The fallback carries the catalog's offer (docs/configuration.md "Fallback reply"), so an update can still be rolled
  * out — and a device that just updated still gets a check that succeeds — while the upstream is down; the
- * offered download is served by the proxy itself (device-contract.md §5).
+ * offered download is served by the proxy itself (docs/device-contract.md §5).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Strangers cannot flush the fallback memory (CONFIG.md "Fallback reply"; the OTA path has no device
+ * Strangers cannot flush the fallback memory (docs/configuration.md "Fallback reply"; the OTA path has no device
  * authentication, so anyone on the devices' network can send checks with made-up `Device-Id`s): a device
  * checked twice keeps its remembered websocket section through 12,000 one-time ids — more than
  * `fallback.remember_devices` (10,000) — and an upstream outage then still gives it its own token.

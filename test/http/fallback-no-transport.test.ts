@@ -1,7 +1,7 @@
 /**
  * When the fallback can name no transport for a device — nothing remembered, no websocket item, or only a
  * remembered section the device guard must drop — the device gets a clean 502 (504 for a timeout) and
- * retries, never a 200 without transport that would push it onto stale MQTT settings (CONFIG.md "Fallback
+ * retries, never a 200 without transport that would push it onto stale MQTT settings (docs/configuration.md "Fallback
  * reply").
  */
 import { after, before, describe, test } from 'node:test';

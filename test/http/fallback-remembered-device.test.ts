@@ -1,5 +1,5 @@
 /**
- * The fallback answers each device from what it was last told (CONFIG.md "Fallback reply"): its own
+ * The fallback answers each device from what it was last told (docs/configuration.md "Fallback reply"): its own
  * remembered websocket section — token and version kept, `rewrite` applied again for this request — its
  * remembered MQTT section when the device used MQTT and `mqtt` resolves to keep, never a token the proxy
  * does not remember, and a bounded memory (`fallback.remember_devices`; devices seen once are forgotten

@@ -1,7 +1,7 @@
 /**
- * The fallback's clock (CONFIG.md "Fallback reply"): `timestamp` is the proxy's clock in milliseconds; the
+ * The fallback's clock (docs/configuration.md "Fallback reply"): `timestamp` is the proxy's clock in milliseconds; the
  * offset comes from the matching `server_time` item, or with `timezone: upstream` from the last offset the
- * upstream sent, else from the process's local zone (device-contract.md §3: integer minutes).
+ * upstream sent, else from the process's local zone (docs/device-contract.md §3: integer minutes).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * A fresh `npm start` with the shipped config answers devices usefully with no upstream running (CONFIG.md
+ * A fresh `npm start` with the shipped config answers devices usefully with no upstream running (docs/configuration.md
  * "The file"): the real CLI on config/proxy.yaml (only `listen` moved to a free port) and the shipped
  * firmware folder, the upstream refusing connections — a device check gets a 200 fallback reply with a
  * websocket URL and the clock, meeting the device contract.

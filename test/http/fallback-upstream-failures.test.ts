@@ -3,7 +3,7 @@
  * without a body, non-JSON, not an object, truncated, over `max_body_bytes`, over 4 KiB after the guard,
  * malformed headers, bad encodings) gives the device the fallback reply: status 200, the device contract
  * met (checked by the independent oracle), a transport named — and one log line naming the failure kind
- * and its cause (CONFIG.md "Which reply a device gets"; device-contract.md §5: a device that just updated
+ * and its cause (docs/configuration.md "Which reply a device gets"; docs/device-contract.md §5: a device that just updated
  * rolls back when this check fails).
  */
 import { after, before, describe, test } from 'node:test';

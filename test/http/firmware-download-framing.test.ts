@@ -4,7 +4,7 @@ import { buildAppImage } from '../helpers/app-image.js';
 import type { FirmwareServer } from '../helpers/firmware-server.js';
 import { rawExchange, splitResponse, startFirmwareServer } from '../helpers/firmware-server.js';
 
-// device-contract.md §2 and §5: the device GETs with only Host and Connection: close, and needs an exact
+// docs/device-contract.md §2 and §5: the device GETs with only Host and Connection: close, and needs an exact
 // `Content-Length` spelled so, no chunking, no compression; checked on the raw bytes.
 describe('firmware download framing on the wire', () => {
   let server: FirmwareServer;

@@ -43,7 +43,7 @@ describe('catalog offers end to end', () => {
     const offered = (h.exchanges().at(-1)?.firmware as { offered: string | null }).offered;
     assert.equal(offered, 'bread-compact-wifi 1.7.2 (bread-1.7.2.bin)');
 
-    // What the device sends for a download: only Host and Connection: close (device-contract.md §5).
+    // What the device sends for a download: only Host and Connection: close (docs/device-contract.md §5).
     const download = await rawRequest(
       h.port,
       'GET /firmware/bread-1.7.2.bin HTTP/1.1\r\nHost: 192.168.1.10:8003\r\nConnection: close\r\n\r\n',

@@ -1,5 +1,5 @@
 /**
- * Every reply Node would write by itself is framed by the proxy (CONFIG.md "Fleet and hardening
+ * Every reply Node would write by itself is framed by the proxy (docs/configuration.md "Fleet and hardening
  * amendments": "Every reply on a device path is framed by the proxy, including those Node would write
  * itself"), checked on the raw socket: status, Content-Type, `Content-Length` spelled so, Date,
  * Connection: close, and nothing else. The cases are Node's own (`_http_server.js`): an unmet `Expect`

@@ -1,5 +1,5 @@
 /**
- * Control characters from the upstream never reach a device (CONFIG.md "Fleet and hardening amendments",
+ * Control characters from the upstream never reach a device (docs/configuration.md "Fleet and hardening amendments",
  * guard): a `websocket.url` holding CR/LF, NUL or a blank is unusable and dropped — with `websocket` unset
  * it used to pass as it came, only a port added; a `websocket.token` or `mqtt` string holding a control
  * character is dropped — also with `websocket` configured, and later again from the fallback memory.

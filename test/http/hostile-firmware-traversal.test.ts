@@ -2,7 +2,7 @@
  * Traversal on /firmware/ through the whole proxy: only catalog files are served; `..` in any spelling,
  * encoded slashes and NULs, absolute-form targets, backslashes and other files of the folder get a framed
  * 404 (or 400), never a byte of another file — and /firmware/ is the proxy's own path, never proxied
- * upstream, also without a catalog (CONFIG.md "Framing and paths", "Catalog").
+ * upstream, also without a catalog (docs/configuration.md "Framing and paths", "Catalog").
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

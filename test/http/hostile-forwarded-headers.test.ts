@@ -1,7 +1,7 @@
 /**
  * Spoofed `X-Forwarded-For`/`-Host`/`-Proto` (and `X-Real-IP`, `Forwarded`, `X-Forwarded-Port`) from a peer
  * outside `trusted_proxies` are replaced by what the proxy saw — upstream on every route, and in what the
- * device is told (templates, `when: source`) (CONFIG.md "Templates", "Conditions"). From a trusted peer the
+ * device is told (templates, `when: source`) (docs/configuration.md "Templates", "Conditions"). From a trusted peer the
  * chain is extended and its right-most host believed.
  */
 import { after, before, describe, test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * A heavy upstream reply cannot block the event loop (CONFIG.md "Fleet and hardening amendments":
+ * A heavy upstream reply cannot block the event loop (docs/configuration.md "Fleet and hardening amendments":
  * `upstream.max_body_bytes` at most 1 MiB): 1 MiB replies built to be expensive — tiny keys, deep nesting,
  * long strings, escapes, many duplicate-cased keys, long keys — each keep every request's event loop free
  * within 50 ms (measured with `perf_hooks.monitorEventLoopDelay` while the check runs). A reply with more

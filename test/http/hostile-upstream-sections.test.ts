@@ -1,6 +1,6 @@
 /**
  * Upstream sections the property tests caught slipping past the device guard, pinned as exact replies on
- * the raw socket (device-contract.md §3): a websocket `url` that is not ws(s)://, a `version` or
+ * the raw socket (docs/device-contract.md §3): a websocket `url` that is not ws(s)://, a `version` or
  * `keepalive` that is no number, an implausible clock, and an `activation` in an object without other
  * sections — none may reach a device as sent.
  */

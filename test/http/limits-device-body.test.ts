@@ -1,5 +1,5 @@
 /**
- * `limits.device_body_bytes` (CONFIG.md "Framing and paths"): an OTA check or `activate` whose body is over
+ * `limits.device_body_bytes` (docs/configuration.md "Framing and paths"): an OTA check or `activate` whose body is over
  * the limit gets a framed 413 with `Connection: close` before anything goes upstream — at once when the
  * declared Content-Length is over it, as soon as the limit is crossed when the body is chunked.
  */

@@ -1,5 +1,5 @@
 /**
- * Slow clients cannot hold the listener (CONFIG.md `limits.headers_timeout_ms`, `request_timeout_ms`; the
+ * Slow clients cannot hold the listener (docs/configuration.md `limits.headers_timeout_ms`, `request_timeout_ms`; the
  * listener checks about once a second): connections that trickle their headers, send nothing, or trickle
  * their body are closed by the proxy — a framed 408 where nothing was answered yet — while devices keep
  * getting answers, and nothing of a slow request reaches the upstream.

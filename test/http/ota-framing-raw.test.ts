@@ -1,7 +1,7 @@
 /**
  * Every reply on the OTA path, `activate` and the upstream's error shapes leaves with device framing,
  * checked on the raw socket: Content-Length spelled so, never chunked, only the allowed headers
- * (device-contract.md §2; CONFIG.md "Framing and paths").
+ * (docs/device-contract.md §2; docs/configuration.md "Framing and paths").
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The websocket URL template rendered per request from the effective origin (CONFIG.md "Templates"):
+ * The websocket URL template rendered per request from the effective origin (docs/configuration.md "Templates"):
  * Host, a trusted proxy's X-Forwarded-Host/-Proto, an untrusted peer's ignored, a fixed public_url.
  */
 import { after, before, describe, test } from 'node:test';

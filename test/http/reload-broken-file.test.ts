@@ -1,5 +1,5 @@
 /**
- * Reload from a changed config file (CONFIG.md "Reload scope"): a file that does not parse or fails
+ * Reload from a changed config file (docs/configuration.md "Reload scope"): a file that does not parse or fails
  * validation keeps the running configuration and says why; a good one applies the reloadable keys at once,
  * keeps the restart-only ones (`listen`, `limits` …) and names them; devices are answered throughout.
  */

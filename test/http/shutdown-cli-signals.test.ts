@@ -1,5 +1,5 @@
 /**
- * The real command line and its signals (CONFIG.md "Reload scope", `shutdown_grace_ms`): SIGHUP reloads the
+ * The real command line and its signals (docs/configuration.md "Reload scope", `shutdown_grace_ms`): SIGHUP reloads the
  * config — a broken file keeps the running one — and SIGTERM stops accepting, lets an OTA check in flight
  * finish, and exits 0; SIGINT likewise.
  */

@@ -1,5 +1,5 @@
 /**
- * Graceful shutdown (CONFIG.md `shutdown_grace_ms`): the proxy stops accepting at once, lets a firmware
+ * Graceful shutdown (docs/configuration.md `shutdown_grace_ms`): the proxy stops accepting at once, lets a firmware
  * download and an OTA check that are in flight finish — both complete and intact — closes idle keep-alive
  * connections instead of waiting for them, and resolves well within the grace period. Work that outlives
  * the grace is cut off at its end.

@@ -1,5 +1,5 @@
 /**
- * Shutdown answers every request already received (CONFIG.md "Fleet and hardening amendments":
+ * Shutdown answers every request already received (docs/configuration.md "Fleet and hardening amendments":
  * "answer every request already received within `shutdown_grace_ms`"): 200 downloads of a catalog image
  * requested 300 ms before `shutdown()` all complete, intact — also those whose connections still waited in
  * the kernel's accept queue when the shutdown began (closing the listener would reset them). On a

@@ -1,5 +1,5 @@
 /**
- * The shutdown's order (CONFIG.md "Fleet and hardening amendments": "Shutdown"): the steps given as
+ * The shutdown's order (docs/configuration.md "Fleet and hardening amendments": "Shutdown"): the steps given as
  * `afterDrain` (where the fleet writes its pending observations) run once every request received has been
  * answered and logged, before the upstream agents close and before "stopped"; a failing step does not keep
  * the later ones from running.

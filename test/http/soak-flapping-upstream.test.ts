@@ -59,7 +59,7 @@ describe('soak against a flapping upstream', () => {
   let served = 0;
   before(async () => {
     h = await startHarness({
-      // Passthrough paths wait 30 s for a silent upstream (CONFIG.md): they get the same flapping minus hangs.
+      // Passthrough paths wait 30 s for a silent upstream (docs/configuration.md): they get the same flapping minus hangs.
       responder: (req) => {
         const reply = flapping(served++);
         return reply.kind === 'hang' && !req.url.startsWith('/xiaozhi/ota/') ? { kind: 'reset' } : reply;

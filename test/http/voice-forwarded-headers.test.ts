@@ -4,7 +4,7 @@ import { startVoiceHarness } from '../helpers/voice-harness.js';
 import type { VoiceHarness } from '../helpers/voice-harness.js';
 
 // What the voice server keys sessions and auth on arrives as the device sent it; the address it
-// sees is the device's as the proxy resolved it (CONFIG.md `source`), never a value the device claims.
+// sees is the device's as the proxy resolved it (docs/configuration.md `source`), never a value the device claims.
 let h: VoiceHarness;
 before(async () => {
   h = await startVoiceHarness({

@@ -13,7 +13,7 @@ import type { VoiceHarness } from '../helpers/voice-harness.js';
 
 // With tls.cert/tls.key the listener speaks WSS and the proxy carries the decrypted session to a
 // plain ws:// upstream. The certificate is self-signed, made here with openssl: real devices only
-// accept publicly trusted ones (device-contract.md §6).
+// accept publicly trusted ones (docs/device-contract.md §6).
 describe('voice proxy behind TLS termination', () => {
   let h: VoiceHarness;
   before(async () => {

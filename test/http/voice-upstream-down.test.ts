@@ -7,7 +7,7 @@ import { rawUpgrade, splitRawResponse, startVoiceHarness, waitFor } from '../hel
 import type { VoiceHarness } from '../helpers/voice-harness.js';
 
 // An upstream that is down at upgrade time: the device gets a clean, complete 502 it will retry,
-// framed like every reply the proxy writes itself (CONFIG.md "Framing and paths").
+// framed like every reply the proxy writes itself (docs/configuration.md "Framing and paths").
 async function closedPort(): Promise<number> {
   const server = net.createServer();
   server.listen(0, '127.0.0.1');

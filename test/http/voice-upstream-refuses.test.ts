@@ -19,7 +19,7 @@ import type { VoiceProxy } from '../../src/voice/voice-proxy.js';
 
 // An upstream that answers the upgrade with something other than 101 (the xiaozhi server refuses a
 // bad token with 401): the device gets that status and body, re-framed with only the proxy's own
-// headers (CONFIG.md voice_proxy), never http-proxy 1.18.1's raw pass-through.
+// headers (docs/configuration.md voice_proxy), never http-proxy 1.18.1's raw pass-through.
 const MAX_BODY = 1024;
 
 /** Raw answers the fake upstream writes, chosen by the request path. */

@@ -1,4 +1,4 @@
-/** bench/contract-check.ts: what the benchmark counts as a reply a device can use (device-contract.md §2–§3; the frame judged by src/http-wire). */
+/** bench/contract-check.ts: what the benchmark counts as a reply a device can use (docs/device-contract.md §2–§3; the frame judged by src/http-wire). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkOtaReply } from '../../bench/contract-check.js';

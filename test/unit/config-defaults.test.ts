@@ -7,7 +7,7 @@ import { parse, TEST_PATH } from '../helpers/config-issues.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** CONFIG.md's defaults block, resolved. */
+/** docs/configuration.md's defaults block, resolved. */
 function defaults(text: string): Config {
   return {
     file: TEST_PATH,

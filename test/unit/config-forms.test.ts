@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from '../helpers/config-issues.js';
 
-// The accepted spellings of each key and how they normalise (CONFIG.md "The file", "Conditions").
+// The accepted spellings of each key and how they normalise (docs/configuration.md "The file", "Conditions").
 
 describe('a single item may be written without the list', () => {
   test('websocket', () => {

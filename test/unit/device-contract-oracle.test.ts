@@ -1,6 +1,6 @@
 /**
  * The independent device-contract oracle (test/helpers/device-contract.ts) is itself checked: it accepts
- * replies a device survives and names every rule of device-contract.md §2–§3 that a reply breaks — so a
+ * replies a device survives and names every rule of docs/device-contract.md §2–§3 that a reply breaks — so a
  * green property or soak test means something.
  */
 import { describe, test } from 'node:test';

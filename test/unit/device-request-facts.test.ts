@@ -157,7 +157,7 @@ describe('the host the request named (`when.host`)', () => {
   });
 });
 
-describe('the effective origin (CONFIG.md "Templates")', () => {
+describe('the effective origin (docs/configuration.md "Templates")', () => {
   test('direct: scheme from the listener, host and port from Host, default port when none', () => {
     assert.deepEqual(facts({ headers: { host: '192.168.1.10:8003' } }).origin, {
       scheme: 'http',

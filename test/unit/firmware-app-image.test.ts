@@ -89,7 +89,7 @@ describe('readAppImage', () => {
 });
 
 describe('chip names', () => {
-  test('every id of device-contract.md §6 maps both ways', () => {
+  test('every id of docs/device-contract.md §6 maps both ways', () => {
     const table: Array<[number, string]> = [
       [0, 'esp32'],
       [2, 'esp32s2'],

@@ -301,7 +301,7 @@ describe('decideOffer: properties', () => {
     minVersion: fc.option(versionArb, { nil: null }),
   });
 
-  /** The device's comparison, written here apart from src (device-contract.md §3): the longer wins a tie. */
+  /** The device's comparison, written here apart from src (docs/device-contract.md §3): the longer wins a tie. */
   const order = (a: string, b: string): number => {
     const x = a.split('.').map(Number);
     const y = b.split('.').map(Number);

@@ -1,4 +1,4 @@
-/** The reply table (CONFIG.md "Which reply a device gets") as one pure decision, row by row. */
+/** The reply table (docs/configuration.md "Which reply a device gets") as one pure decision, row by row. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decideReply, type Verdict } from '../../src/gateway/reply-table.js';

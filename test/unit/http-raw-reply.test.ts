@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { formatRawReply, writeRawReply } from '../../src/http/raw-reply.js';
 
 // The bytes devices see when an upgrade fails: only status, Content-Type (with a body),
-// Content-Length spelled so, Date and Connection: close (CONFIG.md "Framing and paths").
+// Content-Length spelled so, Date and Connection: close (docs/configuration.md "Framing and paths").
 const date = new Date('2025-03-01T08:09:10Z');
 
 describe('formatRawReply', () => {

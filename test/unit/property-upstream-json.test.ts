@@ -71,7 +71,7 @@ describe('arbitrary upstream JSON', () => {
         if (outcome.kind !== 'reply' || outcome.fallback || outcome.upstream === null) return;
         const reply = JSON.parse(outcome.json) as JsonObject;
         const sent = tokenOf(reply);
-        // A configured token may create a section only when the upstream had none (CONFIG.md rule 2).
+        // A configured token may create a section only when the upstream had none (docs/configuration.md rule 2).
         // Compared as JSON text: `-0` is written as `0`, the same value to the device.
         if (sent !== undefined && sent !== 'configured-token') {
           compared.tokens += 1;
@@ -116,7 +116,7 @@ describe('arbitrary upstream JSON', () => {
           );
           assert.deepEqual(violations, [], `${violations.join('; ')} in fallback reply ${outcome.json}`);
           const sent = tokenOf(JSON.parse(outcome.json) as JsonObject);
-          // The configured item's token (CONFIG.md rule 2, a section created for mqtt: strip) is the proxy's own.
+          // The configured item's token (docs/configuration.md rule 2, a section created for mqtt: strip) is the proxy's own.
           if (sent !== undefined && sent !== 'configured-token') {
             seen.rememberedTokens += 1;
             assert.equal(

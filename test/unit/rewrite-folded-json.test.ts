@@ -86,7 +86,7 @@ describe('the real upstream replies', () => {
   });
 });
 
-describe('first match wins, keys compared case-insensitively (device-contract.md §3)', () => {
+describe('first match wins, keys compared case-insensitively (docs/device-contract.md §3)', () => {
   test('a second "MQTT" after "mqtt" is dropped, and so is its content', () => {
     const body = sections(
       '{"websocket":{"url":"ws://a/"},"mqtt":{"endpoint":"a:1883"},"MQTT":{"endpoint":"b:x"}}',

@@ -215,7 +215,7 @@ describe('websocket', () => {
   });
 });
 
-describe('control characters (CONFIG.md "Fleet and hardening amendments")', () => {
+describe('control characters (docs/configuration.md "Fleet and hardening amendments")', () => {
   const CONTROLS = ['\r\n', '\n', '\r', '\u0000', '\t', '\u001b', '\u007f', '\u001f'];
 
   test('a websocket.url holding a control character or whitespace is dropped, the rest kept', () => {

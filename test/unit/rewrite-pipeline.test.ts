@@ -21,7 +21,7 @@ const request = testRequest({
   origin: { scheme: 'https', host: 'xz.example.com', port: 443 },
 });
 
-test('the rules run in CONFIG.md order, named after their config keys', () => {
+test('the rules run in docs/configuration.md order, named after their config keys', () => {
   assert.deepEqual(
     rules.map((r) => r.name),
     ['rewrite', 'websocket', 'mqtt', 'server_time', 'firmware'],

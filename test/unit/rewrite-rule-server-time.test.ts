@@ -112,7 +112,7 @@ describe('timezone: upstream', () => {
   });
 });
 
-describe('`when:` per item (StackChan keeps UTC and applies its own zone: device-contract.md §3)', () => {
+describe('`when:` per item (StackChan keeps UTC and applies its own zone: docs/device-contract.md §3)', () => {
   const offset = (
     items: ReturnType<typeof serverTimeItem>[],
     overrides: Parameters<typeof testContext>[0] = {},

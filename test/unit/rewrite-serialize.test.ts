@@ -63,7 +63,7 @@ describe('finishReply', () => {
   });
 
   test('the limit is exclusive: 4095 bytes fit, 4096 do not', () => {
-    assert.equal(MAX_REPLY_BYTES, 4096); // device-contract.md §2: the body stays under 4 KiB
+    assert.equal(MAX_REPLY_BYTES, 4096); // docs/device-contract.md §2: the body stays under 4 KiB
     // Two members, each under the 4000-byte flash limit, so only the size rule decides.
     const sized = (total: number): JsonObject => {
       const base = JSON.stringify({

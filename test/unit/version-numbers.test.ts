@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareVersions, isDottedIntegers, parseVersionNumbers } from '../../src/match/version.js';
 
-describe('parseVersionNumbers reads versions as the device does (device-contract.md §3, §6)', () => {
+describe('parseVersionNumbers reads versions as the device does (docs/device-contract.md §3, §6)', () => {
   const cases: [string, number[] | null][] = [
     ['1.6.0', [1, 6, 0]],
     ['2.0.0-beta', [2, 0, 0]],

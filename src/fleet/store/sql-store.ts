@@ -1,5 +1,5 @@
 /**
- * The fleet store's SQL, written once with Kysely for SQLite and PostgreSQL (STYLE.md §22). The adapters
+ * The fleet store's SQL, written once with Kysely for SQLite and PostgreSQL (docs/contributing.md §22). The adapters
  * (sqlite.ts, postgres.ts, memory.ts) only make the connection, the locks and the clock.
  */
 import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely';

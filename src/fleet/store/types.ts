@@ -1,6 +1,6 @@
 /**
  * The fleet store: one small interface, three adapters (memory, SQLite, PostgreSQL) over one schema
- * (STYLE.md §22; docs/fleet.md "Store"). Everything here is awaited by the fleet service's background
+ * (docs/contributing.md §22; docs/fleet.md "Store"). Everything here is awaited by the fleet service's background
  * work and the admin services, never by a device's reply.
  */
 import type { Batch } from '../observations.js';

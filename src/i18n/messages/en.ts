@@ -299,7 +299,7 @@ Exit code: 0 when nothing would stop a device, 1 when something would, 2 for bad
   'doctor.mqtt.absent': 'no mqtt section: devices use the WebSocket',
   'doctor.mqtt.wins': 'devices get an mqtt section ({endpoint}), so they use MQTT, not the WebSocket',
   'doctor.mqtt.wins.detail':
-    'A device uses MQTT whenever the reply holds an `mqtt` object (device-contract.md §3).',
+    'A device uses MQTT whenever the reply holds an `mqtt` object (docs/device-contract.md §3).',
   'doctor.mqtt.wins.held-back':
     'mqtt: strip held back: the reply has no websocket section to use instead (the Python server sends mqtt *instead of* websocket when its MQTT gateway is on).',
   'doctor.mqtt.wins.held-back.fix':

@@ -277,7 +277,7 @@ export const zhCN = {
   'doctor.mqtt.stripped': '上游服务器的 mqtt 字段已被移除（mqtt: strip）：设备使用 WebSocket',
   'doctor.mqtt.absent': '没有 mqtt 字段：设备使用 WebSocket',
   'doctor.mqtt.wins': '设备收到了 mqtt 字段（{endpoint}），因此会使用 MQTT，而不是 WebSocket',
-  'doctor.mqtt.wins.detail': '只要应答中有 `mqtt` 对象，设备就会使用 MQTT（device-contract.md §3）。',
+  'doctor.mqtt.wins.detail': '只要应答中有 `mqtt` 对象，设备就会使用 MQTT（docs/device-contract.md §3）。',
   'doctor.mqtt.wins.held-back':
     'mqtt: strip 没有生效：应答中没有可替代的 websocket 字段（Python 服务开启 MQTT 网关时，会用 mqtt *代替* websocket 下发）。',
   'doctor.mqtt.wins.held-back.fix':

@@ -1,5 +1,5 @@
 /**
- * Rule 5, firmware (CONFIG.md "Rules, in order"): the catalog's offer replaces any upstream `firmware`.
+ * Rule 5, firmware (docs/configuration.md "Rules, in order"): the catalog's offer replaces any upstream `firmware`.
  * Without one, an upstream offer (a `firmware` object whose `url` is a non-empty string and not the
  * placeholder) is kept with `upstream_offers: keep` and removed with `drop`; a `firmware` object that
  * offers nothing (`url: ""` or the placeholder) stays for the device guard to check.
@@ -7,7 +7,7 @@
 import { isJsonObject, ownMember, withMember, withoutMember } from '../folded-json.js';
 import { defineRule, type JsonObject, type JsonValue } from '../types.js';
 
-/** The Java upstream's "nothing to download" URL ends in this (upstream.md, `Constant.INVALID_FIRMWARE_URL`). */
+/** The Java upstream's "nothing to download" URL ends in this (docs/upstream.md, `Constant.INVALID_FIRMWARE_URL`). */
 export const PLACEHOLDER_URL_MARK = 'NOT_ACTIVATED_FIRMWARE_THIS_IS_A_INVALID_URL';
 
 /** Whether `url` is the Java upstream's placeholder rather than a download. */
@@ -29,7 +29,7 @@ export const firmwareOffer = defineRule({
     switch (offer.kind) {
       case 'offer': {
         const firmware: JsonObject = { version: offer.version, url: offer.url };
-        // `force` only as the number 1 (device-contract.md §3); the catalog sets it only for a pin that differs.
+        // `force` only as the number 1 (docs/device-contract.md §3); the catalog sets it only for a pin that differs.
         if (offer.force) firmware.force = 1;
         return { body: withMember(body, 'firmware', firmware), applied: true };
       }

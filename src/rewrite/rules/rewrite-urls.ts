@@ -1,5 +1,5 @@
 /**
- * Rule 1, `rewrite` (CONFIG.md "Rules, in order"): prefix replacement on `websocket.url` and
+ * Rule 1, `rewrite` (docs/configuration.md "Rules, in order"): prefix replacement on `websocket.url` and
  * `firmware.url`. Every matching rule applies, in order, each to the result of the previous; `to` is a
  * template rendered from the request's origin (`{scheme}` is ws/wss inside the websocket URL).
  */
@@ -48,7 +48,7 @@ export const rewriteUrls = defineRule({
     const fw = ownMember(out, 'firmware');
     if (isJsonObject(fw)) {
       const url = ownMember(fw, 'url');
-      // The Java upstream's "nothing to download" placeholder stays recognisable (upstream.md).
+      // The Java upstream's "nothing to download" placeholder stays recognisable (docs/upstream.md).
       if (typeof url === 'string' && url !== '' && !isPlaceholderUrl(url)) {
         const next = rewriteUrl(url, rewrite, { input, origin, flavour: 'http' });
         if (next !== url) out = withMember(out, 'firmware', withMember(fw, 'url', next));

@@ -1,5 +1,5 @@
 /**
- * Rule 4, `server_time` (CONFIG.md "Rules, in order"): with a zone, `timestamp` is the proxy's clock in
+ * Rule 4, `server_time` (docs/configuration.md "Rules, in order"): with a zone, `timestamp` is the proxy's clock in
  * milliseconds and `timezone_offset` the zone's offset in whole minutes at that instant (DST-aware); with
  * `offset_minutes` the same with a fixed offset; either creates the section when the upstream sent none.
  * `timezone: upstream` leaves the upstream's values to the guard. A `timeZone` name the upstream sent
@@ -59,7 +59,7 @@ function withTime(
       if (foldKey(key) !== 'timezone') {
         setMember(section, key, value);
       } else if (zoneName !== null && !named) {
-        // Only a name the upstream sent is replaced; none is added (devices ignore it: device-contract.md §3).
+        // Only a name the upstream sent is replaced; none is added (devices ignore it: docs/device-contract.md §3).
         setMember(section, key, zoneName);
         named = true;
       }

@@ -1,8 +1,8 @@
 /**
- * Rule 3, `mqtt: strip` (CONFIG.md "Rules, in order"): deletes the `mqtt` key — never `null`, never `{}`,
+ * Rule 3, `mqtt: strip` (docs/configuration.md "Rules, in order"): deletes the `mqtt` key — never `null`, never `{}`,
  * since the device uses MQTT whenever `mqtt` is an object and v1.6.2–1.6.5 treat `null` as present — and
  * only when a `websocket` section is present, or the device would fall back to stale MQTT settings
- * (device-contract.md §3).
+ * (docs/device-contract.md §3).
  */
 import type { MqttMode } from '../../config/types.js';
 import { firstMatching } from '../../match/when.js';

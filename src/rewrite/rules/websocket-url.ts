@@ -1,9 +1,9 @@
 /**
- * Rule 2, `websocket` (CONFIG.md "Rules, in order"): the first matching item's `url` replaces the URL of a
- * present section, keeping `token`, `version` and every other member (device-contract.md §3: never alter
+ * Rule 2, `websocket` (docs/configuration.md "Rules, in order"): the first matching item's `url` replaces the URL of a
+ * present section, keeping `token`, `version` and every other member (docs/device-contract.md §3: never alter
  * the token). With no section present and `mqtt` resolving to `strip`, the section is created as `{url}`,
  * plus `token` only when the item sets one — the Python upstream sends `mqtt` instead of `websocket` when
- * its MQTT gateway is on (upstream.md).
+ * its MQTT gateway is on (docs/upstream.md).
  */
 import { renderTemplate } from '../../config/template.js';
 import { firstMatching } from '../../match/when.js';
@@ -16,7 +16,7 @@ const SECTION: DeviceKey = 'websocket';
 
 /**
  * A websocket section is present when it is an object whose `url` is a `ws://` or `wss://` string without
- * control characters or whitespace (such a URL is unusable, like one that is not ws: CONFIG.md "Fleet and
+ * control characters or whitespace (such a URL is unusable, like one that is not ws: docs/configuration.md "Fleet and
  * hardening amendments").
  */
 export function isWebsocketPresent(section: JsonValue | undefined): section is JsonObject {
