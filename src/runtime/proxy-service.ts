@@ -71,6 +71,8 @@ export async function startProxy({
   const operator = createOperatorSurface({
     exchanges: config.admin.exchanges,
     catalogStatus: () => store?.status() ?? null,
+    catalogStore: () => store,
+    env,
   });
   // The first load at start-up is not a reload; every later one (a change, SIGHUP, a new firmware.dir) is.
   let started = false;
