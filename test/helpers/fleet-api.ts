@@ -51,7 +51,11 @@ export async function api(
   h: Harness,
   method: string,
   path: string,
-  { body, token = TOKEN, type }: { body?: string | Uint8Array | FormData; token?: string | null; type?: string } = {},
+  {
+    body,
+    token = TOKEN,
+    type,
+  }: { body?: string | Uint8Array | FormData; token?: string | null; type?: string } = {},
 ): Promise<ApiReply> {
   const headers: Record<string, string> = {};
   if (token !== null) headers.authorization = `Bearer ${token}`;
