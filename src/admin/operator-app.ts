@@ -150,7 +150,7 @@ export function createOperatorApp({
 /** `/admin/…`: absent (404) while `admin.token` is null; each sub-app gates itself. */
 function adminRoutes({ state, exchanges }: { state: ProxyState; exchanges: ExchangeLog }): Hono {
   const token = (): string | null => state.config().admin.token;
-  const bearer = requireAdminToken(token, { logger: state.logger });
+  const bearer = requireAdminToken(token);
   const admin = new Hono();
   admin.use('*', requireAdminOn(token));
   admin.get('/', bearer, (c) =>
