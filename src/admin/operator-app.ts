@@ -179,7 +179,7 @@ function adminRoutes({
   operations: Operations;
 }): Hono {
   const token = (): string | null => state.config().admin.token;
-  const bearer = requireAdminToken(token, { logger: state.logger });
+  const bearer = requireAdminToken(token);
   const admin = new Hono();
   admin.use('*', requireAdminOn(token));
   admin.get('/', bearer, (c) =>
