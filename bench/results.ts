@@ -1,4 +1,5 @@
 /** The shape of bench/results.json: what each phase measured, the targets, and how the run was made. */
+import type { FleetCost } from './phase-fleet.js';
 import type { LatencySummary } from './stats.js';
 
 export interface Meta {
@@ -179,4 +180,6 @@ export interface BenchResults {
   readonly cost: CostPerCheck;
   readonly targets: readonly Target[];
   readonly profile: readonly ProfileLine[] | null;
+  /** Phase 5 (bench/phase-fleet.ts); `null` when not run. */
+  readonly fleetCost?: FleetCost | null;
 }

@@ -43,9 +43,10 @@ export function checkObservation({
   // The offer reached the device only if its reply carries the catalog's URL (a 200 with the rule applied).
   const offered =
     offer.kind === 'offer' && decision.status === 200 && isObject(firmware) && firmware.url === offer.url;
+  const text = body.toString('latin1');
   return {
-    flashSize: flashSizeOf(body),
-    language: languageOf(body, req),
+    flashSize: flashSizeOf(text),
+    language: languageOf(text, req),
     address: request.address,
     status: decision.status,
     transport: sent === null ? null : transportOf(sent),
@@ -100,14 +101,14 @@ const FLASH_SIZE = /"flash_size"\s*:\s*(\d{1,12})[,}\s]/;
 const LANGUAGE = /"language"\s*:\s*"([A-Za-z0-9_-]{1,20})"/;
 
 /** `flash_size` from the inventory, read from the raw text (the body may be invalid JSON). */
-function flashSizeOf(body: Buffer): number | null {
-  const match = FLASH_SIZE.exec(body.toString('latin1'));
+function flashSizeOf(text: string): number | null {
+  const match = FLASH_SIZE.exec(text);
   return match === null ? null : Number(match[1]);
 }
 
 /** `language` from the inventory, else the `Accept-Language` header's first tag. */
-function languageOf(body: Buffer, req: IncomingMessage): string | null {
-  const match = LANGUAGE.exec(body.toString('latin1'));
+function languageOf(text: string, req: IncomingMessage): string | null {
+  const match = LANGUAGE.exec(text);
   if (match !== null) return match[1] ?? null;
   const header = req.headers['accept-language']?.split(',')[0]?.trim() ?? '';
   return /^[A-Za-z0-9_-]{1,20}$/.test(header) ? header : null;
