@@ -17,7 +17,11 @@ import type { Config } from '../config/types.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import type { CatalogStatus } from '../runtime/catalog-store.js';
 import type { OperatorListener, ProxyState } from '../runtime/proxy-state.js';
+import type { VoiceStats } from '../voice/voice-proxy.js';
 import { requireAdminOn, requireAdminToken } from './admin-auth.js';
+import { CheckRate } from './console/check-rate.js';
+import { consoleRoutes, type ConsoleDeps } from './console/console-app.js';
+import type { FirmwareOperations } from './console/firmware-operations.js';
 import { ExchangeLog, exchangesRoutes } from './exchanges.js';
 import { explainRoutes } from './explain-route.js';
 import { healthRoutes, UpstreamWatch } from './health.js';
@@ -55,6 +59,8 @@ export interface OperatorSurfaceOptions {
   readonly readinessChecks?: () => Readonly<Record<string, string>>;
   /** prom-client's process and Node.js metrics. */
   readonly processMetrics?: boolean;
+  /** Upload and catalog edits for the web console (the services behind `/admin/api/…`). */
+  readonly firmware?: FirmwareOperations | null;
 }
 
 /** Creates the metrics, the exchange ring and the last-exchange watch for one proxy instance. */
@@ -63,10 +69,13 @@ export function createOperatorSurface({
   catalogStatus = () => null,
   readinessChecks,
   processMetrics = true,
+  firmware = null,
 }: OperatorSurfaceOptions): OperatorSurface {
   const metrics = createMetrics({ processMetrics });
   const exchanges = new ExchangeLog(capacity);
   const upstream = new UpstreamWatch();
+  const checkRate = new CheckRate();
+  let sources: MetricSources = {};
   metrics.setSources({
     exchangesKept: () => exchanges.size,
     catalogSkipped: () => catalogStatus()?.skipped.entries ?? null,
@@ -88,11 +97,15 @@ export function createOperatorSurface({
         upstream,
         catalogStatus,
         ...(readinessChecks ? { readinessChecks } : {}),
+        checkRate,
+        voice: () => sources.voice?.() ?? null,
+        firmware,
       });
       return getRequestListener(app.fetch);
     },
     record(record) {
       metrics.observeExchange(record);
+      if (record.kind === 'check') checkRate.count(record.at);
       exchanges.push(record);
       upstream.observe(record);
     },
@@ -106,8 +119,9 @@ export function createOperatorSurface({
     catalogLoaded(result) {
       metrics.observeCatalog(result);
     },
-    setSources(sources) {
-      metrics.setSources(sources);
+    setSources(more) {
+      sources = { ...sources, ...more };
+      metrics.setSources(more);
     },
   };
 }
@@ -119,6 +133,10 @@ interface OperatorAppDeps {
   readonly upstream: UpstreamWatch;
   readonly catalogStatus: () => CatalogStatus | null;
   readonly readinessChecks?: () => Readonly<Record<string, string>>;
+  /** The console's own sources (its Overview). */
+  readonly checkRate?: CheckRate;
+  readonly voice?: () => VoiceStats | null;
+  readonly firmware?: FirmwareOperations | null;
 }
 
 /** The whole surface as one Hono app: health and metrics at the root, the admin endpoints under /admin. */
@@ -129,6 +147,9 @@ export function createOperatorApp({
   upstream,
   catalogStatus,
   readinessChecks,
+  checkRate = new CheckRate(),
+  voice = () => null,
+  firmware = null,
 }: OperatorAppDeps): Hono {
   const app = new Hono();
   app.route(
@@ -141,18 +162,53 @@ export function createOperatorApp({
     }),
   );
   app.route('/', metricsRoutes(metrics));
-  app.route('/admin', adminRoutes({ state, exchanges }));
+  app.route(
+    '/admin',
+    adminRoutes({
+      state,
+      exchanges,
+      console: {
+        state,
+        exchanges,
+        upstream,
+        catalogStatus,
+        ...(readinessChecks ? { readinessChecks } : {}),
+        checkRate,
+        voice,
+        firmware,
+      },
+    }),
+  );
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((error, c) => errorReply(error, c.req.path, state.logger));
   return app;
 }
 
-/** `/admin/…`: absent (404) while `admin.token` is null; each sub-app gates itself. */
-function adminRoutes({ state, exchanges }: { state: ProxyState; exchanges: ExchangeLog }): Hono {
+/**
+ * `/admin/…`: absent (404) while `admin.token` is null; each sub-app gates itself. `GET /admin/` sends a
+ * browser (no `Authorization`) to the console and answers an API client with the endpoint list.
+ */
+function adminRoutes({
+  state,
+  exchanges,
+  console,
+}: {
+  state: ProxyState;
+  exchanges: ExchangeLog;
+  console: ConsoleDeps;
+}): Hono {
   const token = (): string | null => state.config().admin.token;
   const bearer = requireAdminToken(token, { logger: state.logger });
   const admin = new Hono();
   admin.use('*', requireAdminOn(token));
+  // `/admin` and `/admin/`: a browser goes to the console, an API client (Authorization) gets the list.
+  admin.use('*', async (c, next) => {
+    const index = c.req.path === '/admin' || c.req.path === '/admin/';
+    if (!index || c.req.method !== 'GET') return next();
+    if (c.req.header('authorization') === undefined) return c.redirect('/admin/console/', 302);
+    if (c.req.path === '/admin/') return c.redirect('/admin', 308);
+    await next();
+  });
   admin.get('/', bearer, (c) =>
     c.json({
       endpoints: {
@@ -165,6 +221,7 @@ function adminRoutes({ state, exchanges }: { state: ProxyState; exchanges: Excha
   );
   admin.route('/exchanges', gated(bearer, exchangesRoutes(exchanges)));
   admin.route('/explain', gated(bearer, explainRoutes(state)));
+  admin.route('/console', consoleRoutes(console) as unknown as Hono);
   return admin;
 }
 
