@@ -15,13 +15,15 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
-import type { CatalogStatus } from '../runtime/catalog-store.js';
+import type { Env } from '../config/interpolate.js';
+import { createOperations, type Operations } from '../operations/operations.js';
+import type { CatalogStatus, CatalogStore } from '../runtime/catalog-store.js';
 import type { OperatorListener, ProxyState } from '../runtime/proxy-state.js';
 import type { VoiceStats } from '../voice/voice-proxy.js';
 import { requireAdminOn, requireAdminToken } from './admin-auth.js';
+import { fleetApiRoutes } from './api/fleet-api.js';
 import { CheckRate } from './console/check-rate.js';
 import { consoleRoutes, type ConsoleDeps } from './console/console-app.js';
-import type { FirmwareOperations } from './console/firmware-operations.js';
 import { ExchangeLog, exchangesRoutes } from './exchanges.js';
 import { explainRoutes } from './explain-route.js';
 import { healthRoutes, UpstreamWatch } from './health.js';
@@ -55,21 +57,24 @@ export interface OperatorSurfaceOptions {
   readonly exchanges: number;
   /** The catalog's last loads (runtime/catalog-store.ts); `null` without `firmware.dir`. */
   readonly catalogStatus?: () => CatalogStatus | null;
+  /** The live catalog store, for the operator's catalog actions (src/operations/); `null` without `firmware.dir`. */
+  readonly catalogStore?: () => CatalogStore | null;
+  /** Variables for `${VAR}` in catalog.yaml (the catalog store's). */
+  readonly env?: Env;
   /** Further /readyz checks, reported but never making the proxy unready (e.g. the fleet's `store`). */
   readonly readinessChecks?: () => Readonly<Record<string, string>>;
   /** prom-client's process and Node.js metrics. */
   readonly processMetrics?: boolean;
-  /** Upload and catalog edits for the web console (the services behind `/admin/api/…`). */
-  readonly firmware?: FirmwareOperations | null;
 }
 
 /** Creates the metrics, the exchange ring and the last-exchange watch for one proxy instance. */
 export function createOperatorSurface({
   exchanges: capacity,
   catalogStatus = () => null,
+  catalogStore = () => null,
+  env = {},
   readinessChecks,
   processMetrics = true,
-  firmware = null,
 }: OperatorSurfaceOptions): OperatorSurface {
   const metrics = createMetrics({ processMetrics });
   const exchanges = new ExchangeLog(capacity);
@@ -90,8 +95,17 @@ export function createOperatorSurface({
         rememberedDevices: () => state.memory.size,
         catalogEntries: () => state.catalog()?.entries.length ?? null,
       });
+      // One service layer for the API, the console and the CLI (docs/contributing.md §24).
+      const operations = createOperations({
+        config: () => state.config(),
+        env,
+        catalog: catalogStore,
+        fleet: () => state.fleet,
+        logger: state.logger,
+      });
       const app = createOperatorApp({
         state,
+        operations,
         metrics,
         exchanges,
         upstream,
@@ -99,7 +113,6 @@ export function createOperatorSurface({
         ...(readinessChecks ? { readinessChecks } : {}),
         checkRate,
         voice: () => sources.voice?.() ?? null,
-        firmware,
       });
       return getRequestListener(app.fetch);
     },
@@ -128,6 +141,8 @@ export function createOperatorSurface({
 
 interface OperatorAppDeps {
   readonly state: ProxyState;
+  /** The operator's actions (src/operations/): the fleet API and the console call them. */
+  readonly operations: Operations;
   readonly metrics: ProxyMetrics;
   readonly exchanges: ExchangeLog;
   readonly upstream: UpstreamWatch;
@@ -136,12 +151,12 @@ interface OperatorAppDeps {
   /** The console's own sources (its Overview). */
   readonly checkRate?: CheckRate;
   readonly voice?: () => VoiceStats | null;
-  readonly firmware?: FirmwareOperations | null;
 }
 
 /** The whole surface as one Hono app: health and metrics at the root, the admin endpoints under /admin. */
 export function createOperatorApp({
   state,
+  operations,
   metrics,
   exchanges,
   upstream,
@@ -149,7 +164,6 @@ export function createOperatorApp({
   readinessChecks,
   checkRate = new CheckRate(),
   voice = () => null,
-  firmware = null,
 }: OperatorAppDeps): Hono {
   const app = new Hono();
   app.route(
@@ -167,15 +181,16 @@ export function createOperatorApp({
     adminRoutes({
       state,
       exchanges,
+      operations,
       console: {
         state,
+        operations,
         exchanges,
         upstream,
         catalogStatus,
         ...(readinessChecks ? { readinessChecks } : {}),
         checkRate,
         voice,
-        firmware,
       },
     }),
   );
@@ -191,14 +206,16 @@ export function createOperatorApp({
 function adminRoutes({
   state,
   exchanges,
+  operations,
   console,
 }: {
   state: ProxyState;
   exchanges: ExchangeLog;
+  operations: Operations;
   console: ConsoleDeps;
 }): Hono {
   const token = (): string | null => state.config().admin.token;
-  const bearer = requireAdminToken(token, { logger: state.logger });
+  const bearer = requireAdminToken(token);
   const admin = new Hono();
   admin.use('*', requireAdminOn(token));
   // `/admin` and `/admin/`: a browser goes to the console, an API client (Authorization) gets the list.
@@ -216,11 +233,15 @@ function adminRoutes({
           'the last admin.exchanges OTA exchanges, newest first (?limit=, ?device=, ?kind=check|get|activate)',
         'POST /admin/explain':
           'run a device request through the pipeline against a given or the live upstream reply',
+        'GET /admin/api/':
+          'the fleet API: devices, rollouts, halt/resume, unblock, the catalog, firmware upload, audit (docs/fleet.md "API")',
+        'GET /admin/console/': 'the web console, for a browser (docs/console.md)',
       },
     }),
   );
   admin.route('/exchanges', gated(bearer, exchangesRoutes(exchanges)));
   admin.route('/explain', gated(bearer, explainRoutes(state)));
+  admin.route('/api', gated(bearer, fleetApiRoutes(operations)));
   admin.route('/console', consoleRoutes(console) as unknown as Hono);
   return admin;
 }

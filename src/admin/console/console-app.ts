@@ -17,6 +17,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Child } from 'hono/jsx';
 import type { CatalogStatus } from '../../runtime/catalog-store.js';
 import type { ProxyState } from '../../runtime/proxy-state.js';
+import type { Operations } from '../../operations/operations.js';
+import { MAX_IMAGE_BYTES } from '../../operations/firmware-upload.js';
 import { pickLanguage, type Language } from '../../i18n/languages.js';
 import { translator } from '../../i18n/translate.js';
 import { unmapAddress } from '../../match/cidr.js';
@@ -26,7 +28,6 @@ import type { ExchangeLog } from '../exchanges.js';
 import type { UpstreamWatch } from '../health.js';
 import { ASSETS } from './assets.js';
 import type { CheckRate } from './check-rate.js';
-import type { FirmwareOperations } from './firmware-operations.js';
 import { auditRoutes } from './pages/audit.js';
 import { deviceRoutes } from './pages/devices.js';
 import { firmwareRoutes } from './pages/firmware.js';
@@ -58,8 +59,8 @@ export interface ConsoleDeps {
   readonly checkRate: CheckRate;
   /** The voice proxy's sessions on this replica, when it carries them. */
   readonly voice: () => VoiceStats | null;
-  /** Upload and catalog edits (the same services as `/admin/api/…`); `null` when not available. */
-  readonly firmware: FirmwareOperations | null;
+  /** The operator's actions, the same services as `/admin/api/…` (src/operations/): the same checks and audit. */
+  readonly operations: Operations;
 }
 
 /** What the gates leave on the context for the pages. */
@@ -77,7 +78,11 @@ export interface ConsoleEnv {
 export type ConsoleContext = Context<ConsoleEnv>;
 
 /** Renders a page with the console's answer headers. */
-export function page(c: ConsoleContext, body: Child, status: 200 | 400 | 403 | 404 | 409 | 422 = 200) {
+export async function page(
+  c: ConsoleContext,
+  body: Child,
+  status: 200 | 400 | 403 | 404 | 409 | 422 = 200,
+): Promise<Response> {
   return c.html(html`<!DOCTYPE html>${body}`, status);
 }
 
@@ -209,19 +214,27 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     if (c.req.method !== 'POST') return c.text('method not allowed', 405);
     if (foreignOrigin(c)) return refused(c);
-    const uploading = c.req.path.endsWith('/firmware/preview');
-    const limit = uploading ? (deps.firmware?.maxUploadBytes ?? FORM_LIMIT_BYTES) : FORM_LIMIT_BYTES;
-    const declared = Number(c.req.header('content-length') ?? '0');
-    if (declared > limit) return c.text('too large', 413);
-    let form: Record<string, string | File>;
-    try {
-      form = (await c.req.parseBody()) as Record<string, string | File>;
-    } catch {
-      return refused(c);
-    }
-    if (!csrfHolds(c.var.key, c.var.session, form._csrf)) return refused(c);
-    c.set('form', form);
-    await next();
+    const uploading = c.req.path === `${BASE}/firmware/preview`;
+    // An image and a few fields; bodyLimit counts the bytes as they come (a chunked body has no length).
+    const limit = bodyLimit({
+      maxSize: uploading ? MAX_IMAGE_BYTES + FORM_LIMIT_BYTES : FORM_LIMIT_BYTES,
+      onError: (ctx) => ctx.text('request body too large', 413),
+    });
+    return limit(c, async () => {
+      let form: Record<string, string | File>;
+      try {
+        form = (await c.req.parseBody()) as Record<string, string | File>;
+      } catch {
+        c.res = await refused(c as ConsoleContext);
+        return;
+      }
+      if (!csrfHolds(c.var.key, c.var.session, form._csrf)) {
+        c.res = await refused(c as ConsoleContext);
+        return;
+      }
+      c.set('form', form);
+      await next();
+    });
   });
 
   app.post('/logout', (c) => {

@@ -4,13 +4,21 @@
  * answered the preview (on another one the commit asks for the upload again: docs/console.md "Firmware").
  */
 import { randomBytes } from 'node:crypto';
-import type { UploadRequest } from './firmware-operations.js';
+
+/** An image the dry run accepted, with what the form said. */
+export interface StagedUpload {
+  readonly image: Uint8Array;
+  /** The file name the browser sent (shown only). */
+  readonly name: string;
+  readonly board: string;
+  readonly rollout: number | null;
+}
 
 export const STAGE_MS = 15 * 60_000;
 const MAX_STAGED = 4;
 
 interface Staged {
-  readonly upload: UploadRequest;
+  readonly upload: StagedUpload;
   /** The session that previewed it: only it may commit it. */
   readonly nonce: string;
   readonly expires: number;
@@ -20,7 +28,7 @@ export class UploadStaging {
   readonly #held = new Map<string, Staged>();
 
   /** Holds an upload; the oldest goes when more than MAX_STAGED are held. */
-  hold(upload: UploadRequest, nonce: string, now: number): string {
+  hold(upload: StagedUpload, nonce: string, now: number): string {
     this.#expire(now);
     while (this.#held.size >= MAX_STAGED) {
       const oldest = this.#held.keys().next().value;
@@ -33,7 +41,7 @@ export class UploadStaging {
   }
 
   /** Takes a held upload out (once), when it is this session's and not expired. */
-  take(id: string, nonce: string, now: number): UploadRequest | null {
+  take(id: string, nonce: string, now: number): StagedUpload | null {
     this.#expire(now);
     const staged = this.#held.get(id);
     if (staged === undefined || staged.nonce !== nonce) return null;

@@ -26,6 +26,7 @@ import {
   STATES,
   type DeviceFilterForm,
 } from '../device-filters.js';
+import { OperationError } from '../../../operations/errors.js';
 import { DiffTable, ExchangeBlock, type ShownExchange } from '../views/exchange.js';
 import { Flash, flashOf, flashQuery, type FlashState } from '../views/flash.js';
 import { MessagePage } from '../views/login.js';
@@ -35,24 +36,18 @@ export function deviceRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const app = new Hono<ConsoleEnv>();
   app.get('/', async (c) => {
     const view = c.var.view;
-    const fleet = deps.state.fleet;
-    const filters = readDeviceFilters((name) => c.req.query(name));
-    if (fleet === null)
-      return page(c, DevicesPage({ view, form: filters.form, result: null, problem: null, paged: false }));
-    let result: Awaited<ReturnType<typeof fleet.listDevices>> | null = null;
-    let problem = filters.problem;
+    const { form, params } = readDeviceFilters((name) => c.req.query(name));
+    if (deps.state.fleet === null)
+      return page(c, DevicesPage({ view, form, result: null, problem: null, paged: false }));
     try {
-      result = await fleet.listDevices(filters.list);
+      const result = await deps.operations.listDevices(params);
+      return page(c, DevicesPage({ view, form, result, problem: null, paged: params.cursor !== undefined }));
     } catch (error) {
-      // A cursor from another sort or a mangled one: say so, show the first page.
-      problem = (error as Error).message;
-      result = await fleet.listDevices({ ...filters.list, cursor: null });
+      if (!(error instanceof OperationError)) throw error;
+      // A filter the API refuses (the same sentence), over the unfiltered first page.
+      const result = await deps.operations.listDevices({});
+      return page(c, DevicesPage({ view, form, result, problem: error.message, paged: false }), 400);
     }
-    return page(
-      c,
-      DevicesPage({ view, form: filters.form, result, problem, paged: filters.list.cursor !== null }),
-      problem === null ? 200 : 400,
-    );
   });
 
   app.get('/:id', async (c) => deviceResponse(c, deps, null));
@@ -69,15 +64,19 @@ export function deviceRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   });
 
   app.post('/:id/unblock', async (c) => {
-    const fleet = deps.state.fleet;
-    const id = deviceIdOf(c.req.param('id'));
-    if (fleet === null || id === null) return deviceResponse(c, deps, null);
     const entry = c.var.form.entry_id;
-    const entryId = typeof entry === 'string' && /^[0-9a-f]{12}$/.test(entry) ? entry : null;
-    const done = await fleet.unblock(id, entryId, actorOf(c));
+    const entryId = typeof entry === 'string' && entry !== '' ? entry : null;
+    const id = deviceIdOf(c.req.param('id'));
+    if (deps.state.fleet === null || id === null) return deviceResponse(c, deps, null);
     const path = `/devices/${encodeURIComponent(id)}`;
-    if (done === null || done.cleared.length === 0) return back(c, `${path}?${flashQuery('unblocked-none')}`);
-    return back(c, `${path}?${flashQuery('unblocked', done.cleared.join(', '))}`);
+    try {
+      const done = await deps.operations.unblock(id, entryId, actorOf(c));
+      if (done.cleared.length === 0) return back(c, `${path}?${flashQuery('unblocked-none')}`);
+      return back(c, `${path}?${flashQuery('unblocked', done.cleared.join(', '))}`);
+    } catch (error) {
+      if (!(error instanceof OperationError)) throw error;
+      return back(c, `${path}?${flashQuery('unblocked-none')}`);
+    }
   });
   return app;
 }
@@ -165,7 +164,7 @@ function DevicesPage({
 }: {
   view: View;
   form: DeviceFilterForm;
-  result: { total: number; items: DeviceJson[]; next: string | null } | null;
+  result: { total: number; items: readonly DeviceJson[]; next: string | null } | null;
   problem: string | null;
   paged: boolean;
 }) {

@@ -59,7 +59,7 @@ async function load(deps: ConsoleDeps, now: number): Promise<OverviewData> {
   const [page, counts, rollouts, failed] = await Promise.all([
     fleet.listDevices({ limit: 1 }),
     fleet.deviceCounts(),
-    fleet.rollouts(state.catalog()),
+    deps.operations.rollouts(),
     fleet.listDevices({ state: 'failed', limit: FAILURES_SHOWN }),
   ]);
   const failures = await Promise.all(
