@@ -121,7 +121,8 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         objectSrc: ["'none'"],
       },
       xFrameOptions: 'DENY',
-      referrerPolicy: 'no-referrer',
+      // same-origin: the console's own form posts carry their Origin (no-referrer would make it `null`).
+      referrerPolicy: 'same-origin',
       crossOriginOpenerPolicy: 'same-origin',
       crossOriginResourcePolicy: 'same-origin',
       strictTransportSecurity: false,
@@ -287,8 +288,13 @@ function refused(c: ConsoleContext) {
   );
 }
 
-/** An `Origin` (browsers send it on every POST) that is not this console's own. */
+/**
+ * A request another site made the browser send: `Sec-Fetch-Site` other than `same-origin`/`none`, or an
+ * `Origin` (browsers send it on every POST) that is not this console's own (`null` included).
+ */
 function foreignOrigin(c: Context): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
   const origin = c.req.header('origin');
   if (origin === undefined) return false;
   const host = c.req.header('host');

@@ -149,7 +149,7 @@ export function Layout({
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${title} · ${view.t('console.title')}`}</title>
         <link rel="stylesheet" href={BASE + STYLESHEET.path} />
         <script src={BASE + SCRIPTFILE.path} defer></script>
