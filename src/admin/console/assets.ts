@@ -38,6 +38,11 @@ header.top .side { margin-left: auto; display: flex; gap: .75rem; align-items: c
 main { max-width: 80rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.4rem; margin: .25rem 0 1rem; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
+h1.mono { font-size: 1.3rem; }
+h3 { font-size: 1rem; margin: .75rem 0 .4rem; }
+td.mono { white-space: nowrap; }
+.diff td.mono { white-space: normal; }
+@media (max-width: 40rem) { td.mono { white-space: normal; } }
 .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(17rem, 1fr)); }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: .5rem; padding: .9rem 1rem; }
 .panel h2 { margin-top: 0; }

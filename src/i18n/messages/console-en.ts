@@ -147,6 +147,8 @@ export const consoleEn = {
   'console.device.exchange.upstream': 'Upstream reply',
   'console.device.exchange.reply': 'What the device got',
   'console.device.exchange.redacted': 'Secrets (tokens, passwords) are redacted.',
+  'console.device.exchange.rules': 'Rules applied',
+  'console.device.exchange.repairs': 'Repairs',
   'console.device.exchange.path': 'Member',
   'console.device.exchange.before': 'Upstream',
   'console.device.exchange.after': 'Device got',

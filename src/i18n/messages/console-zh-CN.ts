@@ -142,6 +142,8 @@ export const consoleZhCN = {
   'console.device.exchange.upstream': '上游应答',
   'console.device.exchange.reply': '设备收到的内容',
   'console.device.exchange.redacted': '令牌、密码等敏感信息已隐去。',
+  'console.device.exchange.rules': '应用的重写规则',
+  'console.device.exchange.repairs': '修复',
   'console.device.exchange.path': '字段',
   'console.device.exchange.before': '上游',
   'console.device.exchange.after': '设备收到',

@@ -27,7 +27,13 @@ import {
   type DeviceFilterForm,
 } from '../device-filters.js';
 import { OperationError } from '../../../operations/errors.js';
-import { DiffTable, ExchangeBlock, type ShownExchange } from '../views/exchange.js';
+import {
+  DiffTable,
+  ExchangeBlock,
+  StoredExchangeBlock,
+  type ShownExchange,
+  type StoredExchange,
+} from '../views/exchange.js';
 import { Flash, flashOf, flashQuery, type FlashState } from '../views/flash.js';
 import { MessagePage } from '../views/login.js';
 import { Badge, BASE, Csrf, Layout, Maybe, Notice, StateBadge, When, type View } from '../views/parts.js';
@@ -129,29 +135,34 @@ async function deviceResponse(
   );
 }
 
-/** The store's summary of the last exchange, whatever its members are called, with secrets redacted. */
-function storedExchange(record: Readonly<Record<string, unknown>> | null): ShownExchange | null {
+/** The store's summary of the last exchange (http/fleet-check.ts writes it), read defensively, secrets redacted. */
+function storedExchange(record: Readonly<Record<string, unknown>> | null): StoredExchange | null {
   if (record === null) return null;
-  const text = (...names: string[]): string | null => {
-    for (const name of names) {
-      const value = record[name];
-      if (typeof value === 'string') return redactSecrets(value);
-      if (value !== undefined && value !== null && typeof value === 'object')
-        return redactSecrets(JSON.stringify(value));
-    }
-    return null;
-  };
-  const num = (name: string): number | null =>
-    typeof record[name] === 'number' ? (record[name] as number) : null;
-  const at = record.at;
+  const object = (value: unknown): Readonly<Record<string, unknown>> | null =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  const text = (value: unknown): string | null => (typeof value === 'string' ? redactSecrets(value) : null);
+  const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
+  const list = (value: unknown): string[] =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string').map(redactSecrets) : [];
+  const upstream = object(record.upstream);
+  const firmware = object(record.firmware);
   return {
-    at: typeof at === 'number' ? new Date(at).toISOString() : typeof at === 'string' ? at : null,
-    kind: text('kind'),
-    status: num('status'),
-    outcome: text('outcome'),
-    upstreamBody: text('upstreamBody', 'upstream_body', 'upstream'),
-    replyBody: text('replyBody', 'reply_body', 'reply'),
-    firmware: text('firmware'),
+    status: num(record.status),
+    outcome: text(record.outcome),
+    upstream:
+      upstream === null
+        ? null
+        : { status: num(upstream.status), ms: num(upstream.ms), failure: text(upstream.failure) },
+    rules: list(record.rules),
+    repairs: list(record.repairs),
+    offered:
+      firmware === null || typeof firmware.version !== 'string'
+        ? null
+        : { version: redactSecrets(firmware.version), url: text(firmware.url), sent: firmware.sent === true },
+    reason: firmware === null ? null : text(firmware.reason),
+    detail: firmware === null ? null : text(firmware.detail),
   };
 }
 
@@ -346,7 +357,7 @@ function DevicePage({
   view: View;
   device: DeviceJson;
   attempts: readonly AttemptJson[];
-  stored: ShownExchange | null;
+  stored: StoredExchange | null;
   ring: readonly ShownExchange[];
   explanation: Explanation | RejectedExplanation | null;
   flash: FlashState | null;
@@ -509,7 +520,7 @@ function DevicePage({
       {stored === null ? (
         <p class="muted">{t('console.device.exchange.none')}</p>
       ) : (
-        <ExchangeBlock view={view} exchange={stored} />
+        <StoredExchangeBlock view={view} exchange={stored} />
       )}
       {ring.length === 0 ? null : (
         <>

@@ -89,3 +89,56 @@ export function ExchangeBlock({ view, exchange }: { view: View; exchange: ShownE
     </div>
   );
 }
+
+/** The store's summary of a device's last exchange (docs/fleet.md "Device record"): no bodies, the facts. */
+export interface StoredExchange {
+  readonly status: number | null;
+  readonly outcome: string | null;
+  readonly upstream: {
+    readonly status: number | null;
+    readonly ms: number | null;
+    readonly failure: string | null;
+  } | null;
+  readonly rules: readonly string[];
+  readonly repairs: readonly string[];
+  readonly offered: { readonly version: string; readonly url: string | null; readonly sent: boolean } | null;
+  readonly reason: string | null;
+  readonly detail: string | null;
+}
+
+export function StoredExchangeBlock({ view, exchange: x }: { view: View; exchange: StoredExchange }) {
+  const t = view.t;
+  return (
+    <div class="panel">
+      <dl class="facts">
+        <dt>{t('console.device.exchange.upstream')}</dt>
+        <dd class="mono">
+          {x.upstream === null
+            ? t('console.none')
+            : x.upstream.failure !== null
+              ? `${x.upstream.failure}${x.upstream.ms === null ? '' : ` (${x.upstream.ms} ms)`}`
+              : `HTTP ${x.upstream.status ?? '?'}${x.upstream.ms === null ? '' : ` (${x.upstream.ms} ms)`}`}
+        </dd>
+        <dt>{t('console.device.exchange.reply')}</dt>
+        <dd>
+          {x.status === null ? null : (
+            <Badge tone={x.status < 400 ? 'ok' : 'bad'}>{`HTTP ${x.status}`}</Badge>
+          )}{' '}
+          <Maybe view={view} value={x.outcome} />
+        </dd>
+        <dt>{t('console.device.exchange.rules')}</dt>
+        <dd class="mono">{x.rules.length === 0 ? t('console.none') : x.rules.join(', ')}</dd>
+        <dt>{t('console.device.exchange.repairs')}</dt>
+        <dd class="mono">{x.repairs.length === 0 ? t('console.none') : x.repairs.join(', ')}</dd>
+        <dt>{t('console.nav.firmware')}</dt>
+        <dd class="mono">
+          {x.offered !== null
+            ? `${x.offered.version} ${x.offered.url ?? ''}`
+            : x.reason !== null
+              ? `${x.reason}${x.detail === null ? '' : `: ${x.detail}`}`
+              : t('console.none')}
+        </dd>
+      </dl>
+    </div>
+  );
+}
