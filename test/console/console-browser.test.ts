@@ -2,6 +2,8 @@
  * The web console end to end (docs/console.md): the real proxy with the fleet on, a fake xiaozhi server,
  * a SQLite store, devices that check in over real sockets (V2Device), and a real headless Chromium.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -123,6 +125,15 @@ describe('web console in a real browser', () => {
     await row.locator('a').first().click();
     assert.equal(await page.locator('h1').innerText(), device.mac);
     assert.match(await page.locator('main').innerText(), /esp32s3/);
+    // Its exchange from the ring, as a diff of what the proxy changed (the offer it added).
+    assert.match(await page.locator('table.diff').first().innerText(), /firmware\.url/);
+    // "Why this reply?" asks the live upstream and explains: the catalog's 1.7.0 is offered.
+    const upstreamAsked = p.h.upstream.received.length;
+    await page.click('form[action$="/explain"] button');
+    const explanation = await page.locator('#explanation').innerText();
+    assert.match(explanation, /Outcome: rewritten \(HTTP 200\)/);
+    assert.match(explanation, /Firmware: bread-compact-wifi 1\.7\.0/);
+    assert.equal(p.h.upstream.received.length, upstreamAsked + 1);
     await context.close();
   });
 
@@ -191,8 +202,34 @@ describe('web console in a real browser', () => {
     assert.equal(offered.reply?.firmware?.version, '2.1.0');
     assert.match(offered.reply?.firmware?.url ?? '', /esp-box-3-2\.1\.0\.bin$/);
 
+    // The rollout percentage, changed through the same service as PATCH /admin/api/catalog/{entry_id}.
+    await row.locator('input[name=rollout]').fill('0');
+    await row.locator('button', { hasText: 'Set' }).click();
+    assert.match(await page.locator('.notice.ok').innerText(), /The rollout percentage is now 0 %/);
+    assert.match(readFileSync(join(p.h.dir, 'firmware', 'catalog.yaml'), 'utf8'), /rollout: 0\b/);
+    await settle();
+    const outside = await new V2Device({
+      mac: nextMac(),
+      version: '2.0.0',
+      port: p.port,
+      board: 'esp-box-3',
+    }).check();
+    assert.equal(outside.reply?.firmware?.url ?? '', '', 'rollout 0 % offers nothing');
+    await page
+      .locator('#catalog tbody tr', { hasText: 'esp-box-3' })
+      .locator('input[name=rollout]')
+      .fill('100');
+    await page
+      .locator('#catalog tbody tr', { hasText: 'esp-box-3' })
+      .locator('button', { hasText: 'Set' })
+      .click();
+    assert.match(await page.locator('.notice.ok').innerText(), /now 100 %/);
+
     // Halt from the console: the next device of that board is not offered it.
-    await row.locator('button', { hasText: 'Halt' }).click();
+    await page
+      .locator('#catalog tbody tr', { hasText: 'esp-box-3' })
+      .locator('button', { hasText: 'Halt' })
+      .click();
     assert.match(await page.locator('.notice.ok').innerText(), /The rollout is halted/);
     await settle();
     const halted = await new V2Device({
