@@ -14,6 +14,7 @@ import { startServer, type RunningServer } from '../http/server.js';
 import { createVoiceProxy, type VoiceProxy } from '../voice/voice-proxy.js';
 import { createCatalogStore, type CatalogLoadResult, type CatalogStore } from './catalog-store.js';
 import { loadConfigFile } from './config-file.js';
+import type { Catalog } from '../firmware/types.js';
 import type { FleetService } from '../fleet/service.js';
 import { startFleet } from './fleet-runtime.js';
 import { createLogger } from './logger.js';
@@ -93,7 +94,7 @@ export async function startProxy({
     fleet: () =>
       running && {
         waiting: () => running.pending().waiting,
-        gauges: () => running.gauges(store?.current() ?? null),
+        gauges: () => fleetGauges(running, store?.current() ?? null),
       },
   });
 
@@ -255,6 +256,16 @@ export async function startProxy({
       return shuttingDown;
     },
   };
+}
+
+/** The fleet's gauges, with every catalog entry in `rollout_halted` (0 until halted), not only those with attempts. */
+async function fleetGauges(fleet: FleetService, catalog: Catalog | null) {
+  const figures = await fleet.gauges(catalog);
+  const known = new Set(figures.halted.map((h) => `${h.board}\n${h.version}`));
+  const unseen = (catalog?.entries ?? [])
+    .filter((e) => !known.has(`${e.board}\n${e.version}`))
+    .map((e) => ({ board: e.board, version: e.version, halted: false }));
+  return { devices: figures.devices, halted: [...figures.halted, ...unseen] };
 }
 
 /** The file's identity for change detection: inode, size and mtime (`missing` when it cannot be stat'ed). */

@@ -52,6 +52,7 @@ export async function startFleetProxy({
   store,
   images,
   fleetYaml = '',
+  firmwareYaml = '',
   yaml = '',
   xiaozhi = new FakeXiaozhi(),
 }: {
@@ -60,6 +61,8 @@ export async function startFleetProxy({
   readonly images: readonly CatalogImage[];
   /** More `fleet:` keys, each line indented by two spaces. */
   readonly fleetYaml?: string;
+  /** More `firmware:` keys, each line indented by two spaces. */
+  readonly firmwareYaml?: string;
   /** More top-level YAML. */
   readonly yaml?: string;
   readonly xiaozhi?: FakeXiaozhi;
@@ -77,7 +80,7 @@ export async function startFleetProxy({
     responder: xiaozhi.responder,
     files,
     yaml:
-      `firmware:\n  dir: firmware\n${yaml}` +
+      `firmware:\n  dir: firmware\n${firmwareYaml}${yaml}` +
       `fleet:\n  enabled: true\n  store: ${storeValue}\n  flush_ms: 50\n  sync_ms: 150\n${fleetYaml}`,
   });
   const fleet = h.proxy.app.runtime.fleet;
