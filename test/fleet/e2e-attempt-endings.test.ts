@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { entryIdOf } from '../../src/fleet/entry-id.js';
+import { entryId } from '../../src/fleet/entry-id.js';
 import { startFleetProxy, fileOf, type FleetProxy } from '../helpers/fleet-proxy.js';
 import { downloadImage, V2Device } from '../helpers/v2-device.js';
 
@@ -52,7 +52,7 @@ describe('attempt endings through the real proxy (SQLite)', () => {
     const offered = await p.attemptIn(d.mac, 'offered');
     assert.equal(offered.from_version, '1.6.0');
     assert.equal(offered.to_version, '1.7.0');
-    assert.equal(offered.entry_id, entryIdOf({ board: MAIN.board, version: MAIN.version }));
+    assert.equal(offered.entry_id, entryId(MAIN.board, MAIN.version));
 
     // A download that stays open half-way is `downloading`; the next one completes.
     const target = new URL(url);
@@ -103,7 +103,7 @@ describe('attempt endings through the real proxy (SQLite)', () => {
     );
     assert.deepEqual(
       shown?.device.blocked.map((b) => [b.entry_id, b.reason, b.failures]),
-      [[entryIdOf({ board: MAIN.board, version: MAIN.version }), 'rejected-or-rolled-back', 3]],
+      [[entryId(MAIN.board, MAIN.version), 'rejected-or-rolled-back', 3]],
     );
     const blocked = p.h.logs.find((l) => l.msg === 'device blocked' && l.device === d.mac);
     assert.equal(blocked?.detail, 'blocked: failed 3 times (rejected-or-rolled-back)');
@@ -208,8 +208,11 @@ describe('attempt endings through the real proxy (SQLite)', () => {
     const d = device('1.6.0', WITHDRAWN.board);
     await d.check();
     await p.attemptIn(d.mac, 'offered');
-    const entryId = entryIdOf({ board: WITHDRAWN.board, version: WITHDRAWN.version });
-    assert.equal(await p.fleet.halt({ entryId, ...WITHDRAWN }, { means: 'api', address: '127.0.0.1' }), true);
+    const withdrawnId = entryId(WITHDRAWN.board, WITHDRAWN.version);
+    assert.equal(
+      await p.fleet.halt({ entryId: withdrawnId, ...WITHDRAWN }, { means: 'api', address: '127.0.0.1' }),
+      true,
+    );
     const next = await d.check();
     assert.equal(next.reply?.firmware?.url ?? '', '');
     const ended = await p.attemptIn(d.mac, 'withdrawn');

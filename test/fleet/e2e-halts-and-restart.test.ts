@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { entryIdOf } from '../../src/fleet/entry-id.js';
+import { entryId } from '../../src/fleet/entry-id.js';
 import { startFleetProxy, type FleetProxy } from '../helpers/fleet-proxy.js';
 import { waitFor } from '../helpers/fleet-service.js';
 import { V2Device } from '../helpers/v2-device.js';
@@ -39,7 +39,7 @@ test('failures on three distinct devices halt the entry; the next device gets th
   const store = join(dir, 'fleet.db');
   let p = await startFleetProxy({ store, images: [OLD, NEW, PIN] });
   try {
-    const newId = entryIdOf(NEW);
+    const newId = entryId(NEW.board, NEW.version);
     // One device installs (I = 1), three reject the image once each (F = 3, 3 / 4 ≥ 0.2).
     const good = new V2Device({ mac: mac(1), version: '1.6.0', port: p.port });
     await good.boot();
@@ -84,7 +84,10 @@ test('failures on three distinct devices halt the entry; the next device gets th
     // A halted pin offers nothing at all, never the highest newer version instead.
     const pinned = new V2Device({ mac: mac(6), version: '1.4.0', port: p.port, board: PIN.board });
     assert.equal(await offeredVersion(p, pinned), '1.5.0');
-    await p.fleet.halt({ entryId: entryIdOf(PIN), board: PIN.board, version: PIN.version }, operator);
+    await p.fleet.halt(
+      { entryId: entryId(PIN.board, PIN.version), board: PIN.board, version: PIN.version },
+      operator,
+    );
     assert.equal(await offeredVersion(p, pinned), null);
     assert.match(String((p.h.exchanges().at(-1)?.firmware as { reason: string }).reason), /^halted: /);
 

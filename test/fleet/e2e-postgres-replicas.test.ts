@@ -6,7 +6,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { entryIdOf } from '../../src/fleet/entry-id.js';
+import { entryId } from '../../src/fleet/entry-id.js';
 import { startFleetProxy, type FleetProxy } from '../helpers/fleet-proxy.js';
 import { createPostgresDatabase } from '../helpers/fleet-stores.js';
 import { FakeXiaozhi, V2Device } from '../helpers/v2-device.js';
@@ -92,7 +92,11 @@ test('a halt made on one replica is obeyed by the other within sync_ms', async (
   const [a, b] = replicas;
   const d = new V2Device({ mac: mac(20), version: '1.6.0', port: b.port });
   assert.equal((await d.check()).reply?.firmware?.version, '1.7.0');
-  const halted = await a.fleet.halt({ entryId: entryIdOf(MAIN), ...MAIN }, operator, 'test halt');
+  const halted = await a.fleet.halt(
+    { entryId: entryId(MAIN.board, MAIN.version), ...MAIN },
+    operator,
+    'test halt',
+  );
   assert.equal(halted, true);
   const at = performance.now();
   let obeyed: number | null = null;
