@@ -13,6 +13,10 @@ export interface BenchContext {
   readonly wrk: string | null;
   readonly upstream: Running;
   readonly proxy: Running;
+  /** The same build as `proxy` in a second process: the control pair shows what noise alone does. */
+  readonly control: Running;
+  /** Another build (`--baseline-cli`), measured beside the proxy; `null` without. */
+  readonly baseline: Running | null;
   readonly nginx: Running | null;
   /** The bare Node relay: what any Node proxy costs here (phase 1's reference row). */
   readonly bareRelay: Running;

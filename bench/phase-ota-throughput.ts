@@ -1,8 +1,15 @@
 /**
  * Phase 1 — OTA check overhead: the most each target answers with 50 keep-alive connections of
- * distinct devices, (a) the upstream directly, (b) the proxy with the full rule set, (c) nginx with
- * proxy_pass + sub_filter. Runs are interleaved round by round (the order rotates), and each round's
- * ratio is taken between runs made seconds apart, so that a noisy neighbour shifts both sides.
+ * distinct devices — (a) the upstream directly, (b) the proxy with the full rule set, (b′) the same build
+ * in a second process (the control pair: what the noise alone makes of one build), (c) nginx with
+ * proxy_pass + sub_filter, (d) the bare Node relay, and with `--baseline-cli` (e) another build. Runs are
+ * interleaved round by round (the order rotates), and each round's ratios are taken between runs made
+ * seconds apart, so that a noisy neighbour shifts both sides.
+ *
+ * Every run also measures the cost per check from each process: CPU time from /proc (utime + stime, every
+ * thread; nginx's worker included), and — for the Node processes started with bench/probe.mjs — the bytes
+ * allocated on the V8 heap and the time in garbage collection. After the rounds, one profiled run each of
+ * the proxy and the bare relay charges their CPU to areas (bench/profile-areas.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,9 +17,11 @@ import { startChild } from './child-processes.js';
 import type { BenchContext } from './context.js';
 import { deviceRequestTemplate } from './device-request.js';
 import type { ClosedResult } from './load-closed.js';
-import { runLoad } from './processes.js';
-import { cpuSeconds } from './proc-stats.js';
-import type { ClosedRun, OtaTarget, OtaThroughput } from './results.js';
+import { profileByArea } from './profile-areas.js';
+import { probeBegin, probeEnd } from './probe-client.js';
+import { runLoad, type Running } from './processes.js';
+import { treeCpuSeconds } from './proc-stats.js';
+import type { ClosedRun, OtaTarget, OtaThroughput, ProfiledRun, RatioSpread } from './results.js';
 import { median, ratio } from './stats.js';
 import { WRK_RESULT_MARK, wrkScript } from './wrk-script.js';
 
@@ -23,7 +32,40 @@ export interface OtaThroughputOptions {
   readonly connections: number;
 }
 
-type Measured = Omit<ClosedRun, 'round'>;
+type Measured = Omit<ClosedRun, 'round' | 'cpuUsPerCheck' | 'allocKiBPerCheck' | 'gcUsPerCheck'>;
+
+/** The targets present in this run, in their base order. */
+function presentTargets(ctx: BenchContext): OtaTarget[] {
+  const targets: OtaTarget[] = ['upstream', 'proxy', 'control'];
+  if (ctx.nginx) targets.push('nginx');
+  targets.push('bare');
+  if (ctx.baseline) targets.push('baseline');
+  return targets;
+}
+
+function runningOf(ctx: BenchContext, t: OtaTarget): Running | null {
+  switch (t) {
+    case 'upstream':
+      return ctx.upstream;
+    case 'proxy':
+      return ctx.proxy;
+    case 'control':
+      return ctx.control;
+    case 'nginx':
+      return ctx.nginx;
+    case 'bare':
+      return ctx.bareRelay;
+    case 'baseline':
+      return ctx.baseline;
+    default: {
+      const never: never = t;
+      throw new Error(`unknown target ${String(never)}`);
+    }
+  }
+}
+
+/** The targets started with bench/probe.mjs (their allocation and GC are measured). */
+const PROBED: ReadonlySet<OtaTarget> = new Set<OtaTarget>(['proxy', 'control', 'bare', 'baseline']);
 
 /** Rounds of closed-loop runs against every target, the order rotating; medians and per-round ratios. */
 export async function measureOtaThroughput(
@@ -31,68 +73,113 @@ export async function measureOtaThroughput(
   { rounds, warmupSec, seconds, connections }: OtaThroughputOptions,
   nginxFraming: OtaThroughput['nginxFraming'],
 ): Promise<OtaThroughput> {
-  const targets: OtaTarget[] = ctx.nginx
-    ? ['upstream', 'proxy', 'nginx', 'bare']
-    : ['upstream', 'proxy', 'bare'];
-  const portOf = (t: OtaTarget): number => {
-    switch (t) {
-      case 'upstream':
-        return ctx.upstream.port;
-      case 'proxy':
-        return ctx.proxy.port;
-      case 'nginx':
-        return ctx.nginx?.port ?? 0;
-      case 'bare':
-        return ctx.bareRelay.port;
-      default: {
-        const never: never = t;
-        throw new Error(`unknown target ${String(never)}`);
-      }
-    }
+  const targets = presentTargets(ctx);
+  const runs: Record<OtaTarget, ClosedRun[]> = {
+    upstream: [],
+    proxy: [],
+    control: [],
+    nginx: [],
+    bare: [],
+    baseline: [],
   };
-  const runs: Record<OtaTarget, ClosedRun[]> = { upstream: [], proxy: [], nginx: [], bare: [] };
-  let proxyCpu = 0;
-  let proxyChecks = 0;
 
   for (let round = 1; round <= rounds; round++) {
     // Rotate the order so that no target always runs first (or right after the same neighbour).
     const order = targets.map((_, i) => targets[(i + round - 1) % targets.length] as OtaTarget);
     for (const target of order) {
       ctx.progress(`1. OTA check throughput — round ${round}/${rounds}: ${target}`);
-      if (warmupSec > 0) await closedRun(ctx, portOf(target), warmupSec, connections);
-      const before = target === 'proxy' ? cpuSeconds(ctx.proxy.child.pid) : 0;
-      const measured = await closedRun(ctx, portOf(target), seconds, connections);
-      if (target === 'proxy') {
-        proxyCpu += cpuSeconds(ctx.proxy.child.pid) - before;
-        proxyChecks += measured.ok;
-      }
-      runs[target].push({ round, ...measured });
+      const running = runningOf(ctx, target) as Running;
+      if (warmupSec > 0) await closedRun(ctx, running.port, warmupSec, connections);
+      const probed = PROBED.has(target);
+      if (probed) await probeBegin(running.child);
+      const cpuBefore = treeCpuSeconds(running.child.pid);
+      const measured = await closedRun(ctx, running.port, seconds, connections);
+      const cpu = treeCpuSeconds(running.child.pid) - cpuBefore;
+      const probe = probed ? await probeEnd(running.child) : null;
+      const per = (value: number): number | null => (measured.ok > 0 ? value / measured.ok : null);
+      runs[target].push({
+        round,
+        ...measured,
+        cpuUsPerCheck: per(cpu * 1e6),
+        allocKiBPerCheck: probe === null ? null : per(probe.allocatedBytes / 1024),
+        gcUsPerCheck: probe === null ? null : per(probe.gcMs * 1000),
+      });
     }
   }
 
+  const profiles: ProfiledRun[] = [];
+  for (const target of ['proxy', 'bare'] as const) {
+    ctx.progress(`1. OTA check throughput — profiled run: ${target}`);
+    const running = runningOf(ctx, target) as Running;
+    const file = join(ctx.work, `profile-${target}.cpuprofile`);
+    await probeBegin(running.child, file);
+    const cpuBefore = treeCpuSeconds(running.child.pid);
+    const measured = await closedRun(ctx, running.port, seconds, connections);
+    const cpu = treeCpuSeconds(running.child.pid) - cpuBefore;
+    await probeEnd(running.child);
+    profiles.push({
+      target,
+      file,
+      cpuUsPerCheck: measured.ok > 0 ? (cpu * 1e6) / measured.ok : null,
+      areas: profileByArea(file, measured.ok),
+    });
+  }
+
+  const pick = (t: OtaTarget, f: (r: ClosedRun) => number | null): number | null => median(runs[t].map(f));
   const med = (t: OtaTarget): OtaThroughput['median'][OtaTarget] => ({
-    requestsPerSecond: median(runs[t].map((r) => r.requestsPerSecond)),
-    p50Ms: median(runs[t].map((r) => r.p50Ms)),
-    p99Ms: median(runs[t].map((r) => r.p99Ms)),
+    requestsPerSecond: pick(t, (r) => r.requestsPerSecond),
+    p50Ms: pick(t, (r) => r.p50Ms),
+    p99Ms: pick(t, (r) => r.p99Ms),
+    cpuUsPerCheck: pick(t, (r) => r.cpuUsPerCheck),
+    allocKiBPerCheck: pick(t, (r) => r.allocKiBPerCheck),
+    gcUsPerCheck: pick(t, (r) => r.gcUsPerCheck),
   });
-  const perRound = (a: OtaTarget, b: OtaTarget): number | null =>
-    median(
-      runs[a].map((run) =>
-        ratio(run.requestsPerSecond, runs[b].find((r) => r.round === run.round)?.requestsPerSecond ?? null),
-      ),
-    );
+  /** Per round, `a`'s figure over `b`'s from the same round. */
+  const perRound = (a: OtaTarget, b: OtaTarget, f: (r: ClosedRun) => number | null): (number | null)[] =>
+    runs[a].map((run) => {
+      const other = runs[b].find((r) => r.round === run.round);
+      return ratio(f(run), other === undefined ? null : f(other));
+    });
+  const spread = (values: (number | null)[]): RatioSpread => {
+    const known = values.filter((v): v is number => v !== null);
+    return {
+      median: median(known),
+      min: known.length > 0 ? Math.min(...known) : null,
+      max: known.length > 0 ? Math.max(...known) : null,
+    };
+  };
+  const rps = (r: ClosedRun): number => r.requestsPerSecond;
+  const cpu = (r: ClosedRun): number | null => r.cpuUsPerCheck;
+  const has = (t: OtaTarget): boolean => runs[t].length > 0;
   return {
     connections,
     rounds,
     secondsPerRun: seconds,
     runs,
-    median: { upstream: med('upstream'), proxy: med('proxy'), nginx: med('nginx'), bare: med('bare') },
-    proxyToUpstream: perRound('proxy', 'upstream'),
-    nginxToUpstream: ctx.nginx ? perRound('nginx', 'upstream') : null,
-    proxyToNginx: ctx.nginx ? perRound('proxy', 'nginx') : null,
-    bareToUpstream: perRound('bare', 'upstream'),
+    median: {
+      upstream: med('upstream'),
+      proxy: med('proxy'),
+      control: med('control'),
+      nginx: med('nginx'),
+      bare: med('bare'),
+      baseline: med('baseline'),
+    },
+    proxyToUpstream: median(perRound('proxy', 'upstream', rps)),
+    nginxToUpstream: has('nginx') ? median(perRound('nginx', 'upstream', rps)) : null,
+    proxyToNginx: has('nginx') ? median(perRound('proxy', 'nginx', rps)) : null,
+    controlToNginx: has('nginx') ? median(perRound('control', 'nginx', rps)) : null,
+    bareToUpstream: median(perRound('bare', 'upstream', rps)),
+    cpu: {
+      proxyToBare: spread(perRound('proxy', 'bare', cpu)),
+      controlToBare: spread(perRound('control', 'bare', cpu)),
+      proxyToControl: spread(perRound('proxy', 'control', cpu)),
+      baselineToBare: has('baseline') ? spread(perRound('baseline', 'bare', cpu)) : null,
+      proxyToBaseline: has('baseline') ? spread(perRound('proxy', 'baseline', cpu)) : null,
+    },
+    throughputControl: spread(perRound('proxy', 'control', rps)),
+    profiles,
     nginxFraming,
-    proxyCpuSecondsPer10k: proxyChecks > 0 ? (proxyCpu / proxyChecks) * 10_000 : null,
+    proxyCpuSecondsPer10k: pick('proxy', cpu) === null ? null : (pick('proxy', cpu) as number) / 100,
   };
 }
 

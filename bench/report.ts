@@ -1,5 +1,6 @@
 /** The results table `npm run bench` prints (plain text, also pasted into BENCHMARKS.md). */
-import type { BenchResults, Target } from './results.js';
+import { AREAS } from './profile-areas.js';
+import type { BenchResults, OtaTarget, OtaThroughput, RatioSpread, Target } from './results.js';
 
 type Cell = string | number | null;
 
@@ -50,38 +51,7 @@ export function renderReport(results: BenchResults): string {
     );
 
   const s1 = results.otaThroughput;
-  if (s1) {
-    out.push('');
-    out.push(
-      `1. OTA check overhead — ${s1.connections} keep-alive connections, a new Device-Id per request, ${s1.rounds} interleaved round(s) x ${s1.secondsPerRun} s, medians`,
-    );
-    const row = (label: string, t: 'upstream' | 'proxy' | 'nginx' | 'bare', r: number | null): Cell[] => [
-      label,
-      num(s1.median[t].requestsPerSecond, 0),
-      num(s1.median[t].p50Ms),
-      num(s1.median[t].p99Ms),
-      num(r),
-    ];
-    const rows: Cell[][] = [
-      row('(a) upstream directly', 'upstream', 1),
-      row('(b) proxy, full rule set', 'proxy', s1.proxyToUpstream),
-    ];
-    if (s1.nginxToUpstream !== null)
-      rows.push(row('(c) nginx proxy_pass + sub_filter', 'nginx', s1.nginxToUpstream));
-    rows.push(row('(d) bare Node relay, no rules (reference)', 'bare', s1.bareToUpstream));
-    out.push(table(['target', 'req/s', 'p50 ms', 'p99 ms', 'x (a)'], rows));
-    out.push(
-      `  (b)/(a) = ${num(s1.proxyToUpstream)} (target >= 0.35: ${verdict(find('1. proxy req/s vs upstream'))}); (b)/(c) = ${num(s1.proxyToNginx)} (target >= 0.30: ${verdict(find('1. proxy req/s vs nginx'))})`,
-    );
-    out.push(
-      `  (d) only relays (bench/bare-relay.ts): about the ceiling of one Node process here; the gap from (d) down to (b) is the proxy's own work`,
-    );
-    if (s1.nginxFraming) {
-      out.push(
-        `  (c) is not device-safe: its replies had ${s1.nginxFraming.contentLength ? 'a Content-Length' : 'no Content-Length'}${s1.nginxFraming.chunked ? ' and Transfer-Encoding: chunked' : ''} (sub_filter changes the length), and kept mqtt; contract violations: ${s1.nginxFraming.violations.join(', ') || 'none'}`,
-      );
-    }
-  }
+  if (s1) out.push(...otaSection(s1, find));
 
   const s2 = results.fixedRate;
   if (s2) {
@@ -107,8 +77,15 @@ export function renderReport(results: BenchResults): string {
       ),
     );
     out.push(
-      `  added p50 <= 2 ms: ${verdict(find('2. added p50'))}; added p99 <= 5 ms: ${verdict(find('2. added p99'))}; failed or non-contract proxy replies: ${find('2. proxy failed')?.value ?? '—'}`,
+      `  added p50 <= 1 ms: ${verdict(find('2. added p50'))}; added p99 <= 3 ms: ${verdict(find('2. added p99'))}; failed or non-contract proxy replies: ${find('2. proxy failed')?.value ?? '—'}`,
     );
+    const rounds = s2.runs.proxy.map((p) => {
+      const u = s2.runs.upstream.find((r) => r.round === p.round);
+      const diff = (k: 'p50' | 'p99'): string =>
+        num(p.latencyMs[k] === null || u?.latencyMs[k] == null ? null : p.latencyMs[k] - u.latencyMs[k]);
+      return `round ${p.round}: +${diff('p50')} / +${diff('p99')}`;
+    });
+    out.push(`  added p50 / p99 per round (ms): ${rounds.join('; ')}`);
   }
 
   const s3 = results.firmwareServing;
@@ -222,4 +199,81 @@ export function renderReport(results: BenchResults): string {
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+type Find = (prefix: string) => Target | undefined;
+
+const spreadText = (s: RatioSpread, digits = 2): string =>
+  `${num(s.median, digits)} (${num(s.min, digits)}–${num(s.max, digits)})`;
+
+/** Phase 1: throughput and latency, then the cost per check and where it goes. */
+function otaSection(s1: OtaThroughput, find: Find): string[] {
+  const out: string[] = [''];
+  out.push(
+    `1. OTA check overhead — ${s1.connections} keep-alive connections, a new Device-Id per request, ${s1.rounds} interleaved round(s) x ${s1.secondsPerRun} s, medians`,
+  );
+  const row = (label: string, t: OtaTarget, r: number | null): Cell[] => [
+    label,
+    num(s1.median[t].requestsPerSecond, 0),
+    num(s1.median[t].p50Ms),
+    num(s1.median[t].p99Ms),
+    num(r),
+    num(s1.median[t].cpuUsPerCheck, 0),
+    num(s1.median[t].allocKiBPerCheck, 1),
+    num(s1.median[t].gcUsPerCheck, 1),
+  ];
+  const has = (t: OtaTarget): boolean => s1.runs[t].length > 0;
+  const rows: Cell[][] = [
+    row('(a) upstream directly', 'upstream', 1),
+    row('(b) proxy, full rule set + catalog', 'proxy', s1.proxyToUpstream),
+    row("(b') control: the same build, a 2nd process", 'control', null),
+  ];
+  if (has('nginx')) rows.push(row('(c) nginx proxy_pass + sub_filter', 'nginx', s1.nginxToUpstream));
+  rows.push(row('(d) bare Node relay, no rules (reference)', 'bare', s1.bareToUpstream));
+  if (has('baseline')) rows.push(row('(e) baseline build (--baseline-cli)', 'baseline', null));
+  out.push(
+    table(
+      ['target', 'req/s', 'p50 ms', 'p99 ms', 'x (a)', 'CPU µs/check', 'KiB alloc/check', 'GC µs/check'],
+      rows,
+    ),
+  );
+  out.push(
+    `  CPU per check (b)/(d) = ${spreadText(s1.cpu.proxyToBare)} (median of per-round ratios, min–max; target <= 1.60: ${verdict(find('1. proxy CPU per check'))})`,
+  );
+  out.push(
+    `  control pair: (b')/(d) = ${spreadText(s1.cpu.controlToBare)}; (b)/(b') = ${spreadText(s1.cpu.proxyToControl)} CPU, ${spreadText(s1.throughputControl)} req/s — the same build twice: a difference inside this spread is noise`,
+  );
+  if (s1.cpu.baselineToBare && s1.cpu.proxyToBaseline)
+    out.push(
+      `  baseline: (e)/(d) = ${spreadText(s1.cpu.baselineToBare)}; (b)/(e) = ${spreadText(s1.cpu.proxyToBaseline)} CPU per check`,
+    );
+  out.push(
+    `  KiB allocated per check: V8 heap growth between collections (bench/probe.mjs, v8.GCProfiler), Buffers' off-heap bytes not counted; target <= 40: ${verdict(find('1. proxy KiB allocated'))}`,
+  );
+  out.push(
+    `  throughput: (b)/(c) = ${num(s1.proxyToNginx)} (target >= 0.40: ${verdict(find('1. proxy req/s vs nginx'))}; the control (b')/(c) = ${num(s1.controlToNginx)}); (b)/(a) = ${num(s1.proxyToUpstream)} (>= 0.35: ${verdict(find('1. proxy req/s vs upstream'))})`,
+  );
+  if (s1.nginxFraming) {
+    out.push(
+      `  (c) is not device-safe: its replies had ${s1.nginxFraming.contentLength ? 'a Content-Length' : 'no Content-Length'}${s1.nginxFraming.chunked ? ' and Transfer-Encoding: chunked' : ''} (sub_filter changes the length), and kept mqtt; contract violations: ${s1.nginxFraming.violations.join(', ') || 'none'}`,
+    );
+  }
+  if (s1.profiles.length > 0) {
+    out.push('');
+    out.push(
+      "  Where a check's CPU goes — one profiled run each (sampling every 200 µs; the profiler slows the process, so the total is above the unprofiled figure), µs per check:",
+    );
+    const header = [
+      'area',
+      ...s1.profiles.map((p) => (p.target === 'proxy' ? '(b) proxy' : '(d) bare relay')),
+    ];
+    const rows: Cell[][] = AREAS.map((area) => [
+      area,
+      ...s1.profiles.map((p) => num(p.areas.usPerCheck[area], 1)),
+    ]);
+    rows.push(['total (profiled)', ...s1.profiles.map((p) => num(p.areas.totalUsPerCheck, 1))]);
+    rows.push(['CPU from /proc in that run', ...s1.profiles.map((p) => num(p.cpuUsPerCheck, 1))]);
+    out.push(table(header, rows, 'lrr', '    '));
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 /** The shape of bench/results.json: what each phase measured, the targets, and how the run was made. */
+import type { AreaProfile } from './profile-areas.js';
 import type { LatencySummary } from './stats.js';
 
 export interface Meta {
@@ -18,6 +19,8 @@ export interface Meta {
   readonly missingTools: readonly { readonly name: string; readonly install: string }[];
   readonly build: { readonly ms: number; readonly diagnostics: readonly string[] };
   readonly proxy: string;
+  /** The build measured beside the proxy in phase 1 (`--baseline-cli`), if any. */
+  readonly baseline: string | null;
 }
 
 /** One closed-loop run of one target. */
@@ -28,9 +31,30 @@ export interface ClosedRun {
   readonly p99Ms: number | null;
   readonly ok: number;
   readonly errors: number;
+  /** CPU time of the target's process(es) over the run, per check answered. */
+  readonly cpuUsPerCheck: number | null;
+  /** V8 heap bytes allocated per check (bench/probe.mjs; `null` for processes without the probe). */
+  readonly allocKiBPerCheck: number | null;
+  readonly gcUsPerCheck: number | null;
 }
 
-export type OtaTarget = 'upstream' | 'proxy' | 'nginx' | 'bare';
+/** `control` is the proxy's build in a second process; `baseline` another build (`--baseline-cli`). */
+export type OtaTarget = 'upstream' | 'proxy' | 'control' | 'nginx' | 'bare' | 'baseline';
+
+/** A median of per-round ratios with the smallest and largest of them. */
+export interface RatioSpread {
+  readonly median: number | null;
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+/** One profiled run: its CPU per check (slowed by the profiler) and where it went. */
+export interface ProfiledRun {
+  readonly target: 'proxy' | 'bare';
+  readonly file: string;
+  readonly cpuUsPerCheck: number | null;
+  readonly areas: AreaProfile;
+}
 
 export interface OtaThroughput {
   readonly connections: number;
@@ -45,6 +69,9 @@ export interface OtaThroughput {
         readonly requestsPerSecond: number | null;
         readonly p50Ms: number | null;
         readonly p99Ms: number | null;
+        readonly cpuUsPerCheck: number | null;
+        readonly allocKiBPerCheck: number | null;
+        readonly gcUsPerCheck: number | null;
       }
     >
   >;
@@ -52,8 +79,21 @@ export interface OtaThroughput {
   readonly proxyToUpstream: number | null;
   readonly nginxToUpstream: number | null;
   readonly proxyToNginx: number | null;
+  /** The control process against nginx: the same build, so the noise in `proxyToNginx`. */
+  readonly controlToNginx: number | null;
   /** The bare Node relay against the upstream: the most any single Node proxy reaches here. */
   readonly bareToUpstream: number | null;
+  /** CPU per check over the bare relay's (and the control pair: the proxy over its own second process). */
+  readonly cpu: {
+    readonly proxyToBare: RatioSpread;
+    readonly controlToBare: RatioSpread;
+    readonly proxyToControl: RatioSpread;
+    readonly baselineToBare: RatioSpread | null;
+    readonly proxyToBaseline: RatioSpread | null;
+  };
+  /** Requests per second of the proxy over its control process, per round. */
+  readonly throughputControl: RatioSpread;
+  readonly profiles: readonly ProfiledRun[];
   /** What nginx's sub_filter reply looked like on the wire. */
   readonly nginxFraming: {
     readonly contentLength: boolean;

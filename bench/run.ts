@@ -4,20 +4,13 @@
  * bench/results.json. See BENCHMARKS.md for how to read it.
  *
  *   npm run bench [-- --quick] [--load wrk|autocannon] [--only 1,2,3,4] [--profile] [--strict] [--keep]
+ *                 [--proxy-cli <file>] [--baseline-cli <file>]
  *
- * Separate processes for the fake upstream, the built proxy, nginx and the load generator, all on
- * 127.0.0.1; every one is stopped at the end, on an error and on Ctrl-C.
+ * Separate processes for the fake upstream, the built proxy (twice: the second is the control pair), nginx,
+ * the bare relay and the load generator, all on 127.0.0.1; every one is stopped at the end, on an error and
+ * on Ctrl-C.
  */
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +31,7 @@ import {
   startLoad,
   startNginx,
   startUpstream,
+  type Running,
 } from './processes.js';
 import { memory, procAvailable } from './proc-stats.js';
 import { summarizeProfile } from './profile-summary.js';
@@ -58,11 +52,12 @@ const USAGE = `npm run bench [-- options]
   --quick              short runs (a smoke test of the benchmark itself; figures not for publishing)
   --load wrk|autocannon  phase 1's load generator (default: wrk when installed, else autocannon)
   --only 1,2,3,4       run only these phases
-  --profile            run the proxy under node --cpu-prof and list its hottest functions
+  --profile            also list the hottest functions of phase 1's profiled run (by area it is always shown)
   --skip-nginx         leave nginx out even when installed (as on a machine without it)
   --strict             exit 1 when a target is missed
   --keep               keep the temporary folder (configs, logs, nginx prefix)
-  --proxy-cli <file>   measure this built cli.js instead of building src/ (A/B of a change)
+  --proxy-cli <file>   measure this built cli.js instead of building src/
+  --baseline-cli <file>  also measure this built cli.js in phase 1, interleaved (before/after a change)
   --out <file>         where to write the JSON results (default bench/results.json)
 `;
 
@@ -75,7 +70,8 @@ interface Plan {
 
 /** The issue's figures; `--quick` keeps the shape and shortens every run. */
 const FULL: Plan = {
-  s1: { rounds: 3, warmupSec: 2, seconds: 10, connections: 50 },
+  // At least 8 rounds: the CPU ratios are medians of per-round ratios (issue 13).
+  s1: { rounds: 8, warmupSec: 1, seconds: 4, connections: 50 },
   s2: { rate: 1000, seconds: 20, warmupSec: 2, rounds: 2 },
   s3: { rounds: 2, seconds: 10, connections: 200 },
   // 250 ms each at most 200 at once is 800 checks/s: the queue grows through the storm, like a
@@ -83,7 +79,7 @@ const FULL: Plan = {
   s4: { devices: 10_000, rate: 1000, maxConcurrent: 200, serviceMs: 250 },
 };
 const QUICK: Plan = {
-  s1: { rounds: 1, warmupSec: 1, seconds: 3, connections: 50 },
+  s1: { rounds: 2, warmupSec: 1, seconds: 2, connections: 50 },
   s2: { rate: 1000, seconds: 4, warmupSec: 1, rounds: 1 },
   s3: { rounds: 1, seconds: 3, connections: 200 },
   s4: { devices: 2000, rate: 1000, maxConcurrent: 200, serviceMs: 250 },
@@ -102,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
       keep: { type: 'boolean', default: false },
       out: { type: 'string' },
       'proxy-cli': { type: 'string' },
+      'baseline-cli': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -159,19 +156,25 @@ async function main(argv: string[]): Promise<number> {
     const downloadSha = firmware.sha256.get(DOWNLOAD_ENTRY.file) ?? '';
 
     const upstream = await startUpstream(root, work, 'upstream', { maxConcurrent: null, serviceMs: 0 });
-    const proxyPort = await freePort();
-    const configPath = join(work, 'proxy.yaml');
-    writeFileSync(
-      configPath,
-      proxyConfigYaml({ port: proxyPort, upstreamPort: upstream.port, firmwareDir: firmware.dir }),
-    );
-    const profileDir = values.profile ? join(work, 'profile') : null;
-    const proxy = await startBuiltProxy(root, work, 'proxy', {
-      cli: build.cli,
-      configPath,
-      port: proxyPort,
-      cpuProfileDir: profileDir,
-    });
+    /** A proxy process of `cli` with the benchmark's configuration on a port of its own. */
+    const startProxy = async (name: string, cli: string): Promise<Running> => {
+      const port = await freePort();
+      const configPath = join(work, `${name}.yaml`);
+      writeFileSync(
+        configPath,
+        proxyConfigYaml({ port, upstreamPort: upstream.port, firmwareDir: firmware.dir }),
+      );
+      return startBuiltProxy(root, work, name, { cli, configPath, port, probe: true });
+    };
+    const proxy = await startProxy('proxy', build.cli);
+    const control = await startProxy('control', build.cli);
+    let baseline: Running | null = null;
+    if (values['baseline-cli'] !== undefined) {
+      const cli = resolve(values['baseline-cli']);
+      if (!existsSync(cli)) throw new Error(`--baseline-cli: ${cli} does not exist`);
+      progress(`also measuring the baseline build ${relative(process.cwd(), cli)} in phase 1`);
+      baseline = await startProxy('baseline', cli);
+    }
     const nginx =
       nginxTool.path === null
         ? null
@@ -195,6 +198,8 @@ async function main(argv: string[]): Promise<number> {
       wrk: useWrk ? wrkTool.path : null,
       upstream,
       proxy,
+      control,
+      baseline,
       nginx,
       bareRelay,
       nextDevices: () => (block += 1) * DEVICE_BLOCK,
@@ -213,19 +218,14 @@ async function main(argv: string[]): Promise<number> {
     if (phases.has('2')) fixedRate = await measureFixedRate(ctx, plan.s2);
     if (phases.has('3')) firmwareServing = await measureDownloads(ctx, plan.s3, downloadSha);
     let profile: ProfileLine[] | null = null;
-    if (profileDir !== null) {
-      // The profile is written when the proxy exits.
-      await proxy.child.stop(10_000);
-      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-      if (file) {
-        const kept = join(root, '.tmp', 'bench-profile.cpuprofile');
-        mkdirSync(join(root, '.tmp'), { recursive: true });
-        copyFileSync(join(profileDir, file), kept);
-        profile = summarizeProfile(kept);
-        progress(
-          `CPU profile of the proxy: ${relative(process.cwd(), kept)} (open it in Chrome DevTools or speedscope)`,
-        );
-      } else progress('the proxy wrote no CPU profile');
+    for (const run of otaThroughput?.profiles ?? []) {
+      const kept = join(root, '.tmp', `bench-profile-${run.target}.cpuprofile`);
+      mkdirSync(join(root, '.tmp'), { recursive: true });
+      copyFileSync(run.file, kept);
+      if (values.profile && run.target === 'proxy') profile = summarizeProfile(kept);
+      progress(
+        `CPU profile of the ${run.target}'s profiled run: ${relative(process.cwd(), kept)} (open it in Chrome DevTools or speedscope)`,
+      );
     }
     if (phases.has('4')) bootStorm = await measureBootStorm(ctx, plan.s4);
 
@@ -251,6 +251,7 @@ async function main(argv: string[]): Promise<number> {
         missingTools,
         build: { ms: build.ms, diagnostics: build.diagnostics },
         proxy: `${values['proxy-cli'] === undefined ? 'src/ built with tsc' : `given build ${values['proxy-cli']}`}, node cli.js; log.level warn; rewrite + websocket when-list + mqtt strip + server_time zone + 200-entry catalog + guard`,
+        baseline: values['baseline-cli'] ?? null,
       },
       otaThroughput,
       fixedRate,

@@ -1,0 +1,147 @@
+/**
+ * Where a check's CPU goes, by area of the proxy: every sample of a V8 CPU profile is charged to the
+ * innermost frame on its stack that belongs to a known area (a source file of the proxy, a library, or one
+ * of Node's HTTP modules), so time in `JSON.parse` called from the upstream verdict counts as parsing and
+ * a socket write from the device reply as HTTP server. Divided by the checks answered in the profiled
+ * window, it gives µs per check by area.
+ */
+import { readFileSync } from 'node:fs';
+
+/** The areas, in the order the report lists them. */
+export const AREAS = [
+  'HTTP server',
+  'upstream client',
+  'parsing',
+  'rules',
+  'guard',
+  'catalog',
+  'fallback memory',
+  'records',
+  'logging',
+  'metrics',
+  'fleet',
+  'GC',
+  'other',
+] as const;
+
+export type Area = (typeof AREAS)[number];
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string };
+  readonly children?: readonly number[];
+}
+
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+/** Source files of the proxy (path under src/, or the bench's bare relay) and the area they belong to. */
+const SOURCE_AREAS: readonly (readonly [RegExp, Area])[] = [
+  [/^upstream\//, 'upstream client'],
+  [/^gateway\/forwarded-headers\./, 'upstream client'],
+  [/^(rewrite\/folded-json|gateway\/upstream-verdict|device\/identify|device\/request-facts)\./, 'parsing'],
+  [/^http\/device-request\./, 'parsing'],
+  [/^rewrite\/(guard|control-characters)\./, 'guard'],
+  [/^(rewrite\/|gateway\/reply-table\.|match\/|device\/time-zone\.|config\/conditions\.)/, 'rules'],
+  [/^(firmware\/|runtime\/catalog-store\.)/, 'catalog'],
+  [/^fallback\//, 'fallback memory'],
+  [/^(gateway\/(exchange-record|redact)|admin\/(exchanges|health|operator-app))\./, 'records'],
+  [/^admin\/metrics\./, 'metrics'],
+  [/^runtime\/logger\./, 'logging'],
+  [/^fleet\/|^runtime\/fleet-runtime\./, 'fleet'],
+  [/^http\//, 'HTTP server'],
+];
+
+/** The bare relay's functions (bench/bare-relay.ts), by name. */
+const BARE_RELAY_AREAS: Readonly<Record<string, Area>> = {
+  sendUpstream: 'upstream client',
+  readUpstreamReply: 'upstream client',
+  rewriteReply: 'parsing',
+};
+
+/** Libraries and Node's own modules. */
+function libraryArea(url: string): Area | null {
+  if (
+    /node_modules\/(pino|sonic-boom|thread-stream|fast-redact|pino-std-serializers|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify)\//.test(
+      url,
+    )
+  )
+    return 'logging';
+  if (/node_modules\/(prom-client|tdigest|bintrees)\//.test(url)) return 'metrics';
+  if (url === 'node:_http_client' || url === 'node:_http_agent') return 'upstream client';
+  if (url === 'node:_http_server' || url === 'node:_http_incoming') return 'HTTP server';
+  return null;
+}
+
+function frameArea(frame: ProfileNode['callFrame']): Area | null {
+  const { url, functionName } = frame;
+  if (url === '') {
+    if (functionName === '(garbage collector)') return 'GC';
+    // JSON.parse and JSON.stringify (the bare relay's parsing; the proxy has its own parser).
+    if (functionName === 'parse' || functionName === 'stringify') return 'parsing';
+    return null;
+  }
+  const library = libraryArea(url);
+  if (library !== null) return library;
+  const source = /\/(?:bench-build|before-build|src|bench)\/(.+)$/.exec(url.replace(/^file:\/\//, ''))?.[1];
+  if (source === undefined) return null;
+  if (source.startsWith('http/app.') && functionName === 'logExchange') return 'logging';
+  if (source.startsWith('bare-relay.')) return BARE_RELAY_AREAS[functionName] ?? 'HTTP server';
+  for (const [pattern, area] of SOURCE_AREAS) if (pattern.test(source)) return area;
+  return null;
+}
+
+export interface AreaProfile {
+  /** µs per check by area (idle and the probe's own work excluded). */
+  readonly usPerCheck: Readonly<Record<Area, number>>;
+  /** Sum of the areas: the profiled CPU per check. */
+  readonly totalUsPerCheck: number;
+  readonly checks: number;
+  readonly samples: number;
+}
+
+/** Charges every sample of `file` to an area and divides by `checks`. */
+export function profileByArea(file: string, checks: number): AreaProfile {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const parent = new Map<number, number>();
+  const byId = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  // Each node's area, found once: its own frame's, else its caller's.
+  const areaOf = new Map<number, Area | 'idle'>();
+  const resolve = (id: number): Area | 'idle' => {
+    const known = areaOf.get(id);
+    if (known !== undefined) return known;
+    const node = byId.get(id);
+    let area: Area | 'idle';
+    if (node === undefined) area = 'other';
+    // The probe's own work (starting and stopping the profiler) is not the process's.
+    else if (node.callFrame.functionName === '(idle)' || node.callFrame.url.endsWith('/bench/probe.mjs'))
+      area = 'idle';
+    else {
+      const own = frameArea(node.callFrame);
+      const up = parent.get(id);
+      area = own ?? (up === undefined ? 'other' : resolve(up));
+    }
+    areaOf.set(id, area);
+    return area;
+  };
+  const totals = Object.fromEntries(AREAS.map((a) => [a, 0])) as Record<Area, number>;
+  profile.samples.forEach((id, i) => {
+    const area = resolve(id);
+    if (area !== 'idle') totals[area] += profile.timeDeltas[i] ?? 0;
+  });
+  const per = Math.max(1, checks);
+  const usPerCheck = Object.fromEntries(AREAS.map((a) => [a, totals[a] / per])) as Record<Area, number>;
+  return {
+    usPerCheck,
+    totalUsPerCheck: AREAS.reduce((sum, a) => sum + usPerCheck[a], 0),
+    checks,
+    samples: profile.samples.length,
+  };
+}
