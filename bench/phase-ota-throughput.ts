@@ -112,7 +112,8 @@ export async function measureOtaThroughput(
     ctx.progress(`1. OTA check throughput — profiled run: ${target}`);
     const running = runningOf(ctx, target) as Running;
     const file = join(ctx.work, `profile-${target}.cpuprofile`);
-    await probeBegin(running.child, file);
+    const heapFile = join(ctx.work, `profile-${target}.heapprofile`);
+    await probeBegin(running.child, { cpuProfile: file, heapProfile: heapFile });
     const cpuBefore = treeCpuSeconds(running.child.pid);
     const measured = await closedRun(ctx, running.port, seconds, connections);
     const cpu = treeCpuSeconds(running.child.pid) - cpuBefore;
@@ -120,6 +121,7 @@ export async function measureOtaThroughput(
     profiles.push({
       target,
       file,
+      heapFile,
       cpuUsPerCheck: measured.ok > 0 ? (cpu * 1e6) / measured.ok : null,
       areas: profileByArea(file, measured.ok),
     });

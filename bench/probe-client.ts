@@ -14,9 +14,12 @@ export interface ProbeResult {
   readonly cpuProfile: string | null;
 }
 
-/** Starts a window; with `cpuProfile` the window is profiled into that file. */
-export async function probeBegin(child: Child, cpuProfile: string | null = null): Promise<void> {
-  await request(child, { type: 'probe-begin', cpuProfile }, 'probe-begun', 30_000);
+/** Starts a window; with `cpuProfile` / `heapProfile` the window is profiled into those files. */
+export async function probeBegin(
+  child: Child,
+  { cpuProfile = null, heapProfile = null }: { cpuProfile?: string | null; heapProfile?: string | null } = {},
+): Promise<void> {
+  await request(child, { type: 'probe-begin', cpuProfile, heapProfile }, 'probe-begun', 30_000);
 }
 
 /** Ends the window and returns what it measured. */

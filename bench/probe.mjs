@@ -7,9 +7,11 @@
  *   from the start to the first collection and from the last one to the end). Buffers' backing stores live
  *   outside the V8 heap and are not counted;
  * - the time spent in collections (the GCProfiler's own cost per collection);
- * - optionally a CPU profile of the window (the inspector's sampling profiler), written to a file.
+ * - optionally a CPU profile of the window (the inspector's sampling profiler), written to a file;
+ * - optionally a sampling heap profile of the window, collected objects included (where the bytes are
+ *   allocated, by function), written to a file.
  *
- *   { type: 'probe-begin', cpuProfile: <file> | null }  →  { type: 'probe-begun' }
+ *   { type: 'probe-begin', cpuProfile: <file> | null, heapProfile: <file> | null }  →  { type: 'probe-begun' }
  *   { type: 'probe-end' }                               →  { type: 'probe-result', allocatedBytes, gcCount, gcMs, cpuProfile }
  *
  * Nothing runs between windows; the IPC channel does not keep the process alive.
@@ -21,7 +23,7 @@ import v8 from 'node:v8';
 /** Sampling interval of the CPU profile, µs: fine enough for a check of a few hundred µs. */
 const SAMPLING_INTERVAL_US = 200;
 
-/** @type {{ gc: v8.GCProfiler, usedAtStart: number, session: inspector.Session | null, cpuProfile: string | null } | null} */
+/** @type {{ gc: v8.GCProfiler, usedAtStart: number, session: inspector.Session | null, cpuProfile: string | null, heapProfile: string | null } | null} */
 let window = null;
 
 /** @param {inspector.Session} session @param {string} method @param {object} [params] */
@@ -31,23 +33,33 @@ function post(session, method, params = {}) {
   );
 }
 
-async function begin(cpuProfile) {
+async function begin(cpuProfile, heapProfile) {
   let session = null;
-  if (cpuProfile !== null) {
+  if (cpuProfile !== null || heapProfile !== null) {
     session = new inspector.Session();
     session.connect();
+  }
+  if (session !== null && cpuProfile !== null) {
     await post(session, 'Profiler.enable');
     await post(session, 'Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
     await post(session, 'Profiler.start');
   }
+  if (session !== null && heapProfile !== null) {
+    await post(session, 'HeapProfiler.enable');
+    await post(session, 'HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
   const gc = new v8.GCProfiler();
   gc.start();
-  window = { gc, usedAtStart: v8.getHeapStatistics().used_heap_size, session, cpuProfile };
+  window = { gc, usedAtStart: v8.getHeapStatistics().used_heap_size, session, cpuProfile, heapProfile };
 }
 
 async function end() {
   if (window === null) throw new Error('probe-end without probe-begin');
-  const { gc, usedAtStart, session, cpuProfile } = window;
+  const { gc, usedAtStart, session, cpuProfile, heapProfile } = window;
   window = null;
   const usedAtEnd = v8.getHeapStatistics().used_heap_size;
   const { statistics } = gc.stop();
@@ -62,9 +74,13 @@ async function end() {
   allocated += Math.max(0, usedAtEnd - previous);
   if (session !== null && cpuProfile !== null) {
     const { profile } = /** @type {{ profile: object }} */ (await post(session, 'Profiler.stop'));
-    session.disconnect();
     writeFileSync(cpuProfile, JSON.stringify(profile));
   }
+  if (session !== null && heapProfile !== null) {
+    const { profile } = /** @type {{ profile: object }} */ (await post(session, 'HeapProfiler.stopSampling'));
+    writeFileSync(heapProfile, JSON.stringify(profile));
+  }
+  session?.disconnect();
   return { allocatedBytes: allocated, gcCount: statistics.length, gcMs: costUs / 1000, cpuProfile };
 }
 

@@ -52,6 +52,8 @@ export interface RatioSpread {
 export interface ProfiledRun {
   readonly target: 'proxy' | 'bare';
   readonly file: string;
+  /** The sampling heap profile of the same run (allocations by function, collected ones included). */
+  readonly heapFile: string;
   readonly cpuUsPerCheck: number | null;
   readonly areas: AreaProfile;
 }

@@ -58,6 +58,8 @@ const USAGE = `npm run bench [-- options]
   --keep               keep the temporary folder (configs, logs, nginx prefix)
   --proxy-cli <file>   measure this built cli.js instead of building src/
   --baseline-cli <file>  also measure this built cli.js in phase 1, interleaved (before/after a change)
+  --rounds <n>         phase 1's rounds (default 8; each ratio is a median over them)
+  --seconds <n>        phase 1's measured seconds per run (default 4)
   --out <file>         where to write the JSON results (default bench/results.json)
 `;
 
@@ -99,6 +101,8 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       'proxy-cli': { type: 'string' },
       'baseline-cli': { type: 'string' },
+      rounds: { type: 'string' },
+      seconds: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -110,7 +114,21 @@ async function main(argv: string[]): Promise<number> {
   if (values.load !== undefined && values.load !== 'wrk' && values.load !== 'autocannon')
     throw new Error(`--load must be wrk or autocannon (got ${values.load})`);
   const phases = new Set((values.only ?? '1,2,3,4').split(',').map((p) => p.trim()));
-  const plan = values.quick ? QUICK : FULL;
+  const base = values.quick ? QUICK : FULL;
+  const positive = (name: string, text: string | undefined, fallback: number): number => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number >= 1 (got ${text})`);
+    return n;
+  };
+  const plan: Plan = {
+    ...base,
+    s1: {
+      ...base.s1,
+      rounds: positive('rounds', values.rounds, base.s1.rounds),
+      seconds: positive('seconds', values.seconds, base.s1.seconds),
+    },
+  };
   const root = fileURLToPath(new URL('..', import.meta.url));
   const outFile = values.out ?? join(root, 'bench', 'results.json');
   const progress = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
@@ -222,6 +240,7 @@ async function main(argv: string[]): Promise<number> {
       const kept = join(root, '.tmp', `bench-profile-${run.target}.cpuprofile`);
       mkdirSync(join(root, '.tmp'), { recursive: true });
       copyFileSync(run.file, kept);
+      copyFileSync(run.heapFile, join(root, '.tmp', `bench-profile-${run.target}.heapprofile`));
       if (values.profile && run.target === 'proxy') profile = summarizeProfile(kept);
       progress(
         `CPU profile of the ${run.target}'s profiled run: ${relative(process.cwd(), kept)} (open it in Chrome DevTools or speedscope)`,
