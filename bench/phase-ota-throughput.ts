@@ -17,7 +17,7 @@ import { startChild } from './child-processes.js';
 import type { BenchContext } from './context.js';
 import { deviceRequestTemplate } from './device-request.js';
 import type { ClosedResult } from './load-closed.js';
-import { profileByArea } from './profile-areas.js';
+import { heapByArea, profileByArea } from './profile-areas.js';
 import { probeBegin, probeEnd } from './probe-client.js';
 import { runLoad, type Running } from './processes.js';
 import { treeCpuSeconds } from './proc-stats.js';
@@ -117,13 +117,17 @@ export async function measureOtaThroughput(
     const cpuBefore = treeCpuSeconds(running.child.pid);
     const measured = await closedRun(ctx, running.port, seconds, connections);
     const cpu = treeCpuSeconds(running.child.pid) - cpuBefore;
-    await probeEnd(running.child);
+    const probe = await probeEnd(running.child);
+    const kibPerCheck = measured.ok > 0 ? probe.allocatedBytes / 1024 / measured.ok : 0;
+    const cpuUsPerCheck = measured.ok > 0 ? (cpu * 1e6) / measured.ok : null;
     profiles.push({
       target,
       file,
       heapFile,
-      cpuUsPerCheck: measured.ok > 0 ? (cpu * 1e6) / measured.ok : null,
-      areas: profileByArea(file, measured.ok),
+      cpuUsPerCheck,
+      areas: profileByArea(file, cpuUsPerCheck ?? 0),
+      allocKiBPerCheck: kibPerCheck,
+      allocations: heapByArea(heapFile, kibPerCheck),
     });
   }
 

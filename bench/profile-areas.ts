@@ -2,8 +2,9 @@
  * Where a check's CPU goes, by area of the proxy: every sample of a V8 CPU profile is charged to the
  * innermost frame on its stack that belongs to a known area (a source file of the proxy, a library, or one
  * of Node's HTTP modules), so time in `JSON.parse` called from the upstream verdict counts as parsing and
- * a socket write from the device reply as HTTP server. Divided by the checks answered in the profiled
- * window, it gives µs per check by area.
+ * a socket write from the device reply as HTTP server. The samples' times are wall-clock intervals (on a
+ * busy machine a descheduled process keeps accruing them), so each area's share of the sampled time is
+ * applied to the CPU per check measured from /proc over the same run: µs of CPU per check by area.
  */
 import { readFileSync } from 'node:fs';
 
@@ -95,16 +96,17 @@ function frameArea(frame: ProfileNode['callFrame']): Area | null {
 }
 
 export interface AreaProfile {
-  /** µs per check by area (idle and the probe's own work excluded). */
+  /** Each area's share of the sampled time (idle and the probe's own work excluded), 0–1. */
+  readonly shares: Readonly<Record<Area, number>>;
+  /** The shares applied to the measured CPU per check: µs per check by area. */
   readonly usPerCheck: Readonly<Record<Area, number>>;
-  /** Sum of the areas: the profiled CPU per check. */
+  /** The measured CPU per check the shares were applied to. */
   readonly totalUsPerCheck: number;
-  readonly checks: number;
   readonly samples: number;
 }
 
-/** Charges every sample of `file` to an area and divides by `checks`. */
-export function profileByArea(file: string, checks: number): AreaProfile {
+/** Charges every sample of `file` to an area and spreads `cpuUsPerCheck` over the areas by their shares. */
+export function profileByArea(file: string, cpuUsPerCheck: number): AreaProfile {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const parent = new Map<number, number>();
   const byId = new Map<number, ProfileNode>();
@@ -112,7 +114,54 @@ export function profileByArea(file: string, checks: number): AreaProfile {
     byId.set(node.id, node);
     for (const child of node.children ?? []) parent.set(child, node.id);
   }
-  // Each node's area, found once: its own frame's, else its caller's.
+  const areaOf = areaResolver(byId, parent);
+  const totals = Object.fromEntries(AREAS.map((a) => [a, 0])) as Record<Area, number>;
+  profile.samples.forEach((id, i) => {
+    const area = areaOf(id);
+    if (area !== 'idle') totals[area] += profile.timeDeltas[i] ?? 0;
+  });
+  return spread(totals, cpuUsPerCheck, profile.samples.length);
+}
+
+interface HeapNode {
+  readonly id: number;
+  readonly callFrame: ProfileNode['callFrame'];
+  readonly selfSize: number;
+  readonly children: readonly HeapNode[];
+}
+
+/**
+ * The same for a sampling heap profile (bench/probe.mjs, collected objects included): each area's share
+ * of the sampled bytes applied to the measured KiB allocated per check.
+ */
+export function heapByArea(file: string, kibPerCheck: number): AreaProfile {
+  const { head } = JSON.parse(readFileSync(file, 'utf8')) as { head: HeapNode };
+  const parent = new Map<number, number>();
+  const byId = new Map<number, ProfileNode>();
+  const sizes: [number, number][] = [];
+  const walk = (node: HeapNode): void => {
+    byId.set(node.id, { id: node.id, callFrame: node.callFrame });
+    sizes.push([node.id, node.selfSize]);
+    for (const child of node.children) {
+      parent.set(child.id, node.id);
+      walk(child);
+    }
+  };
+  walk(head);
+  const areaOf = areaResolver(byId, parent);
+  const totals = Object.fromEntries(AREAS.map((a) => [a, 0])) as Record<Area, number>;
+  for (const [id, size] of sizes) {
+    const area = areaOf(id);
+    if (area !== 'idle') totals[area] += size;
+  }
+  return spread(totals, kibPerCheck, sizes.length);
+}
+
+/** Each node's area, found once: its own frame's, else its caller's. */
+function areaResolver(
+  byId: ReadonlyMap<number, ProfileNode>,
+  parent: ReadonlyMap<number, number>,
+): (id: number) => Area | 'idle' {
   const areaOf = new Map<number, Area | 'idle'>();
   const resolve = (id: number): Area | 'idle' => {
     const known = areaOf.get(id);
@@ -131,17 +180,15 @@ export function profileByArea(file: string, checks: number): AreaProfile {
     areaOf.set(id, area);
     return area;
   };
-  const totals = Object.fromEntries(AREAS.map((a) => [a, 0])) as Record<Area, number>;
-  profile.samples.forEach((id, i) => {
-    const area = resolve(id);
-    if (area !== 'idle') totals[area] += profile.timeDeltas[i] ?? 0;
-  });
-  const per = Math.max(1, checks);
-  const usPerCheck = Object.fromEntries(AREAS.map((a) => [a, totals[a] / per])) as Record<Area, number>;
-  return {
-    usPerCheck,
-    totalUsPerCheck: AREAS.reduce((sum, a) => sum + usPerCheck[a], 0),
-    checks,
-    samples: profile.samples.length,
-  };
+  return resolve;
+}
+
+function spread(totals: Record<Area, number>, measured: number, samples: number): AreaProfile {
+  const sampled = Math.max(
+    1,
+    AREAS.reduce((sum, a) => sum + totals[a], 0),
+  );
+  const shares = Object.fromEntries(AREAS.map((a) => [a, totals[a] / sampled])) as Record<Area, number>;
+  const usPerCheck = Object.fromEntries(AREAS.map((a) => [a, shares[a] * measured])) as Record<Area, number>;
+  return { shares, usPerCheck, totalUsPerCheck: measured, samples };
 }

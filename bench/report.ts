@@ -1,5 +1,5 @@
 /** The results table `npm run bench` prints (plain text, also pasted into BENCHMARKS.md). */
-import { AREAS } from './profile-areas.js';
+import { AREAS, type AreaProfile } from './profile-areas.js';
 import type { BenchResults, OtaTarget, OtaThroughput, RatioSpread, Target } from './results.js';
 
 type Cell = string | number | null;
@@ -259,21 +259,34 @@ function otaSection(s1: OtaThroughput, find: Find): string[] {
     );
   }
   if (s1.profiles.length > 0) {
-    out.push('');
-    out.push(
-      "  Where a check's CPU goes — one profiled run each (sampling every 200 µs; the profiler slows the process, so the total is above the unprofiled figure), µs per check:",
-    );
     const header = [
       'area',
       ...s1.profiles.map((p) => (p.target === 'proxy' ? '(b) proxy' : '(d) bare relay')),
     ];
-    const rows: Cell[][] = AREAS.map((area) => [
-      area,
-      ...s1.profiles.map((p) => num(p.areas.usPerCheck[area], 1)),
+    const byArea = (pick: (p: (typeof s1.profiles)[number]) => AreaProfile): Cell[][] =>
+      AREAS.map((area) => [
+        area,
+        ...s1.profiles.map(
+          (p) => `${num(pick(p).usPerCheck[area], 1)} (${num(pick(p).shares[area] * 100, 0)} %)`,
+        ),
+      ]);
+    out.push('');
+    out.push(
+      "  Where a check's CPU goes — one profiled run each (sampling every 200 µs): each area's share of the samples applied to that run's CPU per check from /proc (the profiler slows the process, so the total is above the unprofiled median), µs per check:",
+    );
+    const cpu = byArea((p) => p.areas);
+    cpu.push(['total: CPU µs per check in that run', ...s1.profiles.map((p) => num(p.cpuUsPerCheck, 1))]);
+    out.push(table(header, cpu, 'lrr', '    '));
+    out.push('');
+    out.push(
+      "  Where a check's allocations go — the same runs' sampling heap profiles (collected objects included), each area's share applied to the KiB allocated per check in that run:",
+    );
+    const kib = byArea((p) => p.allocations);
+    kib.push([
+      'total: KiB allocated per check in that run',
+      ...s1.profiles.map((p) => num(p.allocKiBPerCheck, 1)),
     ]);
-    rows.push(['total (profiled)', ...s1.profiles.map((p) => num(p.areas.totalUsPerCheck, 1))]);
-    rows.push(['CPU from /proc in that run', ...s1.profiles.map((p) => num(p.cpuUsPerCheck, 1))]);
-    out.push(table(header, rows, 'lrr', '    '));
+    out.push(table(header, kib, 'lrr', '    '));
   }
   return out;
 }

@@ -56,6 +56,9 @@ export interface ProfiledRun {
   readonly heapFile: string;
   readonly cpuUsPerCheck: number | null;
   readonly areas: AreaProfile;
+  /** KiB allocated per check in that run, and by area (the heap profile's shares; `usPerCheck` holds KiB). */
+  readonly allocKiBPerCheck: number;
+  readonly allocations: AreaProfile;
 }
 
 export interface OtaThroughput {
