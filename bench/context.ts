@@ -15,8 +15,8 @@ export interface BenchContext {
   readonly proxy: Running;
   /** The same build as `proxy` in a second process: the control pair shows what noise alone does. */
   readonly control: Running;
-  /** Another build (`--baseline-cli`), measured beside the proxy; `null` without. */
-  readonly baseline: Running | null;
+  /** Other builds (`--baseline-cli`, in the order given), measured beside the proxy in phase 1. */
+  readonly baselines: readonly Baseline[];
   readonly nginx: Running | null;
   /** The bare Node relay: what any Node proxy costs here (phase 1's reference row). */
   readonly bareRelay: Running;
@@ -24,6 +24,12 @@ export interface BenchContext {
   nextDevices(): number;
   /** A progress line on stderr (the results table goes to stdout). */
   progress(line: string): void;
+}
+
+/** Another build of the proxy, measured beside the proxy in phase 1. */
+export interface Baseline {
+  readonly cli: string;
+  readonly running: Running;
 }
 
 /** Device indices per block (wrk threads take sub-blocks of the same size). */

@@ -2,7 +2,7 @@
  * Phase 1 — OTA check overhead: the most each target answers with 50 keep-alive connections of
  * distinct devices — (a) the upstream directly, (b) the proxy with the full rule set, (b′) the same build
  * in a second process (the control pair: what the noise alone makes of one build), (c) nginx with
- * proxy_pass + sub_filter, (d) the bare Node relay, and with `--baseline-cli` (e) another build. Runs are
+ * proxy_pass + sub_filter, (d) the bare Node relay, and with `--baseline-cli` other builds. Runs are
  * interleaved round by round (the order rotates), and each round's ratios are taken between runs made
  * seconds apart, so that a noisy neighbour shifts both sides.
  *
@@ -21,7 +21,7 @@ import { heapByArea, profileByArea } from './profile-areas.js';
 import { probeBegin, probeEnd } from './probe-client.js';
 import { runLoad, type Running } from './processes.js';
 import { treeCpuSeconds } from './proc-stats.js';
-import type { ClosedRun, OtaTarget, OtaThroughput, ProfiledRun, RatioSpread } from './results.js';
+import type { ClosedRun, OtaMedian, OtaThroughput, ProfiledRun, RatioSpread } from './results.js';
 import { median, ratio } from './stats.js';
 import { WRK_RESULT_MARK, wrkScript } from './wrk-script.js';
 
@@ -34,38 +34,28 @@ export interface OtaThroughputOptions {
 
 type Measured = Omit<ClosedRun, 'round' | 'cpuUsPerCheck' | 'allocKiBPerCheck' | 'gcUsPerCheck'>;
 
-/** The targets present in this run, in their base order. */
-function presentTargets(ctx: BenchContext): OtaTarget[] {
-  const targets: OtaTarget[] = ['upstream', 'proxy', 'control'];
-  if (ctx.nginx) targets.push('nginx');
-  targets.push('bare');
-  if (ctx.baseline) targets.push('baseline');
-  return targets;
+/** One process measured in phase 1: a fixed target, or a baseline build (`--baseline-cli`). */
+interface Measurable {
+  readonly key: string;
+  readonly running: Running;
+  /** Started with bench/probe.mjs: its allocation and GC are measured. */
+  readonly probed: boolean;
 }
 
-function runningOf(ctx: BenchContext, t: OtaTarget): Running | null {
-  switch (t) {
-    case 'upstream':
-      return ctx.upstream;
-    case 'proxy':
-      return ctx.proxy;
-    case 'control':
-      return ctx.control;
-    case 'nginx':
-      return ctx.nginx;
-    case 'bare':
-      return ctx.bareRelay;
-    case 'baseline':
-      return ctx.baseline;
-    default: {
-      const never: never = t;
-      throw new Error(`unknown target ${String(never)}`);
-    }
-  }
+/** The targets present in this run, in their base order, the baseline builds last. */
+function measurables(ctx: BenchContext): Measurable[] {
+  const list: Measurable[] = [
+    { key: 'upstream', running: ctx.upstream, probed: false },
+    { key: 'proxy', running: ctx.proxy, probed: true },
+    { key: 'control', running: ctx.control, probed: true },
+  ];
+  if (ctx.nginx) list.push({ key: 'nginx', running: ctx.nginx, probed: false });
+  list.push({ key: 'bare', running: ctx.bareRelay, probed: true });
+  ctx.baselines.forEach((b, i) => list.push({ key: baselineKey(i), running: b.running, probed: true }));
+  return list;
 }
 
-/** The targets started with bench/probe.mjs (their allocation and GC are measured). */
-const PROBED: ReadonlySet<OtaTarget> = new Set<OtaTarget>(['proxy', 'control', 'bare', 'baseline']);
+const baselineKey = (i: number): string => `baseline-${i + 1}`;
 
 /** Rounds of closed-loop runs against every target, the order rotating; medians and per-round ratios. */
 export async function measureOtaThroughput(
@@ -73,31 +63,23 @@ export async function measureOtaThroughput(
   { rounds, warmupSec, seconds, connections }: OtaThroughputOptions,
   nginxFraming: OtaThroughput['nginxFraming'],
 ): Promise<OtaThroughput> {
-  const targets = presentTargets(ctx);
-  const runs: Record<OtaTarget, ClosedRun[]> = {
-    upstream: [],
-    proxy: [],
-    control: [],
-    nginx: [],
-    bare: [],
-    baseline: [],
-  };
+  const targets = measurables(ctx);
+  const runs = new Map<string, ClosedRun[]>(targets.map((t) => [t.key, []]));
+  const runsOf = (key: string): ClosedRun[] => runs.get(key) ?? [];
 
   for (let round = 1; round <= rounds; round++) {
     // Rotate the order so that no target always runs first (or right after the same neighbour).
-    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length] as OtaTarget);
-    for (const target of order) {
-      ctx.progress(`1. OTA check throughput — round ${round}/${rounds}: ${target}`);
-      const running = runningOf(ctx, target) as Running;
+    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length] as Measurable);
+    for (const { key, running, probed } of order) {
+      ctx.progress(`1. OTA check throughput — round ${round}/${rounds}: ${key}`);
       if (warmupSec > 0) await closedRun(ctx, running.port, warmupSec, connections);
-      const probed = PROBED.has(target);
       if (probed) await probeBegin(running.child);
       const cpuBefore = treeCpuSeconds(running.child.pid);
       const measured = await closedRun(ctx, running.port, seconds, connections);
       const cpu = treeCpuSeconds(running.child.pid) - cpuBefore;
       const probe = probed ? await probeEnd(running.child) : null;
       const per = (value: number): number | null => (measured.ok > 0 ? value / measured.ok : null);
-      runs[target].push({
+      runsOf(key).push({
         round,
         ...measured,
         cpuUsPerCheck: per(cpu * 1e6),
@@ -110,7 +92,7 @@ export async function measureOtaThroughput(
   const profiles: ProfiledRun[] = [];
   for (const target of ['proxy', 'bare'] as const) {
     ctx.progress(`1. OTA check throughput — profiled run: ${target}`);
-    const running = runningOf(ctx, target) as Running;
+    const running = target === 'proxy' ? ctx.proxy : ctx.bareRelay;
     const file = join(ctx.work, `profile-${target}.cpuprofile`);
     const heapFile = join(ctx.work, `profile-${target}.heapprofile`);
     await probeBegin(running.child, { cpuProfile: file, heapProfile: heapFile });
@@ -131,19 +113,19 @@ export async function measureOtaThroughput(
     });
   }
 
-  const pick = (t: OtaTarget, f: (r: ClosedRun) => number | null): number | null => median(runs[t].map(f));
-  const med = (t: OtaTarget): OtaThroughput['median'][OtaTarget] => ({
-    requestsPerSecond: pick(t, (r) => r.requestsPerSecond),
-    p50Ms: pick(t, (r) => r.p50Ms),
-    p99Ms: pick(t, (r) => r.p99Ms),
-    cpuUsPerCheck: pick(t, (r) => r.cpuUsPerCheck),
-    allocKiBPerCheck: pick(t, (r) => r.allocKiBPerCheck),
-    gcUsPerCheck: pick(t, (r) => r.gcUsPerCheck),
+  const pick = (key: string, f: (r: ClosedRun) => number | null): number | null => median(runsOf(key).map(f));
+  const med = (key: string): OtaMedian => ({
+    requestsPerSecond: pick(key, (r) => r.requestsPerSecond),
+    p50Ms: pick(key, (r) => r.p50Ms),
+    p99Ms: pick(key, (r) => r.p99Ms),
+    cpuUsPerCheck: pick(key, (r) => r.cpuUsPerCheck),
+    allocKiBPerCheck: pick(key, (r) => r.allocKiBPerCheck),
+    gcUsPerCheck: pick(key, (r) => r.gcUsPerCheck),
   });
   /** Per round, `a`'s figure over `b`'s from the same round. */
-  const perRound = (a: OtaTarget, b: OtaTarget, f: (r: ClosedRun) => number | null): (number | null)[] =>
-    runs[a].map((run) => {
-      const other = runs[b].find((r) => r.round === run.round);
+  const perRound = (a: string, b: string, f: (r: ClosedRun) => number | null): (number | null)[] =>
+    runsOf(a).map((run) => {
+      const other = runsOf(b).find((r) => r.round === run.round);
       return ratio(f(run), other === undefined ? null : f(other));
     });
   const spread = (values: (number | null)[]): RatioSpread => {
@@ -156,19 +138,25 @@ export async function measureOtaThroughput(
   };
   const rps = (r: ClosedRun): number => r.requestsPerSecond;
   const cpu = (r: ClosedRun): number | null => r.cpuUsPerCheck;
-  const has = (t: OtaTarget): boolean => runs[t].length > 0;
+  const has = (key: string): boolean => runsOf(key).length > 0;
+  const proxyCpu = pick('proxy', cpu);
   return {
     connections,
     rounds,
     secondsPerRun: seconds,
-    runs,
+    runs: {
+      upstream: runsOf('upstream'),
+      proxy: runsOf('proxy'),
+      control: runsOf('control'),
+      nginx: runsOf('nginx'),
+      bare: runsOf('bare'),
+    },
     median: {
       upstream: med('upstream'),
       proxy: med('proxy'),
       control: med('control'),
       nginx: med('nginx'),
       bare: med('bare'),
-      baseline: med('baseline'),
     },
     proxyToUpstream: median(perRound('proxy', 'upstream', rps)),
     nginxToUpstream: has('nginx') ? median(perRound('nginx', 'upstream', rps)) : null,
@@ -179,13 +167,19 @@ export async function measureOtaThroughput(
       proxyToBare: spread(perRound('proxy', 'bare', cpu)),
       controlToBare: spread(perRound('control', 'bare', cpu)),
       proxyToControl: spread(perRound('proxy', 'control', cpu)),
-      baselineToBare: has('baseline') ? spread(perRound('baseline', 'bare', cpu)) : null,
-      proxyToBaseline: has('baseline') ? spread(perRound('proxy', 'baseline', cpu)) : null,
     },
+    baselines: ctx.baselines.map((b, i) => ({
+      cli: b.cli,
+      runs: runsOf(baselineKey(i)),
+      median: med(baselineKey(i)),
+      cpuToBare: spread(perRound(baselineKey(i), 'bare', cpu)),
+      proxyCpuToThis: spread(perRound('proxy', baselineKey(i), cpu)),
+      cpuToPrevious: i === 0 ? null : spread(perRound(baselineKey(i), baselineKey(i - 1), cpu)),
+    })),
     throughputControl: spread(perRound('proxy', 'control', rps)),
     profiles,
     nginxFraming,
-    proxyCpuSecondsPer10k: pick('proxy', cpu) === null ? null : (pick('proxy', cpu) as number) / 100,
+    proxyCpuSecondsPer10k: proxyCpu === null ? null : proxyCpu / 100,
   };
 }
 

@@ -93,7 +93,7 @@ process.on('message', (message) => {
     );
   if (type === 'probe-begin')
     void reply(
-      begin(message.cpuProfile ?? null).then(() => ({})),
+      begin(message.cpuProfile ?? null, message.heapProfile ?? null).then(() => ({})),
       'probe-begun',
     );
   else if (type === 'probe-end') void reply(end(), 'probe-result');

@@ -63,6 +63,9 @@ const BARE_RELAY_AREAS: Readonly<Record<string, Area>> = {
   rewriteReply: 'parsing',
 };
 
+const SOURCE_PATH =
+  /\/((?:admin|config|device|doctor|fallback|firmware|fleet|gateway|http|http-wire|i18n|match|rewrite|runtime|upstream|voice)\/[^/]+|bare-relay\.ts)$/;
+
 /** Libraries and Node's own modules. */
 function libraryArea(url: string): Area | null {
   if (
@@ -87,7 +90,9 @@ function frameArea(frame: ProfileNode['callFrame']): Area | null {
   }
   const library = libraryArea(url);
   if (library !== null) return library;
-  const source = /\/(?:bench-build|before-build|src|bench)\/(.+)$/.exec(url.replace(/^file:\/\//, ''))?.[1];
+  // Any build of the proxy (src/ under tsx, .tmp/bench-build/, a --proxy-cli or --baseline-cli folder): the
+  // path from the proxy's own top-level folder on; and the bench's bare relay.
+  const source = SOURCE_PATH.exec(url)?.[1];
   if (source === undefined) return null;
   if (source.startsWith('http/app.') && functionName === 'logExchange') return 'logging';
   if (source.startsWith('bare-relay.')) return BARE_RELAY_AREAS[functionName] ?? 'HTTP server';

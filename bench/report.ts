@@ -1,6 +1,6 @@
 /** The results table `npm run bench` prints (plain text, also pasted into BENCHMARKS.md). */
 import { AREAS, type AreaProfile } from './profile-areas.js';
-import type { BenchResults, OtaTarget, OtaThroughput, RatioSpread, Target } from './results.js';
+import type { BenchResults, OtaMedian, OtaTarget, OtaThroughput, RatioSpread, Target } from './results.js';
 
 type Cell = string | number | null;
 
@@ -212,16 +212,17 @@ function otaSection(s1: OtaThroughput, find: Find): string[] {
   out.push(
     `1. OTA check overhead — ${s1.connections} keep-alive connections, a new Device-Id per request, ${s1.rounds} interleaved round(s) x ${s1.secondsPerRun} s, medians`,
   );
-  const row = (label: string, t: OtaTarget, r: number | null): Cell[] => [
+  const rowOf = (label: string, m: OtaMedian, r: number | null): Cell[] => [
     label,
-    num(s1.median[t].requestsPerSecond, 0),
-    num(s1.median[t].p50Ms),
-    num(s1.median[t].p99Ms),
+    num(m.requestsPerSecond, 0),
+    num(m.p50Ms),
+    num(m.p99Ms),
     num(r),
-    num(s1.median[t].cpuUsPerCheck, 0),
-    num(s1.median[t].allocKiBPerCheck, 1),
-    num(s1.median[t].gcUsPerCheck, 1),
+    num(m.cpuUsPerCheck, 0),
+    num(m.allocKiBPerCheck, 1),
+    num(m.gcUsPerCheck, 1),
   ];
+  const row = (label: string, t: OtaTarget, r: number | null): Cell[] => rowOf(label, s1.median[t], r);
   const has = (t: OtaTarget): boolean => s1.runs[t].length > 0;
   const rows: Cell[][] = [
     row('(a) upstream directly', 'upstream', 1),
@@ -230,7 +231,7 @@ function otaSection(s1: OtaThroughput, find: Find): string[] {
   ];
   if (has('nginx')) rows.push(row('(c) nginx proxy_pass + sub_filter', 'nginx', s1.nginxToUpstream));
   rows.push(row('(d) bare Node relay, no rules (reference)', 'bare', s1.bareToUpstream));
-  if (has('baseline')) rows.push(row('(e) baseline build (--baseline-cli)', 'baseline', null));
+  s1.baselines.forEach((b, i) => rows.push(rowOf(`(e${i + 1}) baseline ${b.cli}`, b.median, null)));
   out.push(
     table(
       ['target', 'req/s', 'p50 ms', 'p99 ms', 'x (a)', 'CPU µs/check', 'KiB alloc/check', 'GC µs/check'],
@@ -243,10 +244,11 @@ function otaSection(s1: OtaThroughput, find: Find): string[] {
   out.push(
     `  control pair: (b')/(d) = ${spreadText(s1.cpu.controlToBare)}; (b)/(b') = ${spreadText(s1.cpu.proxyToControl)} CPU, ${spreadText(s1.throughputControl)} req/s — the same build twice: a difference inside this spread is noise`,
   );
-  if (s1.cpu.baselineToBare && s1.cpu.proxyToBaseline)
+  s1.baselines.forEach((b, i) =>
     out.push(
-      `  baseline: (e)/(d) = ${spreadText(s1.cpu.baselineToBare)}; (b)/(e) = ${spreadText(s1.cpu.proxyToBaseline)} CPU per check`,
-    );
+      `  baseline ${i + 1}: (e${i + 1})/(d) = ${spreadText(b.cpuToBare)}; (b)/(e${i + 1}) = ${spreadText(b.proxyCpuToThis)}${b.cpuToPrevious === null ? '' : `; (e${i + 1})/(e${i}) = ${spreadText(b.cpuToPrevious)}`} CPU per check`,
+    ),
+  );
   out.push(
     `  KiB allocated per check: V8 heap growth between collections (bench/probe.mjs, v8.GCProfiler), Buffers' off-heap bytes not counted; target <= 40: ${verdict(find('1. proxy KiB allocated'))}`,
   );

@@ -19,8 +19,8 @@ export interface Meta {
   readonly missingTools: readonly { readonly name: string; readonly install: string }[];
   readonly build: { readonly ms: number; readonly diagnostics: readonly string[] };
   readonly proxy: string;
-  /** The build measured beside the proxy in phase 1 (`--baseline-cli`), if any. */
-  readonly baseline: string | null;
+  /** The builds measured beside the proxy in phase 1 (`--baseline-cli`), in order. */
+  readonly baselines: readonly string[];
 }
 
 /** One closed-loop run of one target. */
@@ -38,8 +38,30 @@ export interface ClosedRun {
   readonly gcUsPerCheck: number | null;
 }
 
-/** `control` is the proxy's build in a second process; `baseline` another build (`--baseline-cli`). */
-export type OtaTarget = 'upstream' | 'proxy' | 'control' | 'nginx' | 'bare' | 'baseline';
+/** `control` is the proxy's build in a second process. */
+export type OtaTarget = 'upstream' | 'proxy' | 'control' | 'nginx' | 'bare';
+
+/** A build measured beside the proxy (`--baseline-cli`): its runs and its figures against the others. */
+export interface BaselineFigures {
+  readonly cli: string;
+  readonly runs: readonly ClosedRun[];
+  readonly median: OtaMedian;
+  /** Its CPU per check over the bare relay's, per round. */
+  readonly cpuToBare: RatioSpread;
+  /** The proxy's CPU per check over this build's, per round (< 1: the proxy costs less). */
+  readonly proxyCpuToThis: RatioSpread;
+  /** This build's CPU per check over the previous baseline's (the builds in the order given), per round. */
+  readonly cpuToPrevious: RatioSpread | null;
+}
+
+export interface OtaMedian {
+  readonly requestsPerSecond: number | null;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly cpuUsPerCheck: number | null;
+  readonly allocKiBPerCheck: number | null;
+  readonly gcUsPerCheck: number | null;
+}
 
 /** A median of per-round ratios with the smallest and largest of them. */
 export interface RatioSpread {
@@ -67,19 +89,7 @@ export interface OtaThroughput {
   readonly secondsPerRun: number;
   readonly runs: Readonly<Record<OtaTarget, readonly ClosedRun[]>>;
   /** Medians over the rounds. */
-  readonly median: Readonly<
-    Record<
-      OtaTarget,
-      {
-        readonly requestsPerSecond: number | null;
-        readonly p50Ms: number | null;
-        readonly p99Ms: number | null;
-        readonly cpuUsPerCheck: number | null;
-        readonly allocKiBPerCheck: number | null;
-        readonly gcUsPerCheck: number | null;
-      }
-    >
-  >;
+  readonly median: Readonly<Record<OtaTarget, OtaMedian>>;
   /** Median of the per-round ratios (each round's runs ran back to back). */
   readonly proxyToUpstream: number | null;
   readonly nginxToUpstream: number | null;
@@ -93,9 +103,8 @@ export interface OtaThroughput {
     readonly proxyToBare: RatioSpread;
     readonly controlToBare: RatioSpread;
     readonly proxyToControl: RatioSpread;
-    readonly baselineToBare: RatioSpread | null;
-    readonly proxyToBaseline: RatioSpread | null;
   };
+  readonly baselines: readonly BaselineFigures[];
   /** Requests per second of the proxy over its control process, per round. */
   readonly throughputControl: RatioSpread;
   readonly profiles: readonly ProfiledRun[];

@@ -4,7 +4,7 @@
  * bench/results.json. See BENCHMARKS.md for how to read it.
  *
  *   npm run bench [-- --quick] [--load wrk|autocannon] [--only 1,2,3,4] [--profile] [--strict] [--keep]
- *                 [--proxy-cli <file>] [--baseline-cli <file>]
+ *                 [--proxy-cli <file>] [--baseline-cli <file>]…
  *
  * Separate processes for the fake upstream, the built proxy (twice: the second is the control pair), nginx,
  * the bare relay and the load generator, all on 127.0.0.1; every one is stopped at the end, on an error and
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { buildProxy, type BuildResult } from './build.js';
 import { DOWNLOAD_ENTRY } from './catalog-plan.js';
 import { stopAll } from './child-processes.js';
-import { DEVICE_BLOCK, type BenchContext } from './context.js';
+import { DEVICE_BLOCK, type Baseline, type BenchContext } from './context.js';
 import { proxyConfigYaml, writeFirmware, UPSTREAM_WEBSOCKET_PREFIX } from './fixtures.js';
 import { measureBootStorm } from './phase-boot-storm.js';
 import { measureDownloads } from './phase-downloads.js';
@@ -57,7 +57,8 @@ const USAGE = `npm run bench [-- options]
   --strict             exit 1 when a target is missed
   --keep               keep the temporary folder (configs, logs, nginx prefix)
   --proxy-cli <file>   measure this built cli.js instead of building src/
-  --baseline-cli <file>  also measure this built cli.js in phase 1, interleaved (before/after a change)
+  --baseline-cli <file>  also measure this built cli.js in phase 1, interleaved (before/after a change);
+                       repeat it to measure a series of builds (one per commit) in the same run
   --rounds <n>         phase 1's rounds (default 8; each ratio is a median over them)
   --seconds <n>        phase 1's measured seconds per run (default 4)
   --out <file>         where to write the JSON results (default bench/results.json)
@@ -100,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
       keep: { type: 'boolean', default: false },
       out: { type: 'string' },
       'proxy-cli': { type: 'string' },
-      'baseline-cli': { type: 'string' },
+      'baseline-cli': { type: 'string', multiple: true },
       rounds: { type: 'string' },
       seconds: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -186,12 +187,12 @@ async function main(argv: string[]): Promise<number> {
     };
     const proxy = await startProxy('proxy', build.cli);
     const control = await startProxy('control', build.cli);
-    let baseline: Running | null = null;
-    if (values['baseline-cli'] !== undefined) {
-      const cli = resolve(values['baseline-cli']);
+    const baselines: Baseline[] = [];
+    for (const [i, given] of (values['baseline-cli'] ?? []).entries()) {
+      const cli = resolve(given);
       if (!existsSync(cli)) throw new Error(`--baseline-cli: ${cli} does not exist`);
-      progress(`also measuring the baseline build ${relative(process.cwd(), cli)} in phase 1`);
-      baseline = await startProxy('baseline', cli);
+      progress(`also measuring baseline build ${i + 1}, ${relative(process.cwd(), cli)}, in phase 1`);
+      baselines.push({ cli: given, running: await startProxy(`baseline-${i + 1}`, cli) });
     }
     const nginx =
       nginxTool.path === null
@@ -217,7 +218,7 @@ async function main(argv: string[]): Promise<number> {
       upstream,
       proxy,
       control,
-      baseline,
+      baselines,
       nginx,
       bareRelay,
       nextDevices: () => (block += 1) * DEVICE_BLOCK,
@@ -270,7 +271,7 @@ async function main(argv: string[]): Promise<number> {
         missingTools,
         build: { ms: build.ms, diagnostics: build.diagnostics },
         proxy: `${values['proxy-cli'] === undefined ? 'src/ built with tsc' : `given build ${values['proxy-cli']}`}, node cli.js; log.level warn; rewrite + websocket when-list + mqtt strip + server_time zone + 200-entry catalog + guard`,
-        baseline: values['baseline-cli'] ?? null,
+        baselines: values['baseline-cli'] ?? [],
       },
       otaThroughput,
       fixedRate,

@@ -44,7 +44,7 @@ export async function checkTargets(
     ['the proxy', ctx.proxy.port],
     ['the control proxy', ctx.control.port],
   ];
-  if (ctx.baseline) proxies.push(['the baseline build', ctx.baseline.port]);
+  ctx.baselines.forEach((b, i) => proxies.push([`baseline build ${i + 1}`, b.running.port]));
   const expected = expectedOffer(deviceMac(index));
   for (const [name, port] of proxies) {
     const proxy = await ask(port);
