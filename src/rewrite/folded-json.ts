@@ -164,25 +164,54 @@ export function foldBodyCounting(body: JsonObject): { readonly body: JsonObject;
 
 type ChildTable = (canonicalKey: string) => ReadonlyMap<string, string> | null;
 
+/**
+ * The folded copy of `obj` — or `obj` itself when folding changes nothing at any level (no duplicate, no
+ * member renamed), as for nearly every reply: the parse already kept first occurrences, and the guard folds
+ * the finished reply again. Values are never mutated (docs/contributing.md §3), so sharing them is safe; a
+ * copy is made only from the first member that differs.
+ */
 function foldObject(
   obj: JsonObject,
   table: ReadonlyMap<string, string> | null,
   childTable: ChildTable | null,
   counter: { dropped: number },
 ): JsonObject {
-  const out: JsonObject = {};
-  const seen = new Set<string>();
-  for (const [key, value] of Object.entries(obj)) {
+  const keys = Object.keys(obj);
+  let out: JsonObject | null = null;
+  let seen: Set<string> | null = null;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = obj[key] as JsonValue;
     const folded = foldKey(key);
-    if (seen.has(folded)) {
-      counter.dropped++;
-      continue;
+    // Duplicates are rare: the folded keys are collected only once an object has two members.
+    if (i > 0) {
+      if (seen === null) {
+        seen = new Set<string>();
+        for (let j = 0; j < i; j++) seen.add(foldKey(keys[j] as string));
+      }
+      if (seen.has(folded)) {
+        counter.dropped++;
+        out ??= copyOf(obj, keys, i);
+        continue;
+      }
+      seen.add(folded);
     }
-    seen.add(folded);
     const canonical = table?.get(folded);
     const name = canonical ?? key;
     const inner = canonical !== undefined && childTable !== null ? childTable(canonical) : null;
-    setMember(out, name, foldValue(value, inner, counter));
+    const child = foldValue(value, inner, counter);
+    if (out === null && (name !== key || child !== value)) out = copyOf(obj, keys, i);
+    if (out !== null) setMember(out, name, child);
+  }
+  return out ?? obj;
+}
+
+/** A new object with the first `count` members of `obj` (in `keys` order). */
+function copyOf(obj: JsonObject, keys: readonly string[], count: number): JsonObject {
+  const out: JsonObject = {};
+  for (let j = 0; j < count; j++) {
+    const key = keys[j] as string;
+    setMember(out, key, obj[key] as JsonValue);
   }
   return out;
 }
@@ -192,7 +221,16 @@ function foldValue(
   table: ReadonlyMap<string, string> | null,
   counter: { dropped: number },
 ): JsonValue {
-  if (Array.isArray(value)) return value.map((item) => foldValue(item, null, counter));
+  if (Array.isArray(value)) {
+    let out: JsonValue[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i] as JsonValue;
+      const folded = foldValue(item, null, counter);
+      if (out === null && folded !== item) out = value.slice(0, i);
+      out?.push(folded);
+    }
+    return out ?? value;
+  }
   if (isJsonObject(value)) return foldObject(value, table, null, counter);
   return value;
 }
