@@ -13,7 +13,14 @@ export type ErrorCode =
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_RESET'
   | 'UPSTREAM_TOO_LARGE'
-  | 'UPSTREAM_BAD_REPLY';
+  | 'UPSTREAM_BAD_REPLY'
+  // Operator actions (src/operations/): what the API answers 404, 409, 422, 400 and 503 for.
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'INVALID'
+  | 'BAD_REQUEST'
+  | 'FLEET_OFF'
+  | 'CATALOG_BUSY';
 
 export class ProxyError extends Error {
   readonly code: ErrorCode;

@@ -132,9 +132,16 @@ export function readiness({ state, upstream, catalog, checks }: HealthSources): 
   };
 }
 
-/** An issue's sentence names its entry, the problem and where (firmware/catalog-validate.ts). */
+/** An absolute path in a sentence (not a URL's path: no `:` or `/` or word character before it). */
+const ABSOLUTE_PATH = /(?<![\w.:/])\/(?:[^\s/:`"']+\/)*([^\s/:`"']+)/g;
+
+/**
+ * An issue's sentence names its entry, the problem and where (firmware/catalog-validate.ts) — files and
+ * folders by their last name only: /readyz needs no token, and the absolute paths the proxy runs from are
+ * nobody else's business (the log, and `validate`, keep them whole).
+ */
 function describeIssue(issue: ConfigIssue): string {
-  return issue.message;
+  return issue.message.replace(ABSOLUTE_PATH, '$1');
 }
 
 /** The health routes: no token, on every listener gateway/route.ts sends them to. */

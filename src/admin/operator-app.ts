@@ -15,9 +15,12 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
-import type { CatalogStatus } from '../runtime/catalog-store.js';
+import type { Env } from '../config/interpolate.js';
+import { createOperations, type Operations } from '../operations/operations.js';
+import type { CatalogStatus, CatalogStore } from '../runtime/catalog-store.js';
 import type { OperatorListener, ProxyState } from '../runtime/proxy-state.js';
 import { requireAdminOn, requireAdminToken } from './admin-auth.js';
+import { fleetApiRoutes } from './api/fleet-api.js';
 import { ExchangeLog, exchangesRoutes } from './exchanges.js';
 import { explainRoutes } from './explain-route.js';
 import { healthRoutes, UpstreamWatch } from './health.js';
@@ -51,6 +54,10 @@ export interface OperatorSurfaceOptions {
   readonly exchanges: number;
   /** The catalog's last loads (runtime/catalog-store.ts); `null` without `firmware.dir`. */
   readonly catalogStatus?: () => CatalogStatus | null;
+  /** The live catalog store, for the operator's catalog actions (src/operations/); `null` without `firmware.dir`. */
+  readonly catalogStore?: () => CatalogStore | null;
+  /** Variables for `${VAR}` in catalog.yaml (the catalog store's). */
+  readonly env?: Env;
   /** Further /readyz checks, reported but never making the proxy unready (e.g. the fleet's `store`). */
   readonly readinessChecks?: () => Readonly<Record<string, string>>;
   /** prom-client's process and Node.js metrics. */
@@ -61,6 +68,8 @@ export interface OperatorSurfaceOptions {
 export function createOperatorSurface({
   exchanges: capacity,
   catalogStatus = () => null,
+  catalogStore = () => null,
+  env = {},
   readinessChecks,
   processMetrics = true,
 }: OperatorSurfaceOptions): OperatorSurface {
@@ -81,8 +90,17 @@ export function createOperatorSurface({
         rememberedDevices: () => state.memory.size,
         catalogEntries: () => state.catalog()?.entries.length ?? null,
       });
+      // One service layer for the API, the console and the CLI (docs/contributing.md §24).
+      const operations = createOperations({
+        config: () => state.config(),
+        env,
+        catalog: catalogStore,
+        fleet: () => state.fleet,
+        logger: state.logger,
+      });
       const app = createOperatorApp({
         state,
+        operations,
         metrics,
         exchanges,
         upstream,
@@ -117,6 +135,8 @@ export function createOperatorSurface({
 
 interface OperatorAppDeps {
   readonly state: ProxyState;
+  /** The operator's actions (src/operations/): the fleet API and the console call them. */
+  readonly operations: Operations;
   readonly metrics: ProxyMetrics;
   readonly exchanges: ExchangeLog;
   readonly upstream: UpstreamWatch;
@@ -127,6 +147,7 @@ interface OperatorAppDeps {
 /** The whole surface as one Hono app: health and metrics at the root, the admin endpoints under /admin. */
 export function createOperatorApp({
   state,
+  operations,
   metrics,
   exchanges,
   upstream,
@@ -144,16 +165,24 @@ export function createOperatorApp({
     }),
   );
   app.route('/', metricsRoutes(metrics));
-  app.route('/admin', adminRoutes({ state, exchanges }));
+  app.route('/admin', adminRoutes({ state, exchanges, operations }));
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((error, c) => errorReply(error, c.req.path, state.logger));
   return app;
 }
 
 /** `/admin/…`: absent (404) while `admin.token` is null; each sub-app gates itself. */
-function adminRoutes({ state, exchanges }: { state: ProxyState; exchanges: ExchangeLog }): Hono {
+function adminRoutes({
+  state,
+  exchanges,
+  operations,
+}: {
+  state: ProxyState;
+  exchanges: ExchangeLog;
+  operations: Operations;
+}): Hono {
   const token = (): string | null => state.config().admin.token;
-  const bearer = requireAdminToken(token, { logger: state.logger });
+  const bearer = requireAdminToken(token);
   const admin = new Hono();
   admin.use('*', requireAdminOn(token));
   admin.get('/', bearer, (c) =>
@@ -163,11 +192,14 @@ function adminRoutes({ state, exchanges }: { state: ProxyState; exchanges: Excha
           'the last admin.exchanges OTA exchanges, newest first (?limit=, ?device=, ?kind=check|get|activate)',
         'POST /admin/explain':
           'run a device request through the pipeline against a given or the live upstream reply',
+        'GET /admin/api/':
+          'the fleet API: devices, rollouts, halt/resume, unblock, the catalog, firmware upload, audit (docs/fleet.md "API")',
       },
     }),
   );
   admin.route('/exchanges', gated(bearer, exchangesRoutes(exchanges)));
   admin.route('/explain', gated(bearer, explainRoutes(state)));
+  admin.route('/api', gated(bearer, fleetApiRoutes(operations)));
   return admin;
 }
 

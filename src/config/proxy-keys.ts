@@ -204,9 +204,9 @@ export const PROXY_KEYS = {
       text({
         doc: 'Enables /admin/*; clients send Authorization: Bearer <token>; null = off',
         default: null,
-        // It travels in a header: visible ASCII only.
-        expected: 'null or a token of visible ASCII characters without spaces',
-        pattern: /^[\x21-\x7e]+$/,
+        // It travels as a Bearer credential (RFC 6750 §2.1 b64token): anything else no client could send.
+        expected: 'null or a token of A-Z a-z 0-9 - . _ ~ + / (and trailing =), as a Bearer token carries',
+        pattern: /^[A-Za-z0-9._~+/-]+=*$/,
       }),
     ),
     listen: orNull(

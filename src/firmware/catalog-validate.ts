@@ -60,14 +60,18 @@ export function validateCatalog({ entries, facts, file, dir }: CatalogValidateIn
   return { catalog: { entries: valid, byFile }, issues };
 }
 
-type Problem = {
+export type EntryProblem = {
   readonly kind: 'problem';
   readonly key: 'file' | 'version' | 'sha256';
   readonly text: string;
 };
-type EntryResult = { readonly kind: 'ok'; readonly entry: CatalogEntry } | Problem;
+export type EntryResult = { readonly kind: 'ok'; readonly entry: CatalogEntry } | EntryProblem;
 
-function validateEntry(raw: RawCatalogEntry, facts: FileFacts, dir: string): EntryResult {
+/**
+ * One entry against its file's facts: the check a load makes, and the one an upload makes before anything
+ * is written (src/operations/firmware-upload.ts), so the two can never disagree.
+ */
+export function validateEntry(raw: RawCatalogEntry, facts: FileFacts, dir: string): EntryResult {
   switch (facts.kind) {
     case 'missing':
       return problem('file', `${raw.file} does not exist in ${dir}`);
@@ -148,11 +152,11 @@ function validateImage(raw: RawCatalogEntry, facts: Extract<FileFacts, { kind: '
   return { kind: 'ok', entry };
 }
 
-function problem(key: Problem['key'], text: string): Problem {
+function problem(key: EntryProblem['key'], text: string): EntryProblem {
   return { kind: 'problem', key, text };
 }
 
-function issueFor(raw: RawCatalogEntry, { key, text }: Problem, file: string): ConfigIssue {
+function issueFor(raw: RawCatalogEntry, { key, text }: EntryProblem, file: string): ConfigIssue {
   const path = `${CATALOG_PATH}[${raw.index}].${key}`;
   const pos: SourcePosition = raw.positions[key].line === 0 ? raw.positions.entry : raw.positions[key];
   return {

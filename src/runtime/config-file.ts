@@ -10,6 +10,16 @@ import { ConfigError } from '../errors.js';
 export interface LoadConfigOptions {
   /** Variables for `${VAR}` in the file; default `process.env`. */
   readonly env?: Env;
+  /**
+   * A file holding only blank lines and comments is an error (a reload: an editor's save caught half-way,
+   * truncate then write, not a wish to run on every default). Judged on the same bytes that are parsed.
+   */
+  readonly refuseEmpty?: boolean;
+}
+
+/** Whether a config text holds nothing but blank lines and comments. */
+export function holdsNoSettings(text: string): boolean {
+  return text.split('\n').every((line) => /^\s*(#.*)?$/.test(line));
 }
 
 /** This machine's interface addresses, for the loop check (docs/configuration.md "More load-time checks"). */
@@ -23,7 +33,7 @@ function localAddresses(): string[] {
  */
 export async function loadConfigFile(
   path: string,
-  { env = process.env }: LoadConfigOptions = {},
+  { env = process.env, refuseEmpty = false }: LoadConfigOptions = {},
 ): Promise<Config> {
   const file = resolve(path);
   let bytes: Buffer;
@@ -64,6 +74,9 @@ export async function loadConfigFile(
       ],
       { cause },
     );
+  }
+  if (refuseEmpty && holdsNoSettings(text)) {
+    throw new ConfigError([{ path: '', message: `${path} is empty`, file: path, line: 0, col: 0 }]);
   }
   return parseConfig(text, { file, displayFile: path, env, localAddresses: localAddresses() });
 }

@@ -71,6 +71,8 @@ export async function startProxy({
   const operator = createOperatorSurface({
     exchanges: config.admin.exchanges,
     catalogStatus: () => store?.status() ?? null,
+    catalogStore: () => store,
+    env,
   });
   // The first load at start-up is not a reload; every later one (a change, SIGHUP, a new firmware.dir) is.
   let started = false;
@@ -130,16 +132,10 @@ export async function startProxy({
   const reload = async (reason: string): Promise<{ ok: boolean; restartKeys: readonly string[] }> => {
     // An empty file on reload is an editor's save caught half-way (truncate, then write), not a wish to run
     // on every default — another upstream, no websocket item: keep running; the finished save reloads again.
-    if (await holdsNoSettings(configPath)) {
-      logger.error(
-        { reason, issues: [`${configPath} is empty`] },
-        'config reload failed: keeping the running configuration',
-      );
-      return { ok: false, restartKeys: [] };
-    }
+    // Judged on the bytes that are parsed (one read), so a save landing between two reads cannot slip by.
     let next: Config;
     try {
-      next = await loadConfigFile(configPath, { env });
+      next = await loadConfigFile(configPath, { env, refuseEmpty: true });
     } catch (error) {
       const issues = error instanceof ConfigError ? error.issues.map((i) => i.message) : [String(error)];
       logger.error({ reason, issues }, 'config reload failed: keeping the running configuration');
@@ -256,15 +252,6 @@ async function fileSignature(path: string): Promise<string> {
     return `${s.ino}:${s.size}:${s.mtimeMs}`;
   } catch {
     return 'missing';
-  }
-}
-
-/** Whether the file holds nothing but blank lines and comments; an unreadable file is for the loader to report. */
-async function holdsNoSettings(path: string): Promise<boolean> {
-  try {
-    return (await readFile(path, 'utf8')).split('\n').every((line) => /^\s*(#.*)?$/.test(line));
-  } catch {
-    return false;
   }
 }
 

@@ -61,6 +61,11 @@ describe('/readyz and the catalog', () => {
       /^`catalog\[1\]` \(bread-compact-wifi 1\.8\.0\) is skipped: missing\.bin does not exist/,
     );
     assert.match(notImage ?? '', /^`catalog\[2\]` \(bread-compact-wifi 1\.9\.0\) is skipped: /);
+    // No token guards /readyz: where the proxy's files live is not told, only the file's name.
+    for (const reason of [missing, notImage]) {
+      assert.match(reason ?? '', / at catalog\.yaml:\d+:\d+/);
+      assert.ok(!(reason ?? '').includes(h.dir), reason);
+    }
     assert.deepEqual(body.catalog?.lastLoad, {
       result: 'ok',
       trigger: 'start',
@@ -88,6 +93,7 @@ describe('/readyz and the catalog', () => {
     assert.equal(last?.secondsAgo, 5);
     assert.equal(last?.problems?.length, 1);
     assert.match(last?.problems?.[0] ?? '', /catalog\.yaml/);
+    assert.ok(!(last?.problems?.[0] ?? '').includes(h.dir), last?.problems?.[0]);
   });
 
   test('a fixed catalog.yaml: nothing skipped, the load ok', async () => {

@@ -263,6 +263,10 @@ describe('configuration errors say where', () => {
   test('bad admin token', () => {
     expectIssue('admin:\n  token: ""\n', { path: 'admin.token', line: 2, col: 10 });
     expectIssue('admin:\n  token: "two words"\n', { path: 'admin.token', line: 2, col: 10 });
+    // Visible ASCII a Bearer credential cannot carry (RFC 6750 §2.1): no client could ever authenticate.
+    expectIssue('admin:\n  token: "pa:ss"\n', { path: 'admin.token', line: 2, col: 10 });
+    expectIssue('admin:\n  token: "a=b"\n', { path: 'admin.token', line: 2, col: 10 });
+    expectIssue('admin:\n  token: "s3cret@home"\n', { path: 'admin.token', line: 2, col: 10 });
   });
 
   test('out-of-range numbers', () => {

@@ -1,0 +1,139 @@
+/**
+ * catalog.yaml as an editable document: entries are appended and changed through the `yaml` package's
+ * Document API, so every comment, blank line and quoting the operator wrote stays where it was
+ * (docs/fleet.md "Interfaces": upload keeps the catalog's comments). Whether the result is a valid
+ * catalog is judged by the loader's own parser (firmware/catalog-parse.ts), never by a copy of its rules.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isMap, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq, type Document } from 'yaml';
+import type { Env } from '../config/interpolate.js';
+import { CATALOG_PATH, parseCatalog, type RawCatalogEntry } from '../firmware/catalog-parse.js';
+import { entryId } from '../fleet/entry-id.js';
+import { CATALOG_FILE } from '../runtime/catalog-store.js';
+import { code } from './catalog-lock.js';
+import { conflict, invalid } from './errors.js';
+
+/** The keys an entry is written with, in this order (docs/configuration.md "Catalog"). */
+export interface NewEntry {
+  readonly board: string;
+  readonly version: string;
+  readonly file: string;
+  readonly rollout?: number | undefined;
+  readonly devices?: readonly string[] | undefined;
+  readonly min_version?: string | undefined;
+  readonly force?: boolean | undefined;
+}
+
+/** The keys `PATCH /admin/api/catalog/{entry_id}` may change; `null` removes the key (its default). */
+export interface EntryChanges {
+  readonly rollout?: number | null;
+  readonly devices?: readonly string[] | null;
+  readonly exclude?: readonly string[] | null;
+  readonly min_version?: string | null;
+}
+
+export const PATCHABLE_KEYS = ['rollout', 'devices', 'exclude', 'min_version'] as const;
+
+/** The catalog file as read for an edit: its text, its document and its entries as the loader reads them. */
+export interface CatalogFile {
+  readonly path: string;
+  /** `''` when the file does not exist yet (an empty catalog). */
+  readonly text: string;
+  readonly exists: boolean;
+  readonly document: Document;
+  readonly entries: readonly RawCatalogEntry[];
+}
+
+export async function readCatalogFile(dir: string, env: Env): Promise<CatalogFile> {
+  const path = join(dir, CATALOG_FILE);
+  let text = '';
+  let exists = true;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (code(error) !== 'ENOENT') throw error;
+    exists = false;
+  }
+  const parsed = parseCatalog(text, { file: path, env });
+  if (parsed.kind === 'unusable')
+    throw conflict(
+      `${path} cannot be used, so it is not edited: ${parsed.issues.map((i) => i.message).join('; ')}`,
+    );
+  const document = parseDocument(text, { keepSourceTokens: false });
+  if (document.contents !== null && !isSeq(document.contents))
+    throw conflict(`${path} is not a list of entries, so it is not edited`);
+  return { path, text, exists, document, entries: parsed.entries };
+}
+
+/** The loader's entry with this `entry_id` (board as written and version), or `undefined`. */
+export function findEntry(file: CatalogFile, id: string): RawCatalogEntry | undefined {
+  return file.entries.find((e) => entryId(e.board, e.version) === id);
+}
+
+/** The text with `entry` appended as the last list item; the rest of the file is kept as written. */
+export function appendEntry(file: CatalogFile, entry: NewEntry): string {
+  const document = file.document.clone();
+  const node = new YAMLMap();
+  node.set('board', entry.board);
+  node.set('version', quoted(entry.version));
+  node.set('file', entry.file);
+  if (entry.rollout !== undefined) node.set('rollout', entry.rollout);
+  if (entry.devices !== undefined) node.set('devices', flowList(entry.devices));
+  if (entry.min_version !== undefined) node.set('min_version', quoted(entry.min_version));
+  if (entry.force === true) node.set('force', true);
+  if (document.contents === null) {
+    const list = new YAMLSeq();
+    list.items.push(node);
+    document.contents = list;
+  } else {
+    const list = document.contents as YAMLSeq;
+    // `[]` is a flow list; entries read better as a block list.
+    list.flow = false;
+    list.items.push(node);
+  }
+  return document.toString();
+}
+
+/** The text with the changes applied to the entry at `index`; the rest of the file is kept as written. */
+export function changeEntry(file: CatalogFile, index: number, changes: EntryChanges): string {
+  const document = file.document.clone();
+  const item = (document.contents as YAMLSeq).items[index];
+  if (!isMap(item)) throw invalid(`\`${CATALOG_PATH}[${index}]\` is not an entry`);
+  for (const key of PATCHABLE_KEYS) {
+    if (!(key in changes)) continue;
+    const value = changes[key];
+    if (value === null || value === undefined) {
+      item.delete(key);
+    } else if (key === 'min_version') {
+      item.set(key, quoted(value as string));
+    } else if (key === 'devices' || key === 'exclude') {
+      item.set(key, flowList(value as readonly string[]));
+    } else {
+      item.set(key, value);
+    }
+  }
+  return document.toString();
+}
+
+/** A version in double quotes, as the catalog asks (`1.10` unquoted is the number 1.1). */
+function quoted(text: string): Scalar {
+  const scalar = new Scalar(text);
+  scalar.type = Scalar.QUOTE_DOUBLE;
+  return scalar;
+}
+
+function flowList(items: readonly string[]): YAMLSeq {
+  const list = new YAMLSeq();
+  for (const item of items) list.items.push(new Scalar(item));
+  list.flow = true;
+  return list;
+}
+
+/** A loader's message about one entry, for a change that is not written yet: no position, the key alone. */
+export function entryMessage(message: string, path: string): string {
+  return message
+    .replace(/ at \S+:\d+:\d+$/, '')
+    .replaceAll(`\`${path}.`, '`')
+    .replaceAll(`\`${path}\``, 'the entry');
+}
