@@ -59,6 +59,7 @@ const USAGE = `npm run bench [-- options]
   --proxy-cli <file>   measure this built cli.js instead of building src/
   --baseline-cli <file>  also measure this built cli.js in phase 1, interleaved (before/after a change);
                        repeat it to measure a series of builds (one per commit) in the same run
+  --log-level info     the proxies log at info (a line per check) instead of warn
   --rounds <n>         phase 1's rounds (default 8; each ratio is a median over them)
   --seconds <n>        phase 1's measured seconds per run (default 4)
   --out <file>         where to write the JSON results (default bench/results.json)
@@ -103,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
       'proxy-cli': { type: 'string' },
       'baseline-cli': { type: 'string', multiple: true },
       rounds: { type: 'string' },
+      'log-level': { type: 'string' },
       seconds: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -115,6 +117,9 @@ async function main(argv: string[]): Promise<number> {
   if (values.load !== undefined && values.load !== 'wrk' && values.load !== 'autocannon')
     throw new Error(`--load must be wrk or autocannon (got ${values.load})`);
   const phases = new Set((values.only ?? '1,2,3,4').split(',').map((p) => p.trim()));
+  const logLevel = values['log-level'] ?? 'warn';
+  if (logLevel !== 'warn' && logLevel !== 'info')
+    throw new Error(`--log-level must be warn or info (got ${logLevel})`);
   const base = values.quick ? QUICK : FULL;
   const positive = (name: string, text: string | undefined, fallback: number): number => {
     if (text === undefined) return fallback;
@@ -181,7 +186,7 @@ async function main(argv: string[]): Promise<number> {
       const configPath = join(work, `${name}.yaml`);
       writeFileSync(
         configPath,
-        proxyConfigYaml({ port, upstreamPort: upstream.port, firmwareDir: firmware.dir }),
+        proxyConfigYaml({ port, upstreamPort: upstream.port, firmwareDir: firmware.dir, logLevel }),
       );
       return startBuiltProxy(root, work, name, { cli, configPath, port, probe: true });
     };
@@ -270,7 +275,7 @@ async function main(argv: string[]): Promise<number> {
             : `nginx ${nginxTool.version ?? ''} (1 worker, upstream keepalive 64, sendfile on)`,
         missingTools,
         build: { ms: build.ms, diagnostics: build.diagnostics },
-        proxy: `${values['proxy-cli'] === undefined ? 'src/ built with tsc' : `given build ${values['proxy-cli']}`}, node cli.js; log.level warn; rewrite + websocket when-list + mqtt strip + server_time zone + 200-entry catalog + guard`,
+        proxy: `${values['proxy-cli'] === undefined ? 'src/ built with tsc' : `given build ${values['proxy-cli']}`}, node cli.js; log.level ${logLevel}; rewrite + websocket when-list + mqtt strip + server_time zone + 200-entry catalog + guard`,
         baselines: values['baseline-cli'] ?? [],
       },
       otaThroughput,
