@@ -112,12 +112,12 @@ export function setMember(obj: JsonObject, key: string, value: JsonValue): void 
 export function withMember(obj: JsonObject, key: string, value: JsonValue): JsonObject {
   const out: JsonObject = {};
   let placed = false;
-  for (const [k, v] of Object.entries(obj)) {
+  for (const k of Object.keys(obj)) {
     if (k === key) {
       setMember(out, k, value);
       placed = true;
     } else {
-      setMember(out, k, v);
+      setMember(out, k, obj[k] as JsonValue);
     }
   }
   if (!placed) setMember(out, key, value);
@@ -127,7 +127,7 @@ export function withMember(obj: JsonObject, key: string, value: JsonValue): Json
 /** A copy without `key` (a member is deleted, never set to `null`: docs/device-contract.md §3). */
 export function withoutMember(obj: JsonObject, key: string): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(obj)) if (k !== key) setMember(out, k, v);
+  for (const k of Object.keys(obj)) if (k !== key) setMember(out, k, obj[k] as JsonValue);
   return out;
 }
 
@@ -183,12 +183,13 @@ function foldObject(
     const key = keys[i] as string;
     const value = obj[key] as JsonValue;
     const folded = foldKey(key);
-    // Duplicates are rare: the folded keys are collected only once an object has two members.
-    if (i > 0) {
-      if (seen === null) {
-        seen = new Set<string>();
-        for (let j = 0; j < i; j++) seen.add(foldKey(keys[j] as string));
-      }
+    // An object's keys are distinct, so two can only fold to one when a key changes by folding (capitals,
+    // a NUL): only then are the folded keys collected, from that member on.
+    if (seen === null && folded !== key) {
+      seen = new Set<string>();
+      for (let j = 0; j < i; j++) seen.add(foldKey(keys[j] as string));
+    }
+    if (seen !== null) {
       if (seen.has(folded)) {
         counter.dropped++;
         out ??= copyOf(obj, keys, i);
@@ -324,7 +325,9 @@ function parseObject(cursor: Cursor, depth: number): JsonObject {
   enter(cursor, depth);
   cursor.pos++; // `{`
   const out: JsonObject = {};
-  const seen = new Set<string>();
+  // The folded keys so far, collected only once a key changes by folding: until then a key already seen is
+  // one already in `out` (the same text).
+  let seen: Set<string> | null = null;
   skipWhitespace(cursor);
   if (cursor.text.charAt(cursor.pos) === '}') {
     cursor.pos++;
@@ -340,10 +343,11 @@ function parseObject(cursor: Cursor, depth: number): JsonObject {
     skipWhitespace(cursor);
     const value = parseValue(cursor, depth);
     const folded = foldKey(key);
+    if (seen === null && folded !== key) seen = new Set(Object.keys(out));
     // First match wins, as cJSON_GetObjectItem returns it (docs/device-contract.md §3); later ones are still
     // parsed so that a syntax error anywhere makes the whole reply invalid.
-    if (!seen.has(folded)) {
-      seen.add(folded);
+    if (seen === null ? !Object.hasOwn(out, key) : !seen.has(folded)) {
+      seen?.add(folded);
       setMember(out, key, value);
     }
     skipWhitespace(cursor);
