@@ -4,6 +4,7 @@
  *   xiaozhi-ota-proxy [--config <file>]     run the proxy
  *   xiaozhi-ota-proxy doctor [options]      check a deployment end to end
  *   xiaozhi-ota-proxy validate [--config]   check the config and the catalog offline
+ *   xiaozhi-ota-proxy firmware|rollout|fleet …   the operator's commands (runtime/operator-cli.ts)
  * Help texts and doctor's report speak the locale's language (`LC_ALL`, `LC_MESSAGES`, `LANG`) unless
  * `--lang` says otherwise: English, or Simplified Chinese for any `zh` locale.
  */
@@ -33,6 +34,15 @@ async function main(argv: string[]): Promise<number> {
       env: process.env,
       stdout: process.stdout,
       stderr: process.stderr,
+    });
+  }
+  if (argv[0] === 'firmware' || argv[0] === 'rollout' || argv[0] === 'fleet') {
+    const { runOperatorCli } = await import('./runtime/operator-cli.js');
+    return runOperatorCli(argv, {
+      env: process.env,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      lang: localeLanguage,
     });
   }
   if (argv[0] === 'doctor') {

@@ -51,6 +51,8 @@ export function explainRoutes(state: ProxyState): Hono {
           body: Buffer.from(input.request.body, 'utf8'),
           facts: subject.request,
         }));
+      // Decided as the device's own check would be (blocks, halts), never recorded (docs/fleet.md "Principles").
+      const plan = state.fleet?.beginCheck({ device: subject.device, at: state.now(), track: false });
       const explanation = explainCheck({
         subject,
         upstream,
@@ -63,6 +65,7 @@ export function explainRoutes(state: ProxyState): Hono {
           remembered: state.memory.peek(subject.device.id),
           lastUpstreamOffset: state.lastUpstreamOffset,
           breakerOpen: state.breaker.state !== 'closed',
+          ...(plan === undefined ? {} : { fleetDecide: plan.decide }),
         },
       });
       return c.json(explanation);

@@ -16,7 +16,8 @@ import { renderTemplate } from '../config/template.js';
 import type { DeviceFacts, RequestFacts } from '../device/types.js';
 import type { RememberedDevice } from '../fallback/device-memory.js';
 import { decideOffer } from '../firmware/select.js';
-import type { Catalog, FirmwareDecision } from '../firmware/types.js';
+import type { Catalog, FirmwareDecision, OfferGate } from '../firmware/types.js';
+import { shortenTokens } from '../fleet/token-display.js';
 import { redactJson, redactSecrets, redactUrl } from '../gateway/redact.js';
 import { decideReply, type ReplyStep, type Verdict } from '../gateway/reply-table.js';
 import { failureStatus, type UpstreamFailure } from '../gateway/upstream-failure.js';
@@ -193,6 +194,11 @@ export interface ExplainState {
   readonly lastUpstreamOffset: number | null;
   /** Whether the live breaker is open (devices then get the fallback without the upstream being asked). */
   readonly breakerOpen?: boolean;
+  /**
+   * The fleet's say in the offer (blocks, halts, download tokens): a `FleetService` check plan begun with
+   * `track: false`, so the decision is a device's and nothing is recorded (docs/fleet.md "Principles").
+   */
+  readonly fleetDecide?: (decide: (gate: OfferGate) => FirmwareDecision) => FirmwareDecision;
 }
 
 export type ExplainOutcome = 'rewritten' | 'passthrough' | 'fallback' | 'failed';
@@ -288,17 +294,16 @@ export function explainCheck({
 }): Explanation {
   const { config } = state;
   const { device, request } = subject;
+  const offerInput = { catalog: state.catalog, device, origin: request.origin, publicUrl: config.publicUrl };
   const ctx: RuleContext = {
     config,
     device,
     request,
     now: state.now,
-    offer: decideOffer({
-      catalog: state.catalog,
-      device,
-      origin: request.origin,
-      publicUrl: config.publicUrl,
-    }),
+    offer:
+      state.fleetDecide === undefined
+        ? decideOffer(offerInput)
+        : state.fleetDecide((gate) => decideOffer({ ...offerInput, gate })),
   };
   const reasons: string[] = [];
   if (state.breakerOpen === true && source === 'live') {
@@ -339,7 +344,9 @@ export function explainCheck({
       : `firmware: nothing offered from the catalog — ${firmware.reason}: ${firmware.detail}`,
   );
 
-  const replyJson = status === 200 ? parsedJson(body) : null;
+  // A download token is shown shortened (docs/fleet.md "Download tokens").
+  const shown = shortenTokens(body);
+  const replyJson = status === 200 ? parsedJson(shown) : null;
   const redactedReply = replyJson === null ? null : redactJson(replyJson);
   return {
     device,
@@ -351,7 +358,12 @@ export function explainCheck({
     },
     upstream: upstreamPart,
     outcome,
-    reply: { status, body: redactSecrets(body), json: redactedReply, bytes: Buffer.byteLength(body, 'utf8') },
+    reply: {
+      status,
+      body: redactSecrets(shown),
+      json: redactedReply,
+      bytes: Buffer.byteLength(body, 'utf8'),
+    },
     matched,
     rules: { applied: [...applied], notes },
     repairs: [...repairs],
@@ -483,7 +495,7 @@ function explainFirmware(offer: FirmwareDecision): FirmwareExplanation {
           board: offer.entry.board,
           version: offer.version,
           file: offer.entry.file,
-          url: redactUrl(offer.url),
+          url: redactUrl(shortenTokens(offer.url)),
           force: offer.force,
         },
         reason: null,

@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BreakerState } from '../fallback/breaker.js';
 import type { UpstreamFailure } from '../gateway/upstream-failure.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
+import type { FleetNotice } from '../fleet/service.js';
 import type { VoiceStats } from '../voice/voice-proxy.js';
 
 /** Every metric name starts with this. */
@@ -73,7 +74,31 @@ export interface MetricSources {
   readonly catalogSkipped?: () => number | null;
   readonly voice?: () => VoiceStats;
   readonly exchangesKept?: () => number;
+  /** The fleet, when on (docs/fleet.md "Metrics"); `null` = off. */
+  readonly fleet?: () => FleetMetricSource | null;
 }
+
+/** What /metrics reads of the fleet at scrape time. */
+export interface FleetMetricSource {
+  /** Observations waiting to be written. */
+  readonly waiting: () => number;
+  /** The store's figures (the same on every replica). */
+  readonly gauges: () => Promise<{
+    readonly devices: readonly {
+      readonly board: string;
+      readonly version: string;
+      readonly devices: number;
+    }[];
+    readonly halted: readonly {
+      readonly board: string;
+      readonly version: string;
+      readonly halted: boolean;
+    }[];
+  }>;
+}
+
+/** How long a scrape waits for the store's figures before showing the last ones it got. */
+const FLEET_GAUGE_WAIT_MS = 1000;
 
 export interface ProxyMetrics {
   readonly registry: Registry;
@@ -81,6 +106,8 @@ export interface ProxyMetrics {
   readonly contentType: string;
   observeExchange(record: ExchangeRecord): void;
   observeDownload(event: DownloadEvent): void;
+  /** A notice of the fleet service: ended attempts, flushes, drops. */
+  observeFleet(notice: FleetNotice): void;
   /** A configuration was loaded: `start` at start-up, `ok`/`failed` for a reload. */
   observeConfig(result: 'start' | 'ok' | 'failed', hash: string | null): void;
   /** The catalog was loaded: `start` at start-up, `ok`/`failed` (the previous catalog kept) for a reload. */
@@ -266,6 +293,89 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     (s) => s.bytesToDevice,
   );
 
+  // The fleet (docs/fleet.md "Metrics"): labels never carry a device id.
+  const attempts = new Counter({
+    name: `${METRIC_PREFIX}update_attempts_total`,
+    help: 'Update attempts this replica ended, by catalog board, offered version and result (installed, failed, silent, superseded, withdrawn); sum across replicas',
+    labelNames: ['board', 'version', 'result'] as const,
+    registers,
+  });
+  const flushes = new Histogram({
+    name: `${METRIC_PREFIX}fleet_store_flush_duration_seconds`,
+    help: 'Time to write one batch of pending fleet observations to the store',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const flushFailures = new Counter({
+    name: `${METRIC_PREFIX}fleet_store_flush_failures_total`,
+    help: 'Writes of fleet observations the store refused or did not answer (the observations wait and are retried)',
+    registers,
+  });
+  const dropped = new Counter({
+    name: `${METRIC_PREFIX}fleet_dropped_observations_total`,
+    help: 'Fleet observations dropped because fleet.max_pending was reached while the store was unreachable, by kind (seen, event)',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}fleet_pending_observations`,
+    help: 'Fleet observations waiting to be written to the store',
+    registers,
+    collect() {
+      this.set(sources.fleet?.()?.waiting() ?? 0);
+    },
+  });
+  type FleetFigures = Awaited<ReturnType<FleetMetricSource['gauges']>>;
+  let fleetFigures: FleetFigures | null = null;
+  const readFleetFigures = async (): Promise<FleetFigures | null> => {
+    const fleet = sources.fleet?.() ?? null;
+    if (fleet === null) return null;
+    // A store that is slow or down must not hold the scrape: the last figures are shown instead.
+    let timer: NodeJS.Timeout | undefined;
+    const read = fleet.gauges().then(
+      (figures): FleetFigures | null => (fleetFigures = figures),
+      (): FleetFigures | null => fleetFigures,
+    );
+    const late = new Promise<FleetFigures | null>((resolve) => {
+      timer = setTimeout(() => resolve(fleetFigures), FLEET_GAUGE_WAIT_MS);
+    });
+    const figures = await Promise.race([read, late]);
+    clearTimeout(timer);
+    return figures;
+  };
+  // Both fleet gauges of one scrape share one read of the store.
+  let figuresRead: Promise<FleetFigures | null> | null = null;
+  const currentFleetFigures = (): Promise<FleetFigures | null> => {
+    figuresRead ??= readFleetFigures().finally(() => {
+      figuresRead = null;
+    });
+    return figuresRead;
+  };
+  new Gauge({
+    name: `${METRIC_PREFIX}fleet_devices`,
+    help: 'Known devices by catalog board and running version (other: no matching entry or version); the store figure, the same on every replica',
+    labelNames: ['board', 'version'] as const,
+    registers,
+    async collect() {
+      const figures = await currentFleetFigures();
+      this.reset();
+      for (const row of figures?.devices ?? [])
+        this.set({ board: row.board, version: row.version }, row.devices);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}rollout_halted`,
+    help: 'Catalog entries halted (1) or not (0), by board and version; the store figure, the same on every replica',
+    labelNames: ['board', 'version'] as const,
+    registers,
+    async collect() {
+      const figures = await currentFleetFigures();
+      this.reset();
+      for (const row of figures?.halted ?? [])
+        this.set({ board: row.board, version: row.version }, row.halted ? 1 : 0);
+    },
+  });
+
   // Zero series for the known label values, so rates and alerts work before the first event.
   for (const outcome of CHECK_OUTCOMES) checks.inc({ outcome }, 0);
   for (const failure of UPSTREAM_FAILURES) upstreamErrors.inc({ failure }, 0);
@@ -275,6 +385,8 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     catalogReloads.inc({ result }, 0);
   }
   downloadBytes.inc(0);
+  flushFailures.inc(0);
+  for (const kind of ['seen', 'event']) dropped.inc({ kind }, 0);
 
   if (processMetrics) collectDefaultMetrics({ register: registry });
 
@@ -307,6 +419,29 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     observeDownload(event) {
       downloads.inc({ event: event.phase });
       if (event.phase !== 'started' && event.bytes > 0) downloadBytes.inc(event.bytes);
+    },
+    observeFleet(notice) {
+      switch (notice.kind) {
+        case 'attempt-ended':
+          attempts.inc({
+            board: notice.attempt.board,
+            version: notice.attempt.toVersion,
+            result: notice.attempt.state,
+          });
+          return;
+        case 'flushed':
+          flushes.observe(notice.ms / 1000);
+          return;
+        case 'flush-failed':
+          flushFailures.inc();
+          return;
+        case 'dropped':
+          if (notice.seen > 0) dropped.inc({ kind: 'seen' }, notice.seen);
+          if (notice.events > 0) dropped.inc({ kind: 'event' }, notice.events);
+          return;
+        default:
+          return;
+      }
     },
     observeConfig(result, hash) {
       if (result !== 'start') reloads.inc({ result });

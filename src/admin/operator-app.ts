@@ -14,6 +14,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
+import type { FleetNotice } from '../fleet/service.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import type { Env } from '../config/interpolate.js';
 import { createOperations, type Operations } from '../operations/operations.js';
@@ -41,6 +42,8 @@ export interface OperatorSurface {
   record(exchange: ExchangeRecord): void;
   /** Every /firmware/ download step (`AppDeps.onDownload`). */
   download(event: DownloadEvent): void;
+  /** Every notice of the fleet service (runtime/fleet-runtime.ts `onNotice`). */
+  fleetNotice(notice: FleetNotice): void;
   /** A configuration was loaded: `start`, or a reload that kept (`failed`) or replaced (`ok`) the running one. */
   configLoaded(result: 'start' | 'ok' | 'failed', config: Config | null): void;
   /** The catalog was loaded: `start`, or a reload that replaced (`ok`) or kept (`failed`) the catalog. */
@@ -116,6 +119,9 @@ export function createOperatorSurface({
     },
     download(event) {
       metrics.observeDownload(event);
+    },
+    fleetNotice(notice) {
+      metrics.observeFleet(notice);
     },
     configLoaded(result, config) {
       metrics.observeConfig(result, config?.hash ?? null);

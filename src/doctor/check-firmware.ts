@@ -126,7 +126,11 @@ function urlFinding(input: FirmwareInput, probes: ReadonlyMap<string, ProbeResul
   const judged = judgeHost(endpoint.host, ctx.deviceHost, t);
   const tlsNote = endpoint.scheme === 'https' ? [t('doctor.firmware.tls')] : [];
   if (isOwnOrigin(endpoint, ctx)) {
-    const file = /^[a-z]+:\/\/[^/]*\/firmware\/([A-Za-z0-9._-]+)(?:[?#].*)?$/i.exec(offer.url)?.[1];
+    // With the fleet on the URL carries the device's token first (docs/fleet.md "Download tokens").
+    const file =
+      /^[a-z]+:\/\/[^/]*\/firmware\/(?:[0-9a-f]{12}\.[A-Za-z0-9_-]{16}\/)?([A-Za-z0-9._-]+)(?:[?#].*)?$/i.exec(
+        offer.url,
+      )?.[1];
     const served = file !== undefined && input.catalog?.byFile.has(file) === true;
     if (!served) {
       return [

@@ -29,6 +29,7 @@ import { checkUpstream } from './check-upstream.js';
 import { deviceHostHeader, type DeviceHostChoice } from './device-host.js';
 import { countFindings, type Finding, type FindingCounts } from './findings.js';
 import { startInProcessProxy } from './in-process-proxy.js';
+import { DOCTOR_CHECK_NAME } from '../fleet/doctor-mark.js';
 import {
   DEFAULT_PROBE_DEVICE,
   clientIdFor,
@@ -142,7 +143,11 @@ export async function runDoctor({
   const upstream = checkUpstream(config, upstreamResult, t);
 
   // The proxy, asked as a device asks it: the Host devices use, so templates render for them.
-  const extraHeaders: [string, string][] = deviceIp === null ? [] : [['X-Forwarded-For', deviceIp]];
+  // Marked as doctor's: the fleet decides it like a device's check and never records it (docs/fleet.md "Principles").
+  const extraHeaders: [string, string][] = [
+    ...(deviceIp === null ? [] : [['X-Forwarded-For', deviceIp] as [string, string]]),
+    [DOCTOR_CHECK_NAME, '1'],
+  ];
   const proxyBytes = probeRequestBytes({ device, host: hostHeader, path: config.otaPath, extraHeaders });
   const asked = await askProxy({
     proxyUrl,

@@ -154,6 +154,7 @@ export function createApp({
           logger,
           clientAddress: readRequest(req, config, tls).address,
           ...(onDownload ? { onDownload } : {}),
+          fleet: fleet && { service: fleet, requireToken: config.firmware.requireToken, now },
         });
       case 'healthz':
       case 'readyz':
@@ -181,9 +182,14 @@ export function createApp({
       path === config.voiceProxy.path.slice(0, -1) ||
       path.startsWith(config.voiceProxy.path);
     if (voice && target && onVoicePath) {
+      const deviceId = req.headers['device-id'];
       voice.handleUpgrade(req, socket, head, {
         target: target.href,
         clientAddress: readRequest(req, config, tls).address,
+        // "Online now" and "last voice session" (docs/fleet.md "What the proxy observes"): by the upgrade's Device-Id.
+        ...(fleet && typeof deviceId === 'string'
+          ? { onSession: (phase) => fleet.observeVoice({ device: deviceId, phase, at: now() }) }
+          : {}),
       });
       return;
     }

@@ -1,7 +1,9 @@
 /**
- * `GET`/`HEAD /firmware/<file>`: serves catalog images from disk (docs/configuration.md "Catalog", "Framing and
- * paths"; docs/device-contract.md §5). A file is found by its name in the catalog only, never by joining the
- * URL to a folder, and is streamed from a descriptor opened when the request arrives.
+ * `GET`/`HEAD /firmware/<file>` and, with the fleet on, `/firmware/<token>/<file>`: serves catalog images
+ * from disk (docs/configuration.md "Catalog", "Framing and paths"; docs/device-contract.md §5;
+ * docs/fleet.md "Download tokens"). A file is found by its name in the catalog only, never by joining the
+ * URL to a folder, and is streamed from a descriptor opened when the request arrives. A download with a
+ * valid device token is told to the fleet: its start, and its end once the connection is gone.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
@@ -9,8 +11,11 @@ import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Catalog, CatalogEntry } from '../firmware/types.js';
 import { contentRange, ifRangeHolds, parseRange } from '../firmware/byte-range.js';
+import { shortenToken } from '../fleet/download-token.js';
+import type { FleetService } from '../fleet/service.js';
+import { watchDownloadEnd } from './download-end.js';
 import type { RawHeaders } from './framing.js';
-import { deviceHeaders, writeDeviceReply, TEXT_TYPE } from './framing.js';
+import { deviceHeaders, withoutKeepAliveHint, writeDeviceReply, TEXT_TYPE } from './framing.js';
 
 /** The path prefix this route answers. */
 export const FIRMWARE_PREFIX = '/firmware/';
@@ -28,6 +33,23 @@ export interface FirmwareRouteOptions {
   readonly stallTimeoutMs?: number;
   /** Told when a download starts, completes or is aborted (for /metrics); never throws into the route. */
   readonly onDownload?: (event: FirmwareDownloadEvent) => void;
+  /** The fleet's download tokens and tracking; absent or `null` = fleet off (no tokened paths). */
+  readonly fleet?: FirmwareFleet | null;
+}
+
+/** What the route needs of the fleet (docs/fleet.md "Download tokens"). */
+export interface FirmwareFleet {
+  readonly service: Pick<FleetService, 'verifyToken' | 'observeDownload'>;
+  /** `firmware.require_token`: only valid tokens get an image. */
+  readonly requireToken: boolean;
+  /** This process's clock (ms). */
+  now(): number;
+}
+
+/** What a request target names: a catalog entry, and the token it carries (`null`: the plain URL). */
+export interface FirmwareTarget {
+  readonly entry: CatalogEntry;
+  readonly token: string | null;
 }
 
 /** One step of a GET of a catalog image; every `started` is followed by exactly one `completed` or `aborted`. */
@@ -45,13 +67,29 @@ export interface FirmwareDownloadEvent {
  * any decoding: `%2e%2e`, `..`, `\`, a further `/` or an absolute-form target never name a file.
  */
 export function catalogEntryForTarget(rawUrl: string, catalog: Catalog | null): CatalogEntry | null {
+  const target = firmwareTarget(rawUrl, catalog);
+  return target === null || target.token !== null ? null : target.entry;
+}
+
+/**
+ * The catalog file a raw target names, plain (`/firmware/<file>`) or tokened (`/firmware/<token>/<file>`),
+ * or `null`. Both parts are checked on the raw bytes as one file name is: nothing is decoded or joined.
+ */
+export function firmwareTarget(rawUrl: string, catalog: Catalog | null): FirmwareTarget | null {
   if (catalog === null) return null;
   const queryAt = rawUrl.indexOf('?');
   const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
   if (!path.startsWith(FIRMWARE_PREFIX)) return null;
-  const name = path.slice(FIRMWARE_PREFIX.length);
-  if (!FILE_NAME.test(name) || name === '.' || name === '..') return null;
-  return catalog.byFile.get(name) ?? null;
+  const parts = path.slice(FIRMWARE_PREFIX.length).split('/');
+  if (parts.length > 2 || !parts.every(isFileName)) return null;
+  const name = parts[parts.length - 1] ?? '';
+  const entry = catalog.byFile.get(name);
+  if (entry === undefined) return null;
+  return { entry, token: parts.length === 2 ? (parts[0] ?? null) : null };
+}
+
+function isFileName(part: string): boolean {
+  return FILE_NAME.test(part) && part !== '.' && part !== '..';
 }
 
 /**
@@ -67,13 +105,31 @@ export function serveFirmware(
     clientAddress,
     stallTimeoutMs = 30_000,
     onDownload = () => undefined,
+    fleet = null,
   }: FirmwareRouteOptions,
 ): void {
-  const entry = catalogEntryForTarget(req.url ?? '', catalog);
-  if (entry === null) {
+  // Every reply here carries only the device framing headers (docs/configuration.md "Framing and paths").
+  withoutKeepAliveHint(res);
+  const target = firmwareTarget(req.url ?? '', catalog);
+  // With the fleet off there are no tokens: a tokened path names nothing, as before the fleet.
+  if (target === null || (target.token !== null && fleet === null)) {
     logger.debug(
-      { client: clientAddress, target: req.url, status: 404 },
+      { client: clientAddress, target: shownTarget(req.url), status: 404 },
       'firmware request refused: not a catalog file',
+    );
+    writeDeviceReply(req, res, 404, { contentType: TEXT_TYPE, body: 'not found\n' });
+    return;
+  }
+  const { entry } = target;
+  // The device a valid token names; a token that does not verify (a changed secret) is served untracked.
+  const device =
+    target.token === null || fleet === null ? null : fleet.service.verifyToken(target.token, entry.file);
+  if (fleet?.requireToken === true && device === null) {
+    logger.info(
+      { client: clientAddress, target: shownTarget(req.url), status: 404 },
+      target.token === null
+        ? 'firmware request refused: firmware.require_token and no token'
+        : 'firmware request refused: the token is not valid for this file',
     );
     writeDeviceReply(req, res, 404, { contentType: TEXT_TYPE, body: 'not found\n' });
     return;
@@ -91,7 +147,11 @@ export function serveFirmware(
     res.end(body);
     return;
   }
-  const log = logger.child({ client: clientAddress, file: entry.file });
+  const log = logger.child({
+    client: clientAddress,
+    file: entry.file,
+    ...(device === null ? {} : { device }),
+  });
   const report: DownloadReporter = (phase, bytes, status) => {
     try {
       onDownload({ phase, file: entry.file, bytes, status, client: clientAddress });
@@ -99,7 +159,12 @@ export function serveFirmware(
       log.error({ err }, 'download listener failed');
     }
   };
-  serveEntry(req, res, entry, log, stallTimeoutMs, report).catch((err: unknown) => {
+  const track: FleetReporter | null =
+    device === null || fleet === null
+      ? null
+      : (phase, bytes) =>
+          fleet.service.observeDownload({ device, file: entry.file, phase, bytes, at: fleet.now() });
+  serveEntry(req, res, entry, log, stallTimeoutMs, report, track).catch((err: unknown) => {
     // Only reached through a bug: every expected failure is handled inside.
     log.error({ err }, 'firmware download failed');
     if (!res.headersSent)
@@ -109,6 +174,17 @@ export function serveFirmware(
 }
 
 type DownloadReporter = (phase: FirmwareDownloadEvent['phase'], bytes: number, status: 200 | 206) => void;
+/** Tells the fleet about a tracked download (a valid token); `null` when the download is not tracked. */
+type FleetReporter = (phase: FirmwareDownloadEvent['phase'], bytes: number) => void;
+
+/** A target as logged: a token shortened (docs/fleet.md "Download tokens"). */
+function shownTarget(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const parts = url.split('/');
+  return parts.length === 4 && parts[2] !== undefined
+    ? [parts[0], parts[1], shortenToken(parts[2]), parts[3]].join('/')
+    : url;
+}
 
 async function serveEntry(
   req: IncomingMessage,
@@ -117,6 +193,7 @@ async function serveEntry(
   log: Logger,
   stallTimeoutMs: number,
   report: DownloadReporter,
+  track: FleetReporter | null,
 ): Promise<void> {
   let fd: FileHandle;
   try {
@@ -150,10 +227,12 @@ async function serveEntry(
       if (req.method === 'GET') {
         report('started', 0, 200);
         report('aborted', 0, 200);
+        track?.('started', 0);
+        track?.('aborted', 0);
       }
       return;
     }
-    await respond(req, res, fd, entry, log, stallTimeoutMs, report);
+    await respond(req, res, fd, entry, log, stallTimeoutMs, report, track);
   } finally {
     await fd.close().catch(() => undefined);
   }
@@ -167,6 +246,7 @@ async function respond(
   log: Logger,
   stallTimeoutMs: number,
   report: DownloadReporter,
+  track: FleetReporter | null,
 ): Promise<void> {
   const size = entry.size;
   const validators = { etag: `"${entry.sha256}"`, lastModified: new Date(entry.mtimeMs).toUTCString() };
@@ -228,6 +308,11 @@ async function respond(
 
   const began = performance.now();
   report('started', 0, status);
+  // A range that stops short of the image's end is part of a segmented download: only one reaching the
+  // last byte starts or ends the device's download for the fleet (docs/fleet.md "Download tokens").
+  const fleetTrack = end === size - 1 ? track : null;
+  fleetTrack?.('started', 0);
+  const ended = fleetTrack === null ? null : watchDownloadEnd(res, stallTimeoutMs);
   const outcome = await streamFile({ fd, res, entry, start, end, stallTimeoutMs });
   if (outcome.failure === null) {
     log.info(
@@ -235,6 +320,13 @@ async function respond(
       'firmware download complete',
     );
     report('completed', outcome.sent, status);
+    if (fleetTrack !== null && ended !== null) {
+      const sent = outcome.sent;
+      void ended.then((how) => {
+        if (how === 'reset') log.warn({ bytes: sent }, 'firmware download reset after its last byte');
+        fleetTrack(how === 'clean' ? 'completed' : 'aborted', sent);
+      });
+    }
     return;
   }
   // The client went away (or stalled), or the file changed under the stream: the connection is cut
@@ -245,6 +337,7 @@ async function respond(
     'firmware download aborted',
   );
   report('aborted', outcome.sent, status);
+  fleetTrack?.('aborted', outcome.sent);
 }
 
 /** Bytes read per step; one buffer per download, reused once the socket has taken the previous step. */

@@ -21,6 +21,7 @@ import type { ProxyState } from '../runtime/proxy-state.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import { judgeUpstream, type UpstreamExchange } from '../gateway/upstream-verdict.js';
 import { exchange } from '../upstream/exchange.js';
+import { checkObservation, shownReply, tracksCheck } from './fleet-check.js';
 
 export async function handleOtaCheck(
   req: IncomingMessage,
@@ -91,17 +92,17 @@ async function answerCheck(
     });
     verdict = judgeUpstream(result);
   }
+  const now = rt.now();
+  // The fleet decides from memory (blocks, halts, tokens) and records behind: nothing here waits on it.
+  const plan = rt.fleet?.beginCheck({ device, at: now, track: tracksCheck(req) }) ?? null;
+  const offerInput = { catalog: rt.catalog(), device, origin: request.origin, publicUrl: config.publicUrl };
   const ctx: RuleContext = {
     config,
     device,
     request,
-    now: rt.now(),
-    offer: decideOffer({
-      catalog: rt.catalog(),
-      device,
-      origin: request.origin,
-      publicUrl: config.publicUrl,
-    }),
+    now,
+    offer:
+      plan === null ? decideOffer(offerInput) : plan.decide((gate) => decideOffer({ ...offerInput, gate })),
   };
   const decision = decideReply(verdict, ctx, {
     recall: () => rt.memory.recall(device.id),
@@ -111,6 +112,12 @@ async function answerCheck(
   if (decision.outcome === 'rewritten' && verdict.kind === 'sections' && decision.sent)
     rememberGoodReply(verdict.body, decision.sent, device, rt);
   writeDeviceReply(req, res, decision.status, { contentType: decision.contentType, body: decision.body });
+  if (plan !== null)
+    rt.fleet?.observeCheck(
+      plan,
+      device,
+      checkObservation({ body, req, request, offer: ctx.offer, verdict, result, decision }),
+    );
   const upstreamText = result?.kind === 'response' ? result.body.toString('utf8') : null;
   rt.record(
     exchangeRecord(
@@ -130,7 +137,10 @@ async function answerCheck(
         repairs: decision.repairs,
         firmware: describeOffer(ctx.offer),
         upstreamBody: upstreamText,
-        replyBody: typeof decision.body === 'string' ? decision.body : decision.body.toString('utf8'),
+        replyBody: shownReply(
+          typeof decision.body === 'string' ? decision.body : decision.body.toString('utf8'),
+          ctx.offer,
+        ),
         ...(decision.cause === undefined ? {} : { cause: decision.cause }),
       },
     ),

@@ -92,7 +92,7 @@ export function appendEntry(file: CatalogFile, entry: NewEntry): string {
     list.flow = false;
     list.items.push(node);
   }
-  return document.toString();
+  return endsWithNewline(document.toString());
 }
 
 /** The text with the changes applied to the entry at `index`; the rest of the file is kept as written. */
@@ -113,7 +113,12 @@ export function changeEntry(file: CatalogFile, index: number, changes: EntryChan
       item.set(key, value);
     }
   }
-  return document.toString();
+  return endsWithNewline(document.toString());
+}
+
+/** A file that ends in a line break, as editors write it (a comments-only file can lose its last one). */
+function endsWithNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
 }
 
 /** A version in double quotes, as the catalog asks (`1.10` unquoted is the number 1.1). */

@@ -75,9 +75,10 @@ export function logFleetNotice(log: Logger, notice: FleetNotice): void {
         state: attempt.state,
         ...(attempt.reason === null ? {} : { reason: attempt.reason }),
       };
+      // The messages are fixed (docs/fleet.md "Logs"), so a log query finds them; the reason is a field.
       if (attempt.state === 'installed') log.info(fields, 'update installed');
-      else if (attempt.counted) log.warn(fields, `update failed (${attempt.reason ?? attempt.state})`);
-      else log.info(fields, `update ended: ${attempt.state}`);
+      else if (attempt.counted) log.warn(fields, 'update failed');
+      else log.info(fields, 'update ended');
       return;
     }
     case 'device-blocked':
@@ -89,6 +90,8 @@ export function logFleetNotice(log: Logger, notice: FleetNotice): void {
           version: notice.version,
           failures: notice.failures,
           reason: notice.reason,
+          // As /admin/explain says it (docs/fleet.md "Per device").
+          detail: `blocked: failed ${notice.failures} times (${notice.reason ?? 'unknown'})`,
         },
         'device blocked',
       );

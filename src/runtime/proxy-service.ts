@@ -14,6 +14,8 @@ import { startServer, type RunningServer } from '../http/server.js';
 import { createVoiceProxy, type VoiceProxy } from '../voice/voice-proxy.js';
 import { createCatalogStore, type CatalogLoadResult, type CatalogStore } from './catalog-store.js';
 import { loadConfigFile } from './config-file.js';
+import type { Catalog } from '../firmware/types.js';
+import type { FleetService } from '../fleet/service.js';
 import { startFleet } from './fleet-runtime.js';
 import { createLogger } from './logger.js';
 
@@ -68,11 +70,14 @@ export async function startProxy({
   let config = await loadConfigFile(configPath, { env });
   const logger = givenLogger ?? createLogger(config.log);
   let store: CatalogStore | null = null;
+  let fleet: FleetService | null = null;
   const operator = createOperatorSurface({
     exchanges: config.admin.exchanges,
     catalogStatus: () => store?.status() ?? null,
     catalogStore: () => store,
     env,
+    // docs/fleet.md "Interfaces": `checks.store` informs, it never makes the proxy unready.
+    readinessChecks: () => ({ store: fleet === null ? 'off' : fleet.health() }),
   });
   // The first load at start-up is not a reload; every later one (a change, SIGHUP, a new firmware.dir) is.
   let started = false;
@@ -83,7 +88,15 @@ export async function startProxy({
     : null;
   const tls = config.tls ? await readTls(config.tls, config.file) : null;
   const voice = createVoiceProxy({ logger: logger.child({ component: 'voice' }) });
-  const fleet = await startFleet({ config, logger });
+  fleet = await startFleet({ config, logger, onNotice: (notice) => operator.fleetNotice(notice) });
+  const running = fleet;
+  operator.setSources({
+    fleet: () =>
+      running && {
+        waiting: () => running.pending().waiting,
+        gauges: () => fleetGauges(running, store?.current() ?? null),
+      },
+  });
 
   const app = createApp({
     config,
@@ -243,6 +256,16 @@ export async function startProxy({
       return shuttingDown;
     },
   };
+}
+
+/** The fleet's gauges, with every catalog entry in `rollout_halted` (0 until halted), not only those with attempts. */
+async function fleetGauges(fleet: FleetService, catalog: Catalog | null) {
+  const figures = await fleet.gauges(catalog);
+  const known = new Set(figures.halted.map((h) => `${h.board}\n${h.version}`));
+  const unseen = (catalog?.entries ?? [])
+    .filter((e) => !known.has(`${e.board}\n${e.version}`))
+    .map((e) => ({ board: e.board, version: e.version, halted: false }));
+  return { devices: figures.devices, halted: [...figures.halted, ...unseen] };
 }
 
 /** The file's identity for change detection: inode, size and mtime (`missing` when it cannot be stat'ed). */

@@ -31,6 +31,8 @@ export interface VoiceUpgradeOptions {
   readonly target: string;
   /** The device's address as the proxy resolved it (trusted proxies applied); sent as X-Real-IP / X-Forwarded-For. */
   readonly clientAddress: string;
+  /** Told when this upgrade's session opens (the 101) and when it closes; never throws into the proxy. */
+  readonly onSession?: (phase: 'open' | 'close') => void;
 }
 
 export interface VoiceProxy {
@@ -60,6 +62,7 @@ interface Session {
   readonly id: number;
   readonly client: Duplex;
   readonly log: Logger;
+  readonly onSession: ((phase: 'open' | 'close') => void) | undefined;
   phase: Phase;
   /** performance.now() at the 101, for the session's duration. */
   openedAt: number;
@@ -164,7 +167,7 @@ export function createVoiceProxy({
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    { target, clientAddress }: VoiceUpgradeOptions,
+    { target, clientAddress, onSession }: VoiceUpgradeOptions,
   ): void {
     const address = unmapIpv4(clientAddress);
     // A reset from the device must never crash the process; closing is handled on 'close'.
@@ -202,6 +205,7 @@ export function createVoiceProxy({
         device: { id: deviceIdOf(req) },
         client: { address },
       }),
+      onSession,
       phase: 'connecting',
       openedAt: 0,
       proxyReq: null,
@@ -338,6 +342,15 @@ export function createVoiceProxy({
     counters.open += 1;
     counters.opened += 1;
     session.log.info({ protocol: res.headers['sec-websocket-protocol'] }, 'voice session opened');
+    tell(session, 'open');
+  }
+
+  function tell(session: Session, phase: 'open' | 'close'): void {
+    try {
+      session.onSession?.(phase);
+    } catch (err) {
+      session.log.error({ err }, 'voice session listener failed');
+    }
   }
 
   /** Counts and scans both directions; chunks are only looked at, never copied or held. */
@@ -467,6 +480,7 @@ export function createVoiceProxy({
       },
       'voice session closed',
     );
+    tell(session, 'close');
   }
 
   function waitForDrain(timeoutMs: number): Promise<boolean> {

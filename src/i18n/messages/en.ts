@@ -18,6 +18,9 @@ Usage:
                                         1 catalog problems, 2 unusable config (see: validate --help)
   xiaozhi-ota-proxy healthcheck [--config <file>]
                                         exit 0 when the running proxy's /healthz answers (Docker HEALTHCHECK)
+  xiaozhi-ota-proxy firmware|rollout|fleet …
+                                        the operator's commands: add firmware, halt and resume rollouts,
+                                        list and unblock devices (see: fleet --help)
   xiaozhi-ota-proxy --help | --version
   --lang <en|zh>                        the language of help texts and doctor's report
                                         (default: LC_ALL, LC_MESSAGES or LANG; else English)
@@ -25,6 +28,47 @@ Usage:
 Signals: SIGTERM/SIGINT stop gracefully (shutdown_grace_ms); SIGHUP reloads the config and the catalog.
 `,
   'cli.bad-language': '--lang "{value}" is not a supported language (en, zh)',
+
+  // ── the operator's commands (src/runtime/operator-cli.ts) ───────────────────────────────────────────
+  'ops.usage': `xiaozhi-ota-proxy firmware | rollout | fleet — the operator's commands
+
+Work on the files and the fleet store the configuration names, directly: no running proxy is needed
+(a running one picks the changes up within fleet.sync_ms, and its catalog reloads by itself). Every change
+is audited as made by the CLI.
+
+Usage:
+  xiaozhi-ota-proxy firmware add <image> --board <glob> [--rollout N] [--devices <mac,…>]
+                                 [--min-version <v>] [--force] [--dry-run]
+      add an application image: its version and chip are read from it, it is checked as the catalog
+      load checks it, copied into firmware.dir as <board>-<version>.bin and appended to catalog.yaml
+      (comments kept); --dry-run only shows what would be added
+  xiaozhi-ota-proxy firmware ls
+      the catalog's entries: entry_id, board, version, file, chip, rollout, check, halted
+  xiaozhi-ota-proxy rollout halt <entry_id | board version> [--reason <text>]
+  xiaozhi-ota-proxy rollout resume <entry_id | board version>
+      stop offering an entry, or offer it again (a new counting window starts)
+  xiaozhi-ota-proxy fleet ls [--board <b>] [--version <v>] [--chip <c>] [--q <id or address prefix>]
+                             [--seen-within <seconds>] [--state <state>] [--blocked true|false]
+                             [--sort last_seen|id|version] [--limit N] [--cursor <next>]
+      the devices the proxy has seen
+  xiaozhi-ota-proxy fleet show <device>
+      one device and its update attempts, newest first
+  xiaozhi-ota-proxy fleet unblock <device> [<entry_id>]
+      offer a blocked entry to the device again (every entry when none is named)
+  xiaozhi-ota-proxy fleet audit
+      every change, newest first: when, what, on what, by which means (api, console, cli, fleet)
+
+Options of every command:
+  -c, --config <file>   the proxy's configuration (default config/proxy.yaml)
+      --json            print the admin API's JSON shapes instead of tables
+      --lang <en|zh>    the language of this help (default: LC_ALL, LC_MESSAGES or LANG; else English)
+  -h, --help
+
+Exit code: 0 done, 1 refused (not found, a conflict, an invalid image or value: the message says why),
+2 bad arguments or an unusable configuration. The fleet commands need fleet.enabled: true and a store
+that is not memory.
+`,
+  'ops.error': 'error: {message}',
 
   // ── doctor: the command line (src/doctor/doctor-cli.ts) ─────────────────────────────────────────────
   'doctor.usage': `xiaozhi-ota-proxy doctor — what does the OTA endpoint send a device, and would the device cope?

@@ -20,6 +20,9 @@ export const zhCN = {
                                         配置不可用以 2 退出（详见：validate --help）
   xiaozhi-ota-proxy healthcheck [--config <文件>]
                                         运行中的代理的 /healthz 有应答时以 0 退出（用于 Docker HEALTHCHECK）
+  xiaozhi-ota-proxy firmware|rollout|fleet …
+                                        运维命令：添加固件、暂停和恢复灰度、查看和解封设备
+                                        （详见：fleet --help）
   xiaozhi-ota-proxy --help | --version
   --lang <en|zh>                        帮助信息和 doctor 报告使用的语言
                                         （默认取 LC_ALL、LC_MESSAGES 或 LANG，否则为英文）
@@ -27,6 +30,44 @@ export const zhCN = {
 信号：SIGTERM/SIGINT 平滑停止（等待 shutdown_grace_ms）；SIGHUP 重新加载配置和固件目录。
 `,
   'cli.bad-language': '--lang "{value}" 不是支持的语言（en、zh）',
+
+  // ── the operator's commands (src/runtime/operator-cli.ts) ───────────────────────────────────────────
+  'ops.usage': `xiaozhi-ota-proxy firmware | rollout | fleet — 运维命令
+
+直接操作配置文件所指的文件和设备库：无需运行中的代理（运行中的代理会在 fleet.sync_ms 内看到改动，
+固件目录也会自动重新加载）。每次改动都记入审计日志，来源记为 CLI。
+
+用法：
+  xiaozhi-ota-proxy firmware add <固件> --board <板型通配符> [--rollout N] [--devices <mac,…>]
+                                 [--min-version <版本>] [--force] [--dry-run]
+      添加应用固件：从固件中读出版本和芯片，按加载固件目录时的规则检查，复制到 firmware.dir，
+      命名为 <板型>-<版本>.bin，并追加到 catalog.yaml（保留注释）；--dry-run 只显示将要添加的内容
+  xiaozhi-ota-proxy firmware ls
+      固件目录的条目：entry_id、板型、版本、文件、芯片、灰度、检查结果、是否暂停
+  xiaozhi-ota-proxy rollout halt <entry_id | 板型 版本> [--reason <原因>]
+  xiaozhi-ota-proxy rollout resume <entry_id | 板型 版本>
+      暂停推送某个条目，或恢复推送（重新开始统计）
+  xiaozhi-ota-proxy fleet ls [--board <板型>] [--version <版本>] [--chip <芯片>] [--q <ID 或地址前缀>]
+                             [--seen-within <秒>] [--state <状态>] [--blocked true|false]
+                             [--sort last_seen|id|version] [--limit N] [--cursor <next>]
+      代理见过的设备
+  xiaozhi-ota-proxy fleet show <设备>
+      单个设备及其升级记录（最新的在前）
+  xiaozhi-ota-proxy fleet unblock <设备> [<entry_id>]
+      重新向该设备推送被封禁的条目（不指定条目时解封全部）
+  xiaozhi-ota-proxy fleet audit
+      所有改动，最新的在前：时间、操作、对象、来源（api、console、cli、fleet）
+
+所有命令的选项：
+  -c, --config <文件>   代理的配置文件（默认 config/proxy.yaml）
+      --json            输出与管理 API 相同的 JSON，而不是表格
+      --lang <en|zh>    本帮助的语言（默认取 LC_ALL、LC_MESSAGES 或 LANG，否则为英文）
+  -h, --help
+
+退出码：0 完成；1 被拒绝（找不到、冲突、固件或取值无效：信息会说明原因）；2 参数错误或配置不可用。
+设备相关命令需要 fleet.enabled: true，且设备库不是 memory。
+`,
+  'ops.error': '错误：{message}',
 
   // ── doctor: the command line (src/doctor/doctor-cli.ts) ─────────────────────────────────────────────
   'doctor.usage': `xiaozhi-ota-proxy doctor — OTA 接口到底给设备下发了什么？设备能正常使用吗？
