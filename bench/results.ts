@@ -60,6 +60,8 @@ export interface OtaMedian {
   readonly p99Ms: number | null;
   readonly cpuUsPerCheck: number | null;
   readonly allocKiBPerCheck: number | null;
+  /** The least of the rounds: the steady state, with the least of the machine's noise in it. */
+  readonly allocKiBPerCheckMin: number | null;
   readonly gcUsPerCheck: number | null;
 }
 
