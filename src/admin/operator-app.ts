@@ -133,7 +133,10 @@ export function createOperatorSurface({
     },
     configLoaded(result, config) {
       metrics.observeConfig(result, config?.hash ?? null);
-      if (config !== null && result !== 'failed') exchanges.resize(config.admin.exchanges);
+      // Without admin.token nobody can read the ring (/admin/* answers 404), so it keeps nothing: a redacted
+      // view of every exchange would be work on every check for no reader (docs/configuration.md "Every key").
+      if (config !== null && result !== 'failed')
+        exchanges.resize(config.admin.token === null ? 0 : config.admin.exchanges);
     },
     catalogLoaded(result) {
       metrics.observeCatalog(result);

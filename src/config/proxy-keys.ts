@@ -218,7 +218,7 @@ export const PROXY_KEYS = {
       }),
     ),
     exchanges: int({
-      doc: 'How many recent OTA exchanges /admin/exchanges keeps; 0 = none',
+      doc: 'How many recent OTA exchanges /admin/exchanges keeps; 0 = none (none while admin.token is unset)',
       default: 200,
       min: 0,
       max: 100_000,
