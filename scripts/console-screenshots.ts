@@ -13,7 +13,6 @@ import { launchChromium } from '../test/console/browser.js';
 const TOKEN = 'screenshot-token-0000';
 const OUT = join(new URL('..', import.meta.url).pathname, 'docs', 'console');
 
-
 async function seed(p: FleetProxy): Promise<string> {
   let n = 0;
   const device = (board: string, version: string): V2Device => {

@@ -102,7 +102,7 @@ export const consoleZhCN = {
   'console.devices.first': '← 第一页',
   'console.devices.bad-filter': '筛选条件无效：{detail}',
   'console.device.id': '设备',
-  'console.device.client-id': 'Client-Id',
+  'console.device.client-id': 'Client-Id（客户端标识）',
   'console.device.board-type': '板型类别',
   'console.device.slot': '应用分区（ota_0 / ota_1）',
   'console.device.running-slot': '当前运行分区',
