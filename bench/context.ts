@@ -13,6 +13,10 @@ export interface BenchContext {
   readonly wrk: string | null;
   readonly upstream: Running;
   readonly proxy: Running;
+  /** The same build as `proxy` in a second process: the control pair shows what noise alone does. */
+  readonly control: Running;
+  /** Other builds (`--baseline-cli`, in the order given), measured beside the proxy in phase 1. */
+  readonly baselines: readonly Baseline[];
   readonly nginx: Running | null;
   /** The bare Node relay: what any Node proxy costs here (phase 1's reference row). */
   readonly bareRelay: Running;
@@ -20,6 +24,12 @@ export interface BenchContext {
   nextDevices(): number;
   /** A progress line on stderr (the results table goes to stdout). */
   progress(line: string): void;
+}
+
+/** Another build of the proxy, measured beside the proxy in phase 1. */
+export interface Baseline {
+  readonly cli: string;
+  readonly running: Running;
 }
 
 /** Device indices per block (wrk threads take sub-blocks of the same size). */

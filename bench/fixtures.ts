@@ -39,6 +39,8 @@ export interface ProxyConfigOptions {
   readonly port: number;
   readonly upstreamPort: number;
   readonly firmwareDir: string;
+  /** `warn` by default: nothing is logged per check. `info` writes one line per check. */
+  readonly logLevel?: 'warn' | 'info';
 }
 
 /** The websocket URL prefix the upstream capture hands out (java-mqtt-and-websocket). */
@@ -49,7 +51,12 @@ export const UPSTREAM_WEBSOCKET_PREFIX = 'ws://192.168.1.25:8000/';
  * websocket `when:` list, `mqtt: strip`, `server_time` from a zone, the 200-entry catalog, and the guard
  * (always on). Logging at `warn`: one line per check at `info` would put pino on the hot path.
  */
-export function proxyConfigYaml({ port, upstreamPort, firmwareDir }: ProxyConfigOptions): string {
+export function proxyConfigYaml({
+  port,
+  upstreamPort,
+  firmwareDir,
+  logLevel = 'warn',
+}: ProxyConfigOptions): string {
   return `# written by bench/fixtures.ts
 listen: 127.0.0.1:${port}
 upstream:
@@ -75,7 +82,7 @@ fallback:
   remember_devices: 10000
 shutdown_grace_ms: 2000
 log:
-  level: warn
+  level: ${logLevel}
   pretty: false
 `;
 }

@@ -41,6 +41,35 @@ export function cpuSeconds(pid: number): number {
   return (utime + stime) / clockTicks();
 }
 
+/** The process's children (Linux ≥ 3.5 with CONFIG_PROC_CHILDREN; empty when not available). */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1')
+      .trim()
+      .split(/\s+/)
+      .filter((p) => p !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU seconds of the process and its children (nginx's master and its worker). A child that ends
+ * between two readings drops out of the sum: read it over runs in which no child starts or ends.
+ */
+export function treeCpuSeconds(pid: number): number {
+  let total = cpuSeconds(pid);
+  for (const child of childPids(pid)) {
+    try {
+      total += cpuSeconds(child);
+    } catch {
+      // It ended meanwhile.
+    }
+  }
+  return total;
+}
+
 export interface MemorySample {
   /** Resident set size now, in MiB. */
   readonly rssMiB: number;

@@ -6,6 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { nextMessage, request, startChild, type Child } from './child-processes.js';
 import type { LoadJob, LoadResult } from './load.js';
 import { nginxConfig, type NginxConfigOptions } from './nginx-config.js';
@@ -60,6 +61,13 @@ export interface ProxyStart {
   readonly port: number;
   /** Write a V8 CPU profile into this folder when the proxy exits. */
   readonly cpuProfileDir?: string | null;
+  /** Load bench/probe.mjs (allocation, GC and CPU profile of a window, over IPC). */
+  readonly probe?: boolean;
+}
+
+/** `--import` arguments that load bench/probe.mjs into a measured Node process. */
+export function probeArgs(root: string): string[] {
+  return ['--import', pathToFileURL(join(root, 'bench', 'probe.mjs')).href];
 }
 
 /** The built proxy (`node <build>/cli.js --config …`), ready once `/readyz` answers 200. */
@@ -67,19 +75,21 @@ export async function startBuiltProxy(
   root: string,
   logDir: string,
   name: string,
-  { cli, configPath, port, cpuProfileDir = null }: ProxyStart,
+  { cli, configPath, port, cpuProfileDir = null, probe = false }: ProxyStart,
 ): Promise<Running> {
   const child = startChild({
     name,
     command: process.execPath,
     args: [
       ...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []),
+      ...(probe ? probeArgs(root) : []),
       cli,
       '--config',
       configPath,
     ],
     cwd: root,
     logFile: join(logDir, `${name}.log`),
+    ipc: probe,
   });
   await waitFor(child, 30_000, () => httpStatus(port, '/readyz').then((s) => s === 200));
   return { child, port };
@@ -110,7 +120,7 @@ export async function startBareRelay(root: string, logDir: string, upstreamPort:
   const child = startChild({
     name: 'bare-relay',
     command: process.execPath,
-    args: ['--import', 'tsx', join(root, 'bench', 'bare-relay.ts'), String(upstreamPort)],
+    args: ['--import', 'tsx', ...probeArgs(root), join(root, 'bench', 'bare-relay.ts'), String(upstreamPort)],
     cwd: root,
     logFile: join(logDir, 'bare-relay.log'),
     ipc: true,

@@ -1,5 +1,6 @@
 /** The results table `npm run bench` prints (plain text, also pasted into BENCHMARKS.md). */
-import type { BenchResults, Target } from './results.js';
+import { AREAS, type AreaProfile } from './profile-areas.js';
+import type { BenchResults, OtaMedian, OtaTarget, OtaThroughput, RatioSpread, Target } from './results.js';
 
 type Cell = string | number | null;
 
@@ -50,38 +51,7 @@ export function renderReport(results: BenchResults): string {
     );
 
   const s1 = results.otaThroughput;
-  if (s1) {
-    out.push('');
-    out.push(
-      `1. OTA check overhead — ${s1.connections} keep-alive connections, a new Device-Id per request, ${s1.rounds} interleaved round(s) x ${s1.secondsPerRun} s, medians`,
-    );
-    const row = (label: string, t: 'upstream' | 'proxy' | 'nginx' | 'bare', r: number | null): Cell[] => [
-      label,
-      num(s1.median[t].requestsPerSecond, 0),
-      num(s1.median[t].p50Ms),
-      num(s1.median[t].p99Ms),
-      num(r),
-    ];
-    const rows: Cell[][] = [
-      row('(a) upstream directly', 'upstream', 1),
-      row('(b) proxy, full rule set', 'proxy', s1.proxyToUpstream),
-    ];
-    if (s1.nginxToUpstream !== null)
-      rows.push(row('(c) nginx proxy_pass + sub_filter', 'nginx', s1.nginxToUpstream));
-    rows.push(row('(d) bare Node relay, no rules (reference)', 'bare', s1.bareToUpstream));
-    out.push(table(['target', 'req/s', 'p50 ms', 'p99 ms', 'x (a)'], rows));
-    out.push(
-      `  (b)/(a) = ${num(s1.proxyToUpstream)} (target >= 0.35: ${verdict(find('1. proxy req/s vs upstream'))}); (b)/(c) = ${num(s1.proxyToNginx)} (target >= 0.30: ${verdict(find('1. proxy req/s vs nginx'))})`,
-    );
-    out.push(
-      `  (d) only relays (bench/bare-relay.ts): about the ceiling of one Node process here; the gap from (d) down to (b) is the proxy's own work`,
-    );
-    if (s1.nginxFraming) {
-      out.push(
-        `  (c) is not device-safe: its replies had ${s1.nginxFraming.contentLength ? 'a Content-Length' : 'no Content-Length'}${s1.nginxFraming.chunked ? ' and Transfer-Encoding: chunked' : ''} (sub_filter changes the length), and kept mqtt; contract violations: ${s1.nginxFraming.violations.join(', ') || 'none'}`,
-      );
-    }
-  }
+  if (s1) out.push(...otaSection(s1, find));
 
   const s2 = results.fixedRate;
   if (s2) {
@@ -107,8 +77,15 @@ export function renderReport(results: BenchResults): string {
       ),
     );
     out.push(
-      `  added p50 <= 2 ms: ${verdict(find('2. added p50'))}; added p99 <= 5 ms: ${verdict(find('2. added p99'))}; failed or non-contract proxy replies: ${find('2. proxy failed')?.value ?? '—'}`,
+      `  added p50 <= 1 ms: ${verdict(find('2. added p50'))}; added p99 <= 3 ms: ${verdict(find('2. added p99'))}; failed or non-contract proxy replies: ${find('2. proxy failed')?.value ?? '—'}`,
     );
+    const rounds = s2.runs.proxy.map((p) => {
+      const u = s2.runs.upstream.find((r) => r.round === p.round);
+      const diff = (k: 'p50' | 'p99'): string =>
+        num(p.latencyMs[k] === null || u?.latencyMs[k] == null ? null : p.latencyMs[k] - u.latencyMs[k]);
+      return `round ${p.round}: +${diff('p50')} / +${diff('p99')}`;
+    });
+    out.push(`  added p50 / p99 per round (ms): ${rounds.join('; ')}`);
   }
 
   const s3 = results.firmwareServing;
@@ -222,4 +199,105 @@ export function renderReport(results: BenchResults): string {
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+type Find = (prefix: string) => Target | undefined;
+
+const spreadText = (s: RatioSpread, digits = 2): string =>
+  `${num(s.median, digits)} (${num(s.min, digits)}–${num(s.max, digits)})`;
+
+/** Phase 1: throughput and latency, then the cost per check and where it goes. */
+function otaSection(s1: OtaThroughput, find: Find): string[] {
+  const out: string[] = [''];
+  out.push(
+    `1. OTA check overhead — ${s1.connections} keep-alive connections, a new Device-Id per request, ${s1.rounds} interleaved round(s) x ${s1.secondsPerRun} s, medians`,
+  );
+  const rowOf = (label: string, m: OtaMedian, r: number | null): Cell[] => [
+    label,
+    num(m.requestsPerSecond, 0),
+    num(m.p50Ms),
+    num(m.p99Ms),
+    num(r),
+    num(m.cpuUsPerCheck, 0),
+    `${num(m.allocKiBPerCheck, 1)} (${num(m.allocKiBPerCheckMin, 1)})`,
+    num(m.gcUsPerCheck, 1),
+  ];
+  const row = (label: string, t: OtaTarget, r: number | null): Cell[] => rowOf(label, s1.median[t], r);
+  const has = (t: OtaTarget): boolean => s1.runs[t].length > 0;
+  const rows: Cell[][] = [
+    row('(a) upstream directly', 'upstream', 1),
+    row('(b) proxy, full rule set + catalog', 'proxy', s1.proxyToUpstream),
+    row("(b') control: the same build, a 2nd process", 'control', null),
+  ];
+  if (has('nginx')) rows.push(row('(c) nginx proxy_pass + sub_filter', 'nginx', s1.nginxToUpstream));
+  rows.push(row('(d) bare Node relay, no rules (reference)', 'bare', s1.bareToUpstream));
+  s1.baselines.forEach((b, i) => rows.push(rowOf(`(e${i + 1}) baseline ${b.cli}`, b.median, null)));
+  out.push(
+    table(
+      [
+        'target',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'x (a)',
+        'CPU µs/check',
+        'KiB alloc/check (least)',
+        'GC µs/check',
+      ],
+      rows,
+    ),
+  );
+  out.push(
+    `  CPU per check (b)/(d) = ${spreadText(s1.cpu.proxyToBare)} (median of per-round ratios, min–max; target <= 1.60: ${verdict(find('1. proxy CPU per check'))})`,
+  );
+  out.push(
+    `  control pair: (b')/(d) = ${spreadText(s1.cpu.controlToBare)}; (b)/(b') = ${spreadText(s1.cpu.proxyToControl)} CPU, ${spreadText(s1.throughputControl)} req/s — the same build twice: a difference inside this spread is noise`,
+  );
+  s1.baselines.forEach((b, i) =>
+    out.push(
+      `  baseline ${i + 1}: (e${i + 1})/(d) = ${spreadText(b.cpuToBare)}; (b)/(e${i + 1}) = ${spreadText(b.proxyCpuToThis)}${b.cpuToPrevious === null ? '' : `; (e${i + 1})/(e${i}) = ${spreadText(b.cpuToPrevious)}`} CPU per check`,
+    ),
+  );
+  out.push(
+    `  KiB allocated per check: V8 heap growth between collections (bench/probe.mjs, v8.GCProfiler), Buffers' off-heap bytes not counted; median of the rounds (the least in brackets); target <= 40: ${verdict(find('1. proxy KiB allocated'))}`,
+  );
+  out.push(
+    `  throughput: (b)/(c) = ${num(s1.proxyToNginx)} (target >= 0.40: ${verdict(find('1. proxy req/s vs nginx'))}; the control (b')/(c) = ${num(s1.controlToNginx)}); (b)/(a) = ${num(s1.proxyToUpstream)} (>= 0.35: ${verdict(find('1. proxy req/s vs upstream'))})`,
+  );
+  if (s1.nginxFraming) {
+    out.push(
+      `  (c) is not device-safe: its replies had ${s1.nginxFraming.contentLength ? 'a Content-Length' : 'no Content-Length'}${s1.nginxFraming.chunked ? ' and Transfer-Encoding: chunked' : ''} (sub_filter changes the length), and kept mqtt; contract violations: ${s1.nginxFraming.violations.join(', ') || 'none'}`,
+    );
+  }
+  if (s1.profiles.length > 0) {
+    const header = [
+      'area',
+      ...s1.profiles.map((p) => (p.target === 'proxy' ? '(b) proxy' : '(d) bare relay')),
+    ];
+    const byArea = (pick: (p: (typeof s1.profiles)[number]) => AreaProfile): Cell[][] =>
+      AREAS.map((area) => [
+        area,
+        ...s1.profiles.map(
+          (p) => `${num(pick(p).usPerCheck[area], 1)} (${num(pick(p).shares[area] * 100, 0)} %)`,
+        ),
+      ]);
+    out.push('');
+    out.push(
+      "  Where a check's CPU goes — one profiled run each (sampling every 200 µs): each area's share of the samples applied to that run's CPU per check from /proc (the profiler slows the process, so the total is above the unprofiled median), µs per check:",
+    );
+    const cpu = byArea((p) => p.areas);
+    cpu.push(['total: CPU µs per check in that run', ...s1.profiles.map((p) => num(p.cpuUsPerCheck, 1))]);
+    out.push(table(header, cpu, 'lrr', '    '));
+    out.push('');
+    out.push(
+      "  Where a check's allocations go — the same runs' sampling heap profiles (collected objects included), each area's share applied to the KiB allocated per check in that run:",
+    );
+    const kib = byArea((p) => p.allocations);
+    kib.push([
+      'total: KiB allocated per check in that run',
+      ...s1.profiles.map((p) => num(p.allocKiBPerCheck, 1)),
+    ]);
+    out.push(table(header, kib, 'lrr', '    '));
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 /** The shape of bench/results.json: what each phase measured, the targets, and how the run was made. */
 import type { FleetCost } from './phase-fleet.js';
+import type { AreaProfile } from './profile-areas.js';
 import type { LatencySummary } from './stats.js';
 
 export interface Meta {
@@ -19,6 +20,8 @@ export interface Meta {
   readonly missingTools: readonly { readonly name: string; readonly install: string }[];
   readonly build: { readonly ms: number; readonly diagnostics: readonly string[] };
   readonly proxy: string;
+  /** The builds measured beside the proxy in phase 1 (`--baseline-cli`), in order. */
+  readonly baselines: readonly string[];
 }
 
 /** One closed-loop run of one target. */
@@ -29,9 +32,59 @@ export interface ClosedRun {
   readonly p99Ms: number | null;
   readonly ok: number;
   readonly errors: number;
+  /** CPU time of the target's process(es) over the run, per check answered. */
+  readonly cpuUsPerCheck: number | null;
+  /** V8 heap bytes allocated per check (bench/probe.mjs; `null` for processes without the probe). */
+  readonly allocKiBPerCheck: number | null;
+  readonly gcUsPerCheck: number | null;
 }
 
-export type OtaTarget = 'upstream' | 'proxy' | 'nginx' | 'bare';
+/** `control` is the proxy's build in a second process. */
+export type OtaTarget = 'upstream' | 'proxy' | 'control' | 'nginx' | 'bare';
+
+/** A build measured beside the proxy (`--baseline-cli`): its runs and its figures against the others. */
+export interface BaselineFigures {
+  readonly cli: string;
+  readonly runs: readonly ClosedRun[];
+  readonly median: OtaMedian;
+  /** Its CPU per check over the bare relay's, per round. */
+  readonly cpuToBare: RatioSpread;
+  /** The proxy's CPU per check over this build's, per round (< 1: the proxy costs less). */
+  readonly proxyCpuToThis: RatioSpread;
+  /** This build's CPU per check over the previous baseline's (the builds in the order given), per round. */
+  readonly cpuToPrevious: RatioSpread | null;
+}
+
+export interface OtaMedian {
+  readonly requestsPerSecond: number | null;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly cpuUsPerCheck: number | null;
+  readonly allocKiBPerCheck: number | null;
+  /** The least of the rounds: the steady state, with the least of the machine's noise in it. */
+  readonly allocKiBPerCheckMin: number | null;
+  readonly gcUsPerCheck: number | null;
+}
+
+/** A median of per-round ratios with the smallest and largest of them. */
+export interface RatioSpread {
+  readonly median: number | null;
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+/** One profiled run: its CPU per check (slowed by the profiler) and where it went. */
+export interface ProfiledRun {
+  readonly target: 'proxy' | 'bare';
+  readonly file: string;
+  /** The sampling heap profile of the same run (allocations by function, collected ones included). */
+  readonly heapFile: string;
+  readonly cpuUsPerCheck: number | null;
+  readonly areas: AreaProfile;
+  /** KiB allocated per check in that run, and by area (the heap profile's shares; `usPerCheck` holds KiB). */
+  readonly allocKiBPerCheck: number;
+  readonly allocations: AreaProfile;
+}
 
 export interface OtaThroughput {
   readonly connections: number;
@@ -39,22 +92,25 @@ export interface OtaThroughput {
   readonly secondsPerRun: number;
   readonly runs: Readonly<Record<OtaTarget, readonly ClosedRun[]>>;
   /** Medians over the rounds. */
-  readonly median: Readonly<
-    Record<
-      OtaTarget,
-      {
-        readonly requestsPerSecond: number | null;
-        readonly p50Ms: number | null;
-        readonly p99Ms: number | null;
-      }
-    >
-  >;
+  readonly median: Readonly<Record<OtaTarget, OtaMedian>>;
   /** Median of the per-round ratios (each round's runs ran back to back). */
   readonly proxyToUpstream: number | null;
   readonly nginxToUpstream: number | null;
   readonly proxyToNginx: number | null;
+  /** The control process against nginx: the same build, so the noise in `proxyToNginx`. */
+  readonly controlToNginx: number | null;
   /** The bare Node relay against the upstream: the most any single Node proxy reaches here. */
   readonly bareToUpstream: number | null;
+  /** CPU per check over the bare relay's (and the control pair: the proxy over its own second process). */
+  readonly cpu: {
+    readonly proxyToBare: RatioSpread;
+    readonly controlToBare: RatioSpread;
+    readonly proxyToControl: RatioSpread;
+  };
+  readonly baselines: readonly BaselineFigures[];
+  /** Requests per second of the proxy over its control process, per round. */
+  readonly throughputControl: RatioSpread;
+  readonly profiles: readonly ProfiledRun[];
   /** What nginx's sub_filter reply looked like on the wire. */
   readonly nginxFraming: {
     readonly contentLength: boolean;

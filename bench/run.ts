@@ -4,20 +4,13 @@
  * bench/results.json. See BENCHMARKS.md for how to read it.
  *
  *   npm run bench [-- --quick] [--load wrk|autocannon] [--only 1,2,3,4] [--profile] [--strict] [--keep]
+ *                 [--proxy-cli <file>] [--baseline-cli <file>]…
  *
- * Separate processes for the fake upstream, the built proxy, nginx and the load generator, all on
- * 127.0.0.1; every one is stopped at the end, on an error and on Ctrl-C.
+ * Separate processes for the fake upstream, the built proxy (twice: the second is the control pair), nginx,
+ * the bare relay and the load generator, all on 127.0.0.1; every one is stopped at the end, on an error and
+ * on Ctrl-C.
  */
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { buildProxy, type BuildResult } from './build.js';
 import { DOWNLOAD_ENTRY } from './catalog-plan.js';
 import { stopAll } from './child-processes.js';
-import { DEVICE_BLOCK, type BenchContext } from './context.js';
+import { DEVICE_BLOCK, type Baseline, type BenchContext } from './context.js';
 import { proxyConfigYaml, writeFirmware, UPSTREAM_WEBSOCKET_PREFIX } from './fixtures.js';
 import { measureBootStorm } from './phase-boot-storm.js';
 import { measureDownloads } from './phase-downloads.js';
@@ -39,6 +32,7 @@ import {
   startLoad,
   startNginx,
   startUpstream,
+  type Running,
 } from './processes.js';
 import { memory, procAvailable } from './proc-stats.js';
 import { summarizeProfile } from './profile-summary.js';
@@ -59,11 +53,16 @@ const USAGE = `npm run bench [-- options]
   --quick              short runs (a smoke test of the benchmark itself; figures not for publishing)
   --load wrk|autocannon  phase 1's load generator (default: wrk when installed, else autocannon)
   --only 1,2,3,4,5     run only these phases (5: the fleet's cost)
-  --profile            run the proxy under node --cpu-prof and list its hottest functions
+  --profile            also list the hottest functions of phase 1's profiled run (by area it is always shown)
   --skip-nginx         leave nginx out even when installed (as on a machine without it)
   --strict             exit 1 when a target is missed
   --keep               keep the temporary folder (configs, logs, nginx prefix)
-  --proxy-cli <file>   measure this built cli.js instead of building src/ (A/B of a change)
+  --proxy-cli <file>   measure this built cli.js instead of building src/
+  --baseline-cli <file>  also measure this built cli.js in phase 1, interleaved (before/after a change);
+                       repeat it to measure a series of builds (one per commit) in the same run
+  --log-level info     the proxies log at info (a line per check) instead of warn
+  --rounds <n>         phase 1's rounds (default 8; each ratio is a median over them)
+  --seconds <n>        phase 1's measured seconds per run (default 4)
   --out <file>         where to write the JSON results (default bench/results.json)
 `;
 
@@ -77,7 +76,8 @@ interface Plan {
 
 /** The issue's figures; `--quick` keeps the shape and shortens every run. */
 const FULL: Plan = {
-  s1: { rounds: 3, warmupSec: 2, seconds: 10, connections: 50 },
+  // At least 8 rounds: the CPU ratios are medians of per-round ratios (issue 13).
+  s1: { rounds: 8, warmupSec: 1, seconds: 4, connections: 50 },
   s2: { rate: 1000, seconds: 20, warmupSec: 2, rounds: 2 },
   s3: { rounds: 2, seconds: 10, connections: 200 },
   // 250 ms each at most 200 at once is 800 checks/s: the queue grows through the storm, like a
@@ -87,7 +87,7 @@ const FULL: Plan = {
   s5: { rounds: 3, checks: 3000, rate: 500, stormDevices: 100_000, stormRate: 1667, apiDevices: 100_000 },
 };
 const QUICK: Plan = {
-  s1: { rounds: 1, warmupSec: 1, seconds: 3, connections: 50 },
+  s1: { rounds: 2, warmupSec: 1, seconds: 2, connections: 50 },
   s2: { rate: 1000, seconds: 4, warmupSec: 1, rounds: 1 },
   s3: { rounds: 1, seconds: 3, connections: 200 },
   s4: { devices: 2000, rate: 1000, maxConcurrent: 200, serviceMs: 250 },
@@ -107,6 +107,10 @@ async function main(argv: string[]): Promise<number> {
       keep: { type: 'boolean', default: false },
       out: { type: 'string' },
       'proxy-cli': { type: 'string' },
+      'baseline-cli': { type: 'string', multiple: true },
+      rounds: { type: 'string' },
+      'log-level': { type: 'string' },
+      seconds: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -118,7 +122,24 @@ async function main(argv: string[]): Promise<number> {
   if (values.load !== undefined && values.load !== 'wrk' && values.load !== 'autocannon')
     throw new Error(`--load must be wrk or autocannon (got ${values.load})`);
   const phases = new Set((values.only ?? '1,2,3,4,5').split(',').map((p) => p.trim()));
-  const plan = values.quick ? QUICK : FULL;
+  const logLevel = values['log-level'] ?? 'warn';
+  if (logLevel !== 'warn' && logLevel !== 'info')
+    throw new Error(`--log-level must be warn or info (got ${logLevel})`);
+  const base = values.quick ? QUICK : FULL;
+  const positive = (name: string, text: string | undefined, fallback: number): number => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number >= 1 (got ${text})`);
+    return n;
+  };
+  const plan: Plan = {
+    ...base,
+    s1: {
+      ...base.s1,
+      rounds: positive('rounds', values.rounds, base.s1.rounds),
+      seconds: positive('seconds', values.seconds, base.s1.seconds),
+    },
+  };
   const root = fileURLToPath(new URL('..', import.meta.url));
   const outFile = values.out ?? join(root, 'bench', 'results.json');
   const progress = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
@@ -164,19 +185,25 @@ async function main(argv: string[]): Promise<number> {
     const downloadSha = firmware.sha256.get(DOWNLOAD_ENTRY.file) ?? '';
 
     const upstream = await startUpstream(root, work, 'upstream', { maxConcurrent: null, serviceMs: 0 });
-    const proxyPort = await freePort();
-    const configPath = join(work, 'proxy.yaml');
-    writeFileSync(
-      configPath,
-      proxyConfigYaml({ port: proxyPort, upstreamPort: upstream.port, firmwareDir: firmware.dir }),
-    );
-    const profileDir = values.profile ? join(work, 'profile') : null;
-    const proxy = await startBuiltProxy(root, work, 'proxy', {
-      cli: build.cli,
-      configPath,
-      port: proxyPort,
-      cpuProfileDir: profileDir,
-    });
+    /** A proxy process of `cli` with the benchmark's configuration on a port of its own. */
+    const startProxy = async (name: string, cli: string): Promise<Running> => {
+      const port = await freePort();
+      const configPath = join(work, `${name}.yaml`);
+      writeFileSync(
+        configPath,
+        proxyConfigYaml({ port, upstreamPort: upstream.port, firmwareDir: firmware.dir, logLevel }),
+      );
+      return startBuiltProxy(root, work, name, { cli, configPath, port, probe: true });
+    };
+    const proxy = await startProxy('proxy', build.cli);
+    const control = await startProxy('control', build.cli);
+    const baselines: Baseline[] = [];
+    for (const [i, given] of (values['baseline-cli'] ?? []).entries()) {
+      const cli = resolve(given);
+      if (!existsSync(cli)) throw new Error(`--baseline-cli: ${cli} does not exist`);
+      progress(`also measuring baseline build ${i + 1}, ${relative(process.cwd(), cli)}, in phase 1`);
+      baselines.push({ cli: given, running: await startProxy(`baseline-${i + 1}`, cli) });
+    }
     const nginx =
       nginxTool.path === null
         ? null
@@ -200,6 +227,8 @@ async function main(argv: string[]): Promise<number> {
       wrk: useWrk ? wrkTool.path : null,
       upstream,
       proxy,
+      control,
+      baselines,
       nginx,
       bareRelay,
       nextDevices: () => (block += 1) * DEVICE_BLOCK,
@@ -218,19 +247,15 @@ async function main(argv: string[]): Promise<number> {
     if (phases.has('2')) fixedRate = await measureFixedRate(ctx, plan.s2);
     if (phases.has('3')) firmwareServing = await measureDownloads(ctx, plan.s3, downloadSha);
     let profile: ProfileLine[] | null = null;
-    if (profileDir !== null) {
-      // The profile is written when the proxy exits.
-      await proxy.child.stop(10_000);
-      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-      if (file) {
-        const kept = join(root, '.tmp', 'bench-profile.cpuprofile');
-        mkdirSync(join(root, '.tmp'), { recursive: true });
-        copyFileSync(join(profileDir, file), kept);
-        profile = summarizeProfile(kept);
-        progress(
-          `CPU profile of the proxy: ${relative(process.cwd(), kept)} (open it in Chrome DevTools or speedscope)`,
-        );
-      } else progress('the proxy wrote no CPU profile');
+    for (const run of otaThroughput?.profiles ?? []) {
+      const kept = join(root, '.tmp', `bench-profile-${run.target}.cpuprofile`);
+      mkdirSync(join(root, '.tmp'), { recursive: true });
+      copyFileSync(run.file, kept);
+      copyFileSync(run.heapFile, join(root, '.tmp', `bench-profile-${run.target}.heapprofile`));
+      if (values.profile && run.target === 'proxy') profile = summarizeProfile(kept);
+      progress(
+        `CPU profile of the ${run.target}'s profiled run: ${relative(process.cwd(), kept)} (open it in Chrome DevTools or speedscope)`,
+      );
     }
     if (phases.has('4')) bootStorm = await measureBootStorm(ctx, plan.s4);
     const fleetCost: FleetCost | null = phases.has('5') ? await measureFleetCost(ctx, plan.s5) : null;
@@ -256,7 +281,8 @@ async function main(argv: string[]): Promise<number> {
             : `nginx ${nginxTool.version ?? ''} (1 worker, upstream keepalive 64, sendfile on)`,
         missingTools,
         build: { ms: build.ms, diagnostics: build.diagnostics },
-        proxy: `${values['proxy-cli'] === undefined ? 'src/ built with tsc' : `given build ${values['proxy-cli']}`}, node cli.js; log.level warn; rewrite + websocket when-list + mqtt strip + server_time zone + 200-entry catalog + guard`,
+        proxy: `${values['proxy-cli'] === undefined ? 'src/ built with tsc' : `given build ${values['proxy-cli']}`}, node cli.js; log.level ${logLevel}; rewrite + websocket when-list + mqtt strip + server_time zone + 200-entry catalog + guard`,
+        baselines: values['baseline-cli'] ?? [],
       },
       otaThroughput,
       fixedRate,

@@ -40,22 +40,29 @@ export async function checkTargets(
   const bare = await ask(ctx.bareRelay.port);
   if (bare.raw.status !== 200) throw new Error(`the bare Node relay answered ${bare.raw.statusLine}`);
 
-  const proxy = await ask(ctx.proxy.port);
-  if (proxy.violations.length > 0) {
-    throw new Error(
-      `the proxy's reply breaks the device contract (${proxy.violations.join(', ')}):\n${proxy.raw.body.toString('utf8')}`,
-    );
-  }
-  const firmware = proxy.sections?.firmware as { version?: unknown } | undefined;
+  const proxies: [string, number][] = [
+    ['the proxy', ctx.proxy.port],
+    ['the control proxy', ctx.control.port],
+  ];
+  ctx.baselines.forEach((b, i) => proxies.push([`baseline build ${i + 1}`, b.running.port]));
   const expected = expectedOffer(deviceMac(index));
-  if (firmware?.version !== expected) {
-    throw new Error(
-      `the proxy offered ${JSON.stringify(firmware)} where the catalog says ${expected}:\n${proxy.raw.body.toString('utf8')}`,
+  for (const [name, port] of proxies) {
+    const proxy = await ask(port);
+    if (proxy.violations.length > 0) {
+      throw new Error(
+        `${name}'s reply breaks the device contract (${proxy.violations.join(', ')}):\n${proxy.raw.body.toString('utf8')}`,
+      );
+    }
+    const firmware = proxy.sections?.firmware as { version?: unknown } | undefined;
+    if (firmware?.version !== expected) {
+      throw new Error(
+        `${name} offered ${JSON.stringify(firmware)} where the catalog says ${expected}:\n${proxy.raw.body.toString('utf8')}`,
+      );
+    }
+    ctx.progress(
+      `${name}: reply OK (${proxy.raw.wireBytes} bytes on the wire, firmware ${expected} offered, mqtt stripped)`,
     );
   }
-  ctx.progress(
-    `proxy reply OK (${proxy.raw.wireBytes} bytes on the wire, firmware ${expected} offered, mqtt stripped)`,
-  );
 
   if (ctx.nginx === null) return { nginxFraming: null };
   const nginx = await ask(ctx.nginx.port);

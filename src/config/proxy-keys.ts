@@ -218,7 +218,7 @@ export const PROXY_KEYS = {
       }),
     ),
     exchanges: int({
-      doc: 'How many recent OTA exchanges /admin/exchanges keeps; 0 = none',
+      doc: 'How many recent OTA exchanges /admin/exchanges keeps; 0 = none (none while admin.token is unset)',
       default: 200,
       min: 0,
       max: 100_000,
@@ -286,7 +286,7 @@ export const PROXY_KEYS = {
       default: 'info',
     }),
     pretty: scalar({
-      doc: 'auto = pretty on a TTY when pino-pretty is installed, JSON otherwise; or true / false',
+      doc: 'auto = one readable line per record when stdout is a terminal, JSON lines otherwise; or true / false',
       default: 'auto',
       expected: '`auto`, true or false',
       convert: (value): Converted<'auto' | boolean> =>

@@ -6,11 +6,20 @@ import { readRequestFacts } from '../device/request-facts.js';
 import type { DeviceFacts, RequestFacts } from '../device/types.js';
 import { unmapAddress } from '../match/cidr.js';
 
-/** Node's header object flattened to single strings (repeated headers joined with `, `). */
+/** Each request's flattened headers, made once: the request facts and the device facts both read them. */
+const flattened = new WeakMap<IncomingMessage, Record<string, string | undefined>>();
+
+/** Node's header object flattened to single strings (repeated headers joined with `, `); do not change it. */
 export function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const known = flattened.get(req);
+  if (known !== undefined) return known;
+  const { headers } = req;
   const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers))
+  for (const name in headers) {
+    const value = headers[name];
     out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  flattened.set(req, out);
   return out;
 }
 

@@ -112,12 +112,12 @@ export function setMember(obj: JsonObject, key: string, value: JsonValue): void 
 export function withMember(obj: JsonObject, key: string, value: JsonValue): JsonObject {
   const out: JsonObject = {};
   let placed = false;
-  for (const [k, v] of Object.entries(obj)) {
+  for (const k of Object.keys(obj)) {
     if (k === key) {
       setMember(out, k, value);
       placed = true;
     } else {
-      setMember(out, k, v);
+      setMember(out, k, obj[k] as JsonValue);
     }
   }
   if (!placed) setMember(out, key, value);
@@ -127,7 +127,7 @@ export function withMember(obj: JsonObject, key: string, value: JsonValue): Json
 /** A copy without `key` (a member is deleted, never set to `null`: docs/device-contract.md §3). */
 export function withoutMember(obj: JsonObject, key: string): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(obj)) if (k !== key) setMember(out, k, v);
+  for (const k of Object.keys(obj)) if (k !== key) setMember(out, k, obj[k] as JsonValue);
   return out;
 }
 
@@ -164,25 +164,55 @@ export function foldBodyCounting(body: JsonObject): { readonly body: JsonObject;
 
 type ChildTable = (canonicalKey: string) => ReadonlyMap<string, string> | null;
 
+/**
+ * The folded copy of `obj` — or `obj` itself when folding changes nothing at any level (no duplicate, no
+ * member renamed), as for nearly every reply: the parse already kept first occurrences, and the guard folds
+ * the finished reply again. Values are never mutated (docs/contributing.md §3), so sharing them is safe; a
+ * copy is made only from the first member that differs.
+ */
 function foldObject(
   obj: JsonObject,
   table: ReadonlyMap<string, string> | null,
   childTable: ChildTable | null,
   counter: { dropped: number },
 ): JsonObject {
-  const out: JsonObject = {};
-  const seen = new Set<string>();
-  for (const [key, value] of Object.entries(obj)) {
+  const keys = Object.keys(obj);
+  let out: JsonObject | null = null;
+  let seen: Set<string> | null = null;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = obj[key] as JsonValue;
     const folded = foldKey(key);
-    if (seen.has(folded)) {
-      counter.dropped++;
-      continue;
+    // An object's keys are distinct, so two can only fold to one when a key changes by folding (capitals,
+    // a NUL): only then are the folded keys collected, from that member on.
+    if (seen === null && folded !== key) {
+      seen = new Set<string>();
+      for (let j = 0; j < i; j++) seen.add(foldKey(keys[j] as string));
     }
-    seen.add(folded);
+    if (seen !== null) {
+      if (seen.has(folded)) {
+        counter.dropped++;
+        out ??= copyOf(obj, keys, i);
+        continue;
+      }
+      seen.add(folded);
+    }
     const canonical = table?.get(folded);
     const name = canonical ?? key;
     const inner = canonical !== undefined && childTable !== null ? childTable(canonical) : null;
-    setMember(out, name, foldValue(value, inner, counter));
+    const child = foldValue(value, inner, counter);
+    if (out === null && (name !== key || child !== value)) out = copyOf(obj, keys, i);
+    if (out !== null) setMember(out, name, child);
+  }
+  return out ?? obj;
+}
+
+/** A new object with the first `count` members of `obj` (in `keys` order). */
+function copyOf(obj: JsonObject, keys: readonly string[], count: number): JsonObject {
+  const out: JsonObject = {};
+  for (let j = 0; j < count; j++) {
+    const key = keys[j] as string;
+    setMember(out, key, obj[key] as JsonValue);
   }
   return out;
 }
@@ -192,7 +222,16 @@ function foldValue(
   table: ReadonlyMap<string, string> | null,
   counter: { dropped: number },
 ): JsonValue {
-  if (Array.isArray(value)) return value.map((item) => foldValue(item, null, counter));
+  if (Array.isArray(value)) {
+    let out: JsonValue[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i] as JsonValue;
+      const folded = foldValue(item, null, counter);
+      if (out === null && folded !== item) out = value.slice(0, i);
+      out?.push(folded);
+    }
+    return out ?? value;
+  }
   if (isJsonObject(value)) return foldObject(value, table, null, counter);
   return value;
 }
@@ -286,7 +325,9 @@ function parseObject(cursor: Cursor, depth: number): JsonObject {
   enter(cursor, depth);
   cursor.pos++; // `{`
   const out: JsonObject = {};
-  const seen = new Set<string>();
+  // The folded keys so far, collected only once a key changes by folding: until then a key already seen is
+  // one already in `out` (the same text).
+  let seen: Set<string> | null = null;
   skipWhitespace(cursor);
   if (cursor.text.charAt(cursor.pos) === '}') {
     cursor.pos++;
@@ -302,10 +343,11 @@ function parseObject(cursor: Cursor, depth: number): JsonObject {
     skipWhitespace(cursor);
     const value = parseValue(cursor, depth);
     const folded = foldKey(key);
+    if (seen === null && folded !== key) seen = new Set(Object.keys(out));
     // First match wins, as cJSON_GetObjectItem returns it (docs/device-contract.md §3); later ones are still
     // parsed so that a syntax error anywhere makes the whole reply invalid.
-    if (!seen.has(folded)) {
-      seen.add(folded);
+    if (seen === null ? !Object.hasOwn(out, key) : !seen.has(folded)) {
+      seen?.add(folded);
       setMember(out, key, value);
     }
     skipWhitespace(cursor);

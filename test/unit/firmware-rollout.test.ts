@@ -17,6 +17,23 @@ test('the bucket is the first 8 hex digits of sha256("<id>|<board>|<version>") m
   assert.equal(rolloutBucket(id, board, version), Number.parseInt(digest.slice(0, 8), 16) % 10_000);
 });
 
+test('every device keeps the bucket of the definition (10,000 ids, non-ASCII text, calls interleaved)', () => {
+  const definition = (id: string, b: string, v: string): number =>
+    Number.parseInt(createHash('sha256').update(`${id}|${b}|${v}`, 'utf8').digest('hex').slice(0, 8), 16) %
+    10_000;
+  for (const id of ids) {
+    // The same device for two entries in turn, and twice for one (the remembered last bucket).
+    for (const [b, v] of [
+      [board, version],
+      ['m5stack-*', '1.2.0'],
+      [board, version],
+    ] as const)
+      assert.equal(rolloutBucket(id, b, v), definition(id, b, v), `${id} ${b} ${v}`);
+  }
+  for (const id of ['设备-1', 'ümlaut', 'a|b', ''])
+    assert.equal(rolloutBucket(id, board, version), definition(id, board, version));
+});
+
 test('the bucket is stable and depends on the board as written and the version', () => {
   const id = 'aa:bb:cc:dd:ee:01';
   // Stable: the same numbers on every run and machine (sha256 of the text), for every input.
