@@ -5,12 +5,16 @@
  *   fleet-off proxies: their ratio is what noise alone gives on this machine);
  * - a boot storm of distinct devices with the store on (SQLite): zero failed checks, every device in the
  *   inventory afterwards, its per-check CPU against a fleet-off storm of the same size;
- * - the time of a filtered page of `GET /admin/api/devices` over the inventory the storm left.
+ * - the time of filtered pages of `GET /admin/api/devices` over an inventory of `apiDevices` devices
+ *   (written into a SQLite store before its proxy starts).
+ * The parts run in that order, then the storm last; a part that fails is reported, the others kept.
  * Every variant is its own built proxy process against the run's fake upstream; all stopped afterwards.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { SeenUpdate } from '../src/fleet/observations.js';
+import { sqliteStore } from '../src/fleet/store/sqlite.js';
 import type { BenchContext } from './context.js';
 import { proxyConfigYaml } from './fixtures.js';
 import type { RateResult } from './load-rate.js';
@@ -27,12 +31,14 @@ export interface FleetPlan {
   /** The boot storm: distinct devices, sent at `stormRate`. */
   readonly stormDevices: number;
   readonly stormRate: number;
+  /** Devices in the inventory the API is timed over. */
+  readonly apiDevices: number;
 }
 
 export interface FleetCost {
   /** Per-check CPU (µs of the proxy process), the median over rounds, by variant. */
   readonly cpuMicrosPerCheck: Readonly<Record<string, number | null>>;
-  /** Each variant's median CPU over the control (`off`), and the control pair's own ratio. */
+  /** The median over rounds of each variant's CPU over `off` in the same round (the control pair's too). */
   readonly ratioToOff: Readonly<Record<string, number | null>>;
   readonly rounds: number;
   readonly checksPerRound: number;
@@ -51,7 +57,9 @@ export interface FleetCost {
     /** Fleet on over fleet off, per check (the target: ≤ 1.15). */
     readonly ratio: number | null;
   } | null;
-  /** `GET /admin/api/devices` filtered pages over the storm's inventory: median ms per query. */
+  /** Why the storm gave no figures, if it did not. */
+  readonly stormError: string | null;
+  /** `GET /admin/api/devices` filtered pages over `apiDevices` devices: median ms per query. */
   readonly devicesApi: Readonly<Record<string, { readonly medianMs: number; readonly total: number }>> | null;
 }
 
@@ -166,83 +174,46 @@ export async function measureFleetCost(ctx: BenchContext, plan: FleetPlan): Prom
       variants.push({ name, proxy });
     }
     const perCheck = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+    const ratios = new Map<string, number[]>(variants.map((v) => [v.name, []]));
     for (let round = 0; round < plan.rounds; round++) {
       const order = variants.map((_, i) => variants[(i + round) % variants.length]);
+      const thisRound = new Map<string, number>();
       for (const variant of order) {
         if (variant === undefined) continue;
         const { cpu, result } = await measure(ctx, variant.proxy, plan.checks, plan.rate);
-        if (result.ok > 0) perCheck.get(variant.name)?.push((cpu / result.ok) * 1e6);
+        if (result.ok > 0) {
+          perCheck.get(variant.name)?.push((cpu / result.ok) * 1e6);
+          thisRound.set(variant.name, (cpu / result.ok) * 1e6);
+        }
         ctx.progress(
           `5. round ${round + 1}/${plan.rounds} ${variant.name}: ${result.ok} ok, ${((cpu / Math.max(1, result.ok)) * 1e6).toFixed(0)} µs CPU per check`,
         );
       }
+      // Within one round the machine's load is about the same for every variant: compare there.
+      const offNow = thisRound.get('off');
+      for (const [name, micros] of thisRound)
+        if (offNow !== undefined && name !== 'off') ratios.get(name)?.push(micros / offNow);
     }
     const cpuMicrosPerCheck: Record<string, number | null> = {};
     for (const [name, values] of perCheck) cpuMicrosPerCheck[name] = median(values);
-    const off = cpuMicrosPerCheck.off ?? null;
     const ratioToOff: Record<string, number | null> = {};
-    for (const [name, value] of Object.entries(cpuMicrosPerCheck))
-      if (name !== 'off') ratioToOff[name] = off === null || value === null ? null : value / off;
+    for (const [name, values] of ratios) if (name !== 'off') ratioToOff[name] = median(values);
     for (const proxy of stopping.splice(0)) await proxy.child.stop();
-
-    // The boot storm: fleet off first, then on (SQLite), each a fresh proxy.
-    ctx.progress(`5. boot storm without the fleet: ${plan.stormDevices} devices at ${plan.stormRate}/s`);
-    const offProxy = await startVariant(ctx, 'storm-off', null);
-    stopping.push(offProxy);
-    const offStorm = await measure(ctx, offProxy, plan.stormDevices, plan.stormRate);
-    await offProxy.child.stop();
-    stopping.pop();
     ctx.progress(
-      `5. boot storm with the fleet (SQLite): ${plan.stormDevices} devices at ${plan.stormRate}/s`,
+      `5. per-check CPU over fleet off (median of per-round ratios): ${Object.entries(ratioToOff)
+        .map(([n, r]) => `${n} ${r?.toFixed(2) ?? '—'}`)
+        .join(', ')}`,
     );
-    const onProxy = await startVariant(ctx, 'storm-fleet', join(ctx.work, 'fleet-storm.db'));
-    stopping.push(onProxy);
-    const onStorm = await measure(ctx, onProxy, plan.stormDevices, plan.stormRate);
-    // Every device in the inventory: wait for the write-behind to catch up.
-    let inventory = 0;
-    for (let waited = 0; waited < 60_000; waited += 500) {
-      inventory = (await apiGet(onProxy.port, '/admin/api/devices?limit=1')).total;
-      if (inventory >= onStorm.result.ok) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    const failed = Object.values(onStorm.result.failures).reduce((a, b) => a + b, 0);
-    const onMicros = onStorm.result.ok > 0 ? (onStorm.cpu / onStorm.result.ok) * 1e6 : null;
-    const offMicros = offStorm.result.ok > 0 ? (offStorm.cpu / offStorm.result.ok) * 1e6 : null;
 
-    // Filtered pages of the devices API over that inventory.
-    ctx.progress(`5. GET /admin/api/devices over ${inventory} devices`);
-    const queries: Record<string, string> = {
-      'board, first page of 50': '/admin/api/devices?board=bread-compact-wifi&limit=50',
-      'version + seen_within, sort id':
-        '/admin/api/devices?version=1.6.0&seen_within=86400&sort=id&limit=100',
-      'q (id prefix)': '/admin/api/devices?q=02&limit=50',
-      'state offered, 500': '/admin/api/devices?state=offered&limit=500',
-    };
-    const devicesApi: Record<string, { medianMs: number; total: number }> = {};
-    for (const [label, path] of Object.entries(queries)) {
-      const times: number[] = [];
-      let total = 0;
-      for (let i = 0; i < 7; i++) {
-        const got = await apiGet(onProxy.port, path);
-        times.push(got.ms);
-        total = got.total;
-      }
-      devicesApi[label] = { medianMs: median(times) ?? 0, total };
-    }
-    // The next page through the cursor of the first query.
-    const first = await apiGet(onProxy.port, '/admin/api/devices?board=bread-compact-wifi&limit=50');
-    if (first.next !== null) {
-      const times: number[] = [];
-      for (let i = 0; i < 7; i++)
-        times.push(
-          (
-            await apiGet(
-              onProxy.port,
-              `/admin/api/devices?board=bread-compact-wifi&limit=50&cursor=${encodeURIComponent(first.next)}`,
-            )
-          ).ms,
-        );
-      devicesApi['board, second page (cursor)'] = { medianMs: median(times) ?? 0, total: first.total };
+    const devicesApi = await timeDevicesApi(ctx, plan.apiDevices);
+
+    let storm: FleetCost['storm'] = null;
+    let stormError: string | null = null;
+    try {
+      storm = await bootStorm(ctx, plan, stopping);
+    } catch (error) {
+      stormError = error instanceof Error ? error.message : String(error);
+      ctx.progress(`5. boot storm gave no figures: ${stormError}`);
     }
     return {
       cpuMicrosPerCheck,
@@ -250,23 +221,137 @@ export async function measureFleetCost(ctx: BenchContext, plan: FleetPlan): Prom
       rounds: plan.rounds,
       checksPerRound: plan.checks,
       postgresSkipped,
-      storm: {
-        devices: plan.stormDevices,
-        rate: plan.stormRate,
-        ok: onStorm.result.ok,
-        failed,
-        p99Ms: onStorm.result.latencyMs.p99,
-        durationMs: onStorm.result.durationMs,
-        inventory,
-        cpuMicrosPerCheck: onMicros,
-        offCpuMicrosPerCheck: offMicros,
-        ratio: onMicros === null || offMicros === null ? null : onMicros / offMicros,
-      },
+      storm,
+      stormError,
       devicesApi,
     };
   } finally {
     for (const proxy of stopping) await proxy.child.stop();
     await database?.drop();
+  }
+}
+
+/** Fleet off, then on (SQLite), each a fresh proxy: failures, the inventory afterwards, CPU per check. */
+async function bootStorm(
+  ctx: BenchContext,
+  plan: FleetPlan,
+  stopping: Running[],
+): Promise<NonNullable<FleetCost['storm']>> {
+  // The boot storm: fleet off first, then on (SQLite), each a fresh proxy.
+  ctx.progress(`5. boot storm without the fleet: ${plan.stormDevices} devices at ${plan.stormRate}/s`);
+  const offProxy = await startVariant(ctx, 'storm-off', null);
+  stopping.push(offProxy);
+  const offStorm = await measure(ctx, offProxy, plan.stormDevices, plan.stormRate);
+  await offProxy.child.stop();
+  stopping.pop();
+  ctx.progress(`5. boot storm with the fleet (SQLite): ${plan.stormDevices} devices at ${plan.stormRate}/s`);
+  const onProxy = await startVariant(ctx, 'storm-fleet', join(ctx.work, 'fleet-storm.db'));
+  stopping.push(onProxy);
+  const onStorm = await measure(ctx, onProxy, plan.stormDevices, plan.stormRate);
+  // Every device in the inventory: wait for the write-behind to catch up.
+  let inventory = 0;
+  for (let waited = 0; waited < 60_000; waited += 500) {
+    inventory = (await apiGet(onProxy.port, '/admin/api/devices?limit=1')).total;
+    if (inventory >= onStorm.result.ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const failed = Object.values(onStorm.result.failures).reduce((a, b) => a + b, 0);
+  const onMicros = onStorm.result.ok > 0 ? (onStorm.cpu / onStorm.result.ok) * 1e6 : null;
+  const offMicros = offStorm.result.ok > 0 ? (offStorm.cpu / offStorm.result.ok) * 1e6 : null;
+
+  ctx.progress(
+    `5. boot storm: ${onStorm.result.ok} ok, ${failed} failed, ${inventory} in the inventory, ` +
+      `${onMicros?.toFixed(0) ?? '—'} vs ${offMicros?.toFixed(0) ?? '—'} µs CPU per check`,
+  );
+  return {
+    devices: plan.stormDevices,
+    rate: plan.stormRate,
+    ok: onStorm.result.ok,
+    failed,
+    p99Ms: onStorm.result.latencyMs.p99,
+    durationMs: onStorm.result.durationMs,
+    inventory,
+    cpuMicrosPerCheck: onMicros,
+    offCpuMicrosPerCheck: offMicros,
+    ratio: onMicros === null || offMicros === null ? null : onMicros / offMicros,
+  };
+}
+/** A SQLite inventory of `count` devices written before a proxy starts on it, then filtered pages timed. */
+async function timeDevicesApi(
+  ctx: BenchContext,
+  count: number,
+): Promise<Record<string, { medianMs: number; total: number }>> {
+  const path = join(ctx.work, 'fleet-api.db');
+  ctx.progress(`5. writing ${count} devices into a SQLite store`);
+  const store = sqliteStore(path);
+  await store.migrate();
+  const now = Date.now();
+  for (let i = 0; i < count; i += 1000) {
+    const seen: SeenUpdate[] = [];
+    for (let j = i; j < Math.min(count, i + 1000); j++) {
+      const hex = j.toString(16).padStart(10, '0');
+      const device = `02:${hex.match(/../g)?.join(':') ?? ''}`;
+      const at = now - (j % 86_400) * 1000;
+      seen.push({
+        device,
+        firstAt: at,
+        lastAt: at,
+        checks: 1,
+        check: {
+          clientId: null,
+          board: j % 10 === 0 ? 'm5stack-core-s3' : 'bread-compact-wifi',
+          boardType: null,
+          chip: 'esp32s3',
+          version: j % 3 === 0 ? '1.6.0' : '1.7.0',
+          otaLabel: 'ota_0',
+          slotOta0: 4_128_768,
+          slotOta1: 4_128_768,
+          flashSize: 16_777_216,
+          language: 'zh-CN',
+          address: `10.${(j >> 16) & 255}.${(j >> 8) & 255}.${j & 255}`,
+          status: 200,
+          outcome: 'rewritten',
+          transport: 'websocket',
+          activationPending: false,
+          exchange: null,
+        },
+        voice: null,
+      });
+    }
+    await store.write({ seen, events: [] });
+  }
+  await store.close();
+  const proxy = await startVariant(ctx, 'api', path);
+  try {
+    const queries: Record<string, string> = {
+      'board, first page of 50': '/admin/api/devices?board=m5stack-core-s3&limit=50',
+      'version + seen_within, sort id': '/admin/api/devices?version=1.6.0&seen_within=3600&sort=id&limit=100',
+      'q (id prefix)': '/admin/api/devices?q=02:00:00:01&limit=50',
+      'chip, sort version, 500': '/admin/api/devices?chip=esp32s3&sort=version&limit=500',
+    };
+    const out: Record<string, { medianMs: number; total: number }> = {};
+    for (const [label, query] of Object.entries(queries)) {
+      const times: number[] = [];
+      let total = 0;
+      for (let i = 0; i < 7; i++) {
+        const got = await apiGet(proxy.port, query);
+        times.push(got.ms);
+        total = got.total;
+      }
+      out[label] = { medianMs: median(times) ?? 0, total };
+    }
+    const first = await apiGet(proxy.port, '/admin/api/devices?board=bread-compact-wifi&limit=50');
+    if (first.next !== null) {
+      const next = `/admin/api/devices?board=bread-compact-wifi&limit=50&cursor=${encodeURIComponent(first.next)}`;
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) times.push((await apiGet(proxy.port, next)).ms);
+      out['board, second page (cursor)'] = { medianMs: median(times) ?? 0, total: first.total };
+    }
+    for (const [label, { medianMs, total }] of Object.entries(out))
+      ctx.progress(`5. GET /admin/api/devices ${label}: ${medianMs.toFixed(1)} ms (total ${total})`);
+    return out;
+  } finally {
+    await proxy.child.stop();
   }
 }
 
@@ -283,6 +368,7 @@ export function renderFleetCost(cost: FleetCost): string {
     );
   }
   if (cost.postgresSkipped !== null) lines.push(`    postgres     skipped: ${cost.postgresSkipped}`);
+  if (cost.stormError !== null) lines.push(`  boot storm: no figures (${cost.stormError})`);
   const s = cost.storm;
   if (s !== null) {
     lines.push(

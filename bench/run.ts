@@ -84,14 +84,14 @@ const FULL: Plan = {
   // real server's after a power cut.
   s4: { devices: 10_000, rate: 1000, maxConcurrent: 200, serviceMs: 250 },
   // 100,000 distinct devices in 60 s (issue 14).
-  s5: { rounds: 3, checks: 3000, rate: 500, stormDevices: 100_000, stormRate: 1667 },
+  s5: { rounds: 3, checks: 3000, rate: 500, stormDevices: 100_000, stormRate: 1667, apiDevices: 100_000 },
 };
 const QUICK: Plan = {
   s1: { rounds: 2, warmupSec: 1, seconds: 2, connections: 50 },
   s2: { rate: 1000, seconds: 4, warmupSec: 1, rounds: 1 },
   s3: { rounds: 1, seconds: 3, connections: 200 },
   s4: { devices: 2000, rate: 1000, maxConcurrent: 200, serviceMs: 250 },
-  s5: { rounds: 1, checks: 500, rate: 500, stormDevices: 5000, stormRate: 1000 },
+  s5: { rounds: 1, checks: 500, rate: 500, stormDevices: 5000, stormRate: 1000, apiDevices: 5000 },
 };
 
 async function main(argv: string[]): Promise<number> {

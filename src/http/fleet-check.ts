@@ -4,20 +4,38 @@
  * the fleet decides from memory and writes behind.
  */
 import type { IncomingMessage } from 'node:http';
-import type { RequestFacts } from '../device/types.js';
+import type { DeviceFacts, RequestFacts } from '../device/types.js';
 import type { FirmwareDecision } from '../firmware/types.js';
 import { DOCTOR_CHECK_HEADER } from '../fleet/doctor-mark.js';
 import { sentOfferOf } from '../fleet/sent-offer.js';
-import type { CheckObservation } from '../fleet/service.js';
+import type { CheckObservation, CheckPlan } from '../fleet/service.js';
 import { shortenTokens } from '../fleet/token-display.js';
 import type { ReplyDecision, Verdict } from '../gateway/reply-table.js';
 import type { UpstreamExchange } from '../gateway/upstream-verdict.js';
 import { isWebsocketPresent } from '../rewrite/rules/websocket-url.js';
 import type { JsonObject } from '../rewrite/types.js';
+import type { ProxyState } from '../runtime/proxy-state.js';
 
 /** Whether the fleet records this check: doctor's probes say they are doctor's (docs/fleet.md "Principles"). */
 export function tracksCheck(req: IncomingMessage): boolean {
   return req.headers[DOCTOR_CHECK_HEADER] === undefined;
+}
+
+/**
+ * Tells the fleet what the device reported and was sent, once the reply is written. A failure here is
+ * logged and goes no further: the device already has its reply, which must not be cut.
+ */
+export function recordCheck(
+  rt: ProxyState,
+  plan: CheckPlan,
+  device: DeviceFacts,
+  input: Parameters<typeof checkObservation>[0],
+): void {
+  try {
+    rt.fleet?.observeCheck(plan, device, checkObservation(input));
+  } catch (err) {
+    rt.logger.error({ err, device: plan.device }, 'fleet: recording a check failed');
+  }
 }
 
 /** What `FleetService.observeCheck` is told once the reply is written. */
