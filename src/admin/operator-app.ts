@@ -210,7 +210,7 @@ export function createOperatorApp({
 
 /**
  * `/admin/…`: absent (404) while `admin.token` is null; each sub-app gates itself. `GET /admin/` sends a
- * browser (no `Authorization`) to the console and answers an API client with the endpoint list.
+ * browser to the console and answers an API client with the endpoint list.
  */
 function adminRoutes({
   state,
@@ -227,11 +227,14 @@ function adminRoutes({
   const bearer = requireAdminToken(token);
   const admin = new Hono();
   admin.use('*', requireAdminOn(token));
-  // `/admin` and `/admin/`: a browser goes to the console, an API client (Authorization) gets the list.
+  // `/admin` and `/admin/`: a browser (it asks for HTML, sends no Authorization) goes to the console; an
+  // API client gets the endpoint list with its token, the Bearer challenge without.
   admin.use('*', async (c, next) => {
     const index = c.req.path === '/admin' || c.req.path === '/admin/';
     if (!index || c.req.method !== 'GET') return next();
-    if (c.req.header('authorization') === undefined) return c.redirect('/admin/console/', 302);
+    const browser =
+      c.req.header('authorization') === undefined && (c.req.header('accept') ?? '').includes('text/html');
+    if (browser) return c.redirect('/admin/console/', 302);
     if (c.req.path === '/admin/') return c.redirect('/admin', 308);
     await next();
   });

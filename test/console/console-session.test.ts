@@ -109,6 +109,13 @@ describe('console sessions over the wire', () => {
           body: new URLSearchParams({ token, next: '/admin/console/audit' }),
           redirect: 'manual',
         });
+      // A browser at /admin/ is sent to the console; an API client without its token gets the challenge.
+      const browser = await fetch(`${base}/admin/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+      assert.equal(browser.status, 302);
+      assert.equal(browser.headers.get('location'), '/admin/console/');
+      const client = await fetch(`${base}/admin`, { redirect: 'manual' });
+      assert.equal(client.status, 401);
+      assert.match(client.headers.get('www-authenticate') ?? '', /^Bearer /);
       const ok = await login('first-token-abc');
       assert.equal(ok.status, 303);
       assert.equal(ok.headers.get('location'), '/admin/console/audit');
