@@ -19,6 +19,8 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# npm's `prepare` step runs this on `npm ci`; with no src/ copied yet it builds nothing (the build follows).
+COPY scripts/build-on-install.mjs ./scripts/
 RUN npm ci --no-audit --no-fund --registry="$NPM_REGISTRY"
 COPY tsconfig.json ./
 COPY src ./src

@@ -196,6 +196,22 @@ export default tseslint.config(
     },
   },
   {
+    // The operator's actions (src/operations/) serve the API, the console and the CLI alike: they never
+    // reach into any of them (docs/contributing.md §24).
+    files: ['src/operations/**'],
+    rules: {
+      'no-restricted-imports': restrictImports(noDatabase, {
+        patterns: [
+          {
+            regex: '^(\\.\\./)+(http|admin|voice|doctor)/',
+            message:
+              'src/operations/ is called by the API, the console and the CLI, never the other way round.',
+          },
+        ],
+      }),
+    },
+  },
+  {
     // The HTTP layer hands operator routes to the one listener it is given (AppDeps.operator).
     files: ['src/http/**'],
     rules: {

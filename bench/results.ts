@@ -1,4 +1,5 @@
 /** The shape of bench/results.json: what each phase measured, the targets, and how the run was made. */
+import type { FleetCost } from './phase-fleet.js';
 import type { AreaProfile } from './profile-areas.js';
 import type { LatencySummary } from './stats.js';
 
@@ -235,4 +236,6 @@ export interface BenchResults {
   readonly cost: CostPerCheck;
   readonly targets: readonly Target[];
   readonly profile: readonly ProfileLine[] | null;
+  /** Phase 5 (bench/phase-fleet.ts); `null` when not run. */
+  readonly fleetCost?: FleetCost | null;
 }

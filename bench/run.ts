@@ -22,6 +22,7 @@ import { DEVICE_BLOCK, type Baseline, type BenchContext } from './context.js';
 import { proxyConfigYaml, writeFirmware, UPSTREAM_WEBSOCKET_PREFIX } from './fixtures.js';
 import { measureBootStorm } from './phase-boot-storm.js';
 import { measureDownloads } from './phase-downloads.js';
+import { measureFleetCost, renderFleetCost, type FleetCost, type FleetPlan } from './phase-fleet.js';
 import { measureFixedRate } from './phase-fixed-rate.js';
 import { measureOtaThroughput } from './phase-ota-throughput.js';
 import {
@@ -51,7 +52,7 @@ import { findTool } from './tools.js';
 const USAGE = `npm run bench [-- options]
   --quick              short runs (a smoke test of the benchmark itself; figures not for publishing)
   --load wrk|autocannon  phase 1's load generator (default: wrk when installed, else autocannon)
-  --only 1,2,3,4       run only these phases
+  --only 1,2,3,4,5     run only these phases (5: the fleet's cost)
   --profile            also list the hottest functions of phase 1's profiled run (by area it is always shown)
   --skip-nginx         leave nginx out even when installed (as on a machine without it)
   --strict             exit 1 when a target is missed
@@ -70,6 +71,7 @@ interface Plan {
   readonly s2: { rate: number; seconds: number; warmupSec: number; rounds: number };
   readonly s3: { rounds: number; seconds: number; connections: number };
   readonly s4: { devices: number; rate: number; maxConcurrent: number; serviceMs: number };
+  readonly s5: FleetPlan;
 }
 
 /** The issue's figures; `--quick` keeps the shape and shortens every run. */
@@ -81,12 +83,15 @@ const FULL: Plan = {
   // 250 ms each at most 200 at once is 800 checks/s: the queue grows through the storm, like a
   // real server's after a power cut.
   s4: { devices: 10_000, rate: 1000, maxConcurrent: 200, serviceMs: 250 },
+  // 100,000 distinct devices in 60 s (issue 14).
+  s5: { rounds: 3, checks: 3000, rate: 500, stormDevices: 100_000, stormRate: 1667, apiDevices: 100_000 },
 };
 const QUICK: Plan = {
   s1: { rounds: 2, warmupSec: 1, seconds: 2, connections: 50 },
   s2: { rate: 1000, seconds: 4, warmupSec: 1, rounds: 1 },
   s3: { rounds: 1, seconds: 3, connections: 200 },
   s4: { devices: 2000, rate: 1000, maxConcurrent: 200, serviceMs: 250 },
+  s5: { rounds: 1, checks: 500, rate: 500, stormDevices: 5000, stormRate: 1000, apiDevices: 5000 },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -116,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.load !== undefined && values.load !== 'wrk' && values.load !== 'autocannon')
     throw new Error(`--load must be wrk or autocannon (got ${values.load})`);
-  const phases = new Set((values.only ?? '1,2,3,4').split(',').map((p) => p.trim()));
+  const phases = new Set((values.only ?? '1,2,3,4,5').split(',').map((p) => p.trim()));
   const logLevel = values['log-level'] ?? 'warn';
   if (logLevel !== 'warn' && logLevel !== 'info')
     throw new Error(`--log-level must be warn or info (got ${logLevel})`);
@@ -253,6 +258,7 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     if (phases.has('4')) bootStorm = await measureBootStorm(ctx, plan.s4);
+    const fleetCost: FleetCost | null = phases.has('5') ? await measureFleetCost(ctx, plan.s5) : null;
 
     const args = process.argv.slice(2);
     const results: BenchResults = {
@@ -296,9 +302,11 @@ async function main(argv: string[]): Promise<number> {
       },
       targets: judgeTargets({ otaThroughput, fixedRate, firmwareServing, bootStorm }),
       profile,
+      fleetCost,
     };
     writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`\n${renderReport(results)}`);
+    if (fleetCost !== null) process.stdout.write(renderFleetCost(fleetCost));
     progress(`results written to ${relative(process.cwd(), outFile)}`);
     failed = false;
     const missed = results.targets.filter((t) => t.met === false);

@@ -9,11 +9,13 @@
  * `--lang` says otherwise: English, or Simplified Chinese for any `zh` locale.
  */
 import { readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { parseArgs } from 'node:util';
 import { ConfigError, ProxyError } from './errors.js';
 import { languageFromEnv, parseLanguageTag, type Language } from './i18n/languages.js';
 import { t } from './i18n/translate.js';
 import { loadConfigFile } from './runtime/config-file.js';
+import { watchTerminal, type TerminalWatch } from './runtime/controlling-terminal.js';
 import { startProxy, type ProxyService } from './runtime/proxy-service.js';
 
 /** The language of the locale this process runs in; `--lang` overrides it. */
@@ -94,28 +96,58 @@ async function main(argv: string[]): Promise<number> {
   // (a supervisor's reload) and end it with a signal rather than exit 0 on SIGTERM.
   let service: ProxyService | null = null;
   let pendingStop: string | null = null;
+  let stopping = false;
   const stop = (signal: string): void => {
     if (service === null) {
       pendingStop = signal;
       return;
     }
+    if (stopping) return;
+    stopping = true;
+    terminal?.stop();
     const running = service;
-    running.logger.info({ signal }, 'signal received');
+    running.logger.info({ signal }, signal === 'terminal closed' ? 'the terminal closed' : 'signal received');
+    const hungUp = signal === 'terminal closed';
     running.shutdown().then(
-      () => process.exit(0),
+      () => (hungUp ? endByHangUp() : process.exit(0)),
       (error: unknown) => {
         running.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        if (hungUp) endByHangUp();
+        else process.exit(1);
       },
     );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  // A SIGHUP during start-up needs no reload: the file is being read right now.
-  process.on('SIGHUP', () => void service?.reload('SIGHUP'));
-  service = await startProxy({ configPath: values.config ?? 'config/proxy.yaml', env: process.env });
+  // Started from a terminal (`npm start`): closing that terminal ends the proxy, as it ends every program
+  // run in it. Elsewhere (systemd, Docker: no terminal) SIGHUP only ever means reload.
+  const terminal: TerminalWatch | null =
+    process.stdin.isTTY === true
+      ? watchTerminal({ attached: () => isatty(0), onGone: () => stop('terminal closed') })
+      : null;
+  process.on('SIGHUP', () => {
+    if (terminal?.gone() === true) stop('terminal closed');
+    // A SIGHUP during start-up needs no reload: the file is being read right now.
+    else void service?.reload('SIGHUP');
+  });
+  service = await startProxy({
+    configPath: values.config ?? 'config/proxy.yaml',
+    env: process.env,
+    probeUpstream: true,
+  });
   if (pendingStop !== null) stop(pendingStop);
   return -1;
+}
+
+/**
+ * Ends the process the way a program in a closed terminal ends: killed by SIGHUP (status 129 to a shell),
+ * once the shutdown is done. Not `process.exit()`: at exit Node restores the terminal's settings and aborts
+ * (SIGABRT) when the terminal, hung up, refuses them (node.cc ResetStdio). With our listener removed,
+ * SIGHUP's default action applies.
+ */
+function endByHangUp(): void {
+  process.removeAllListeners('SIGHUP');
+  process.kill(process.pid, 'SIGHUP');
 }
 
 /** Asks the proxy on this machine, at the port its config names, for /healthz: exit 0 when it answers 200. */

@@ -317,6 +317,11 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     labelNames: ['kind'] as const,
     registers,
   });
+  const anonymous = new Counter({
+    name: `${METRIC_PREFIX}fleet_anonymous_checks_total`,
+    help: 'OTA checks without a valid Device-Id: counted, not tracked',
+    registers,
+  });
   new Gauge({
     name: `${METRIC_PREFIX}fleet_pending_observations`,
     help: 'Fleet observations waiting to be written to the store',
@@ -386,6 +391,7 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
   }
   downloadBytes.inc(0);
   flushFailures.inc(0);
+  anonymous.inc(0);
   for (const kind of ['seen', 'event']) dropped.inc({ kind }, 0);
 
   if (processMetrics) collectDefaultMetrics({ register: registry });
@@ -434,6 +440,9 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
           return;
         case 'flush-failed':
           flushFailures.inc();
+          return;
+        case 'anonymous-check':
+          anonymous.inc();
           return;
         case 'dropped':
           if (notice.seen > 0) dropped.inc({ kind: 'seen' }, notice.seen);

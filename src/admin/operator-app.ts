@@ -20,8 +20,11 @@ import type { Env } from '../config/interpolate.js';
 import { createOperations, type Operations } from '../operations/operations.js';
 import type { CatalogStatus, CatalogStore } from '../runtime/catalog-store.js';
 import type { OperatorListener, ProxyState } from '../runtime/proxy-state.js';
+import type { VoiceStats } from '../voice/voice-proxy.js';
 import { requireAdminOn, requireAdminToken } from './admin-auth.js';
 import { fleetApiRoutes } from './api/fleet-api.js';
+import { CheckRate } from './console/check-rate.js';
+import { consoleRoutes, type ConsoleDeps } from './console/console-app.js';
 import { ExchangeLog, exchangesRoutes } from './exchanges.js';
 import { explainRoutes } from './explain-route.js';
 import { healthRoutes, UpstreamWatch } from './health.js';
@@ -79,6 +82,8 @@ export function createOperatorSurface({
   const metrics = createMetrics({ processMetrics });
   const exchanges = new ExchangeLog(capacity);
   const upstream = new UpstreamWatch();
+  const checkRate = new CheckRate();
+  let sources: MetricSources = {};
   metrics.setSources({
     exchangesKept: () => exchanges.size,
     catalogSkipped: () => catalogStatus()?.skipped.entries ?? null,
@@ -109,11 +114,14 @@ export function createOperatorSurface({
         upstream,
         catalogStatus,
         ...(readinessChecks ? { readinessChecks } : {}),
+        checkRate,
+        voice: () => sources.voice?.() ?? null,
       });
       return getRequestListener(app.fetch);
     },
     record(record) {
       metrics.observeExchange(record);
+      if (record.kind === 'check') checkRate.count(record.at);
       exchanges.push(record);
       upstream.observe(record);
     },
@@ -133,8 +141,9 @@ export function createOperatorSurface({
     catalogLoaded(result) {
       metrics.observeCatalog(result);
     },
-    setSources(sources) {
-      metrics.setSources(sources);
+    setSources(more) {
+      sources = { ...sources, ...more };
+      metrics.setSources(more);
     },
   };
 }
@@ -148,6 +157,9 @@ interface OperatorAppDeps {
   readonly upstream: UpstreamWatch;
   readonly catalogStatus: () => CatalogStatus | null;
   readonly readinessChecks?: () => Readonly<Record<string, string>>;
+  /** The console's own sources (its Overview). */
+  readonly checkRate?: CheckRate;
+  readonly voice?: () => VoiceStats | null;
 }
 
 /** The whole surface as one Hono app: health and metrics at the root, the admin endpoints under /admin. */
@@ -159,6 +171,8 @@ export function createOperatorApp({
   upstream,
   catalogStatus,
   readinessChecks,
+  checkRate = new CheckRate(),
+  voice = () => null,
 }: OperatorAppDeps): Hono {
   const app = new Hono();
   app.route(
@@ -171,26 +185,56 @@ export function createOperatorApp({
     }),
   );
   app.route('/', metricsRoutes(metrics));
-  app.route('/admin', adminRoutes({ state, exchanges, operations }));
+  app.route(
+    '/admin',
+    adminRoutes({
+      state,
+      exchanges,
+      operations,
+      console: {
+        state,
+        operations,
+        exchanges,
+        upstream,
+        catalogStatus,
+        ...(readinessChecks ? { readinessChecks } : {}),
+        checkRate,
+        voice,
+      },
+    }),
+  );
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((error, c) => errorReply(error, c.req.path, state.logger));
   return app;
 }
 
-/** `/admin/…`: absent (404) while `admin.token` is null; each sub-app gates itself. */
+/**
+ * `/admin/…`: absent (404) while `admin.token` is null; each sub-app gates itself. `GET /admin/` sends a
+ * browser (no `Authorization`) to the console and answers an API client with the endpoint list.
+ */
 function adminRoutes({
   state,
   exchanges,
   operations,
+  console,
 }: {
   state: ProxyState;
   exchanges: ExchangeLog;
   operations: Operations;
+  console: ConsoleDeps;
 }): Hono {
   const token = (): string | null => state.config().admin.token;
   const bearer = requireAdminToken(token);
   const admin = new Hono();
   admin.use('*', requireAdminOn(token));
+  // `/admin` and `/admin/`: a browser goes to the console, an API client (Authorization) gets the list.
+  admin.use('*', async (c, next) => {
+    const index = c.req.path === '/admin' || c.req.path === '/admin/';
+    if (!index || c.req.method !== 'GET') return next();
+    if (c.req.header('authorization') === undefined) return c.redirect('/admin/console/', 302);
+    if (c.req.path === '/admin/') return c.redirect('/admin', 308);
+    await next();
+  });
   admin.get('/', bearer, (c) =>
     c.json({
       endpoints: {
@@ -200,12 +244,14 @@ function adminRoutes({
           'run a device request through the pipeline against a given or the live upstream reply',
         'GET /admin/api/':
           'the fleet API: devices, rollouts, halt/resume, unblock, the catalog, firmware upload, audit (docs/fleet.md "API")',
+        'GET /admin/console/': 'the web console, for a browser (docs/console.md)',
       },
     }),
   );
   admin.route('/exchanges', gated(bearer, exchangesRoutes(exchanges)));
   admin.route('/explain', gated(bearer, explainRoutes(state)));
   admin.route('/api', gated(bearer, fleetApiRoutes(operations)));
+  admin.route('/console', consoleRoutes(console) as unknown as Hono);
   return admin;
 }
 

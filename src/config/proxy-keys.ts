@@ -286,7 +286,7 @@ export const PROXY_KEYS = {
       default: 'info',
     }),
     pretty: scalar({
-      doc: 'auto = pretty on a TTY when pino-pretty is installed, JSON otherwise; or true / false',
+      doc: 'auto = one readable line per record when stdout is a terminal, JSON lines otherwise; or true / false',
       default: 'auto',
       expected: '`auto`, true or false',
       convert: (value): Converted<'auto' | boolean> =>

@@ -518,6 +518,13 @@ export class FleetService {
     };
   }
 
+  /** Known devices per board and running version as they report them (the console's chart; not gauge labels). */
+  async deviceCounts(): Promise<
+    readonly { readonly board: string | null; readonly version: string | null; readonly devices: number }[]
+  > {
+    return this.#store.deviceCounts();
+  }
+
   /** Appends an audit record at once (catalog changes, uploads, and the fleet's own actions). */
   async audit(
     action: string,

@@ -4,20 +4,38 @@
  * the fleet decides from memory and writes behind.
  */
 import type { IncomingMessage } from 'node:http';
-import type { RequestFacts } from '../device/types.js';
+import type { DeviceFacts, RequestFacts } from '../device/types.js';
 import type { FirmwareDecision } from '../firmware/types.js';
 import { DOCTOR_CHECK_HEADER } from '../fleet/doctor-mark.js';
 import { sentOfferOf } from '../fleet/sent-offer.js';
-import type { CheckObservation } from '../fleet/service.js';
+import type { CheckObservation, CheckPlan } from '../fleet/service.js';
 import { shortenTokens } from '../fleet/token-display.js';
 import type { ReplyDecision, Verdict } from '../gateway/reply-table.js';
 import type { UpstreamExchange } from '../gateway/upstream-verdict.js';
 import { isWebsocketPresent } from '../rewrite/rules/websocket-url.js';
 import type { JsonObject } from '../rewrite/types.js';
+import type { ProxyState } from '../runtime/proxy-state.js';
 
 /** Whether the fleet records this check: doctor's probes say they are doctor's (docs/fleet.md "Principles"). */
 export function tracksCheck(req: IncomingMessage): boolean {
   return req.headers[DOCTOR_CHECK_HEADER] === undefined;
+}
+
+/**
+ * Tells the fleet what the device reported and was sent, once the reply is written. A failure here is
+ * logged and goes no further: the device already has its reply, which must not be cut.
+ */
+export function recordCheck(
+  rt: ProxyState,
+  plan: CheckPlan,
+  device: DeviceFacts,
+  input: Parameters<typeof checkObservation>[0],
+): void {
+  try {
+    rt.fleet?.observeCheck(plan, device, checkObservation(input));
+  } catch (err) {
+    rt.logger.error({ err, device: plan.device }, 'fleet: recording a check failed');
+  }
 }
 
 /** What `FleetService.observeCheck` is told once the reply is written. */
@@ -43,9 +61,10 @@ export function checkObservation({
   // The offer reached the device only if its reply carries the catalog's URL (a 200 with the rule applied).
   const offered =
     offer.kind === 'offer' && decision.status === 200 && isObject(firmware) && firmware.url === offer.url;
+  const text = body.toString('latin1');
   return {
-    flashSize: flashSizeOf(body),
-    language: languageOf(body, req),
+    flashSize: flashSizeOf(text),
+    language: languageOf(text, req),
     address: request.address,
     status: decision.status,
     transport: sent === null ? null : transportOf(sent),
@@ -100,14 +119,14 @@ const FLASH_SIZE = /"flash_size"\s*:\s*(\d{1,12})[,}\s]/;
 const LANGUAGE = /"language"\s*:\s*"([A-Za-z0-9_-]{1,20})"/;
 
 /** `flash_size` from the inventory, read from the raw text (the body may be invalid JSON). */
-function flashSizeOf(body: Buffer): number | null {
-  const match = FLASH_SIZE.exec(body.toString('latin1'));
+function flashSizeOf(text: string): number | null {
+  const match = FLASH_SIZE.exec(text);
   return match === null ? null : Number(match[1]);
 }
 
 /** `language` from the inventory, else the `Accept-Language` header's first tag. */
-function languageOf(body: Buffer, req: IncomingMessage): string | null {
-  const match = LANGUAGE.exec(body.toString('latin1'));
+function languageOf(text: string, req: IncomingMessage): string | null {
+  const match = LANGUAGE.exec(text);
   if (match !== null) return match[1] ?? null;
   const header = req.headers['accept-language']?.split(',')[0]?.trim() ?? '';
   return /^[A-Za-z0-9_-]{1,20}$/.test(header) ? header : null;

@@ -21,7 +21,7 @@ import type { ProxyState } from '../runtime/proxy-state.js';
 import type { ExchangeRecord } from '../gateway/exchange-record.js';
 import { judgeUpstream, type UpstreamExchange } from '../gateway/upstream-verdict.js';
 import { exchange } from '../upstream/exchange.js';
-import { checkObservation, shownReply, tracksCheck } from './fleet-check.js';
+import { recordCheck, shownReply, tracksCheck } from './fleet-check.js';
 
 export async function handleOtaCheck(
   req: IncomingMessage,
@@ -113,11 +113,7 @@ async function answerCheck(
     rememberGoodReply(verdict.body, decision.sent, device, rt);
   writeDeviceReply(req, res, decision.status, { contentType: decision.contentType, body: decision.body });
   if (plan !== null)
-    rt.fleet?.observeCheck(
-      plan,
-      device,
-      checkObservation({ body, req, request, offer: ctx.offer, verdict, result, decision }),
-    );
+    recordCheck(rt, plan, device, { body, req, request, offer: ctx.offer, verdict, result, decision });
   const upstreamText = result?.kind === 'response' ? result.body.toString('utf8') : null;
   rt.record(
     exchangeRecord(

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMap, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq, type Document } from 'yaml';
+import { Document, isMap, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Env } from '../config/interpolate.js';
 import { CATALOG_PATH, parseCatalog, type RawCatalogEntry } from '../firmware/catalog-parse.js';
 import { entryId } from '../fleet/entry-id.js';
@@ -71,9 +71,12 @@ export function findEntry(file: CatalogFile, id: string): RawCatalogEntry | unde
   return file.entries.find((e) => entryId(e.board, e.version) === id);
 }
 
-/** The text with `entry` appended as the last list item; the rest of the file is kept as written. */
+/**
+ * The text with `entry` appended as the last list item. A block list keeps every byte of the file: the
+ * entry, serialised through the Document API, is added after it at the list's indentation. An empty file,
+ * a comments-only one or a flow list (`[]`) is rewritten through the document (comments kept).
+ */
 export function appendEntry(file: CatalogFile, entry: NewEntry): string {
-  const document = file.document.clone();
   const node = new YAMLMap();
   node.set('board', entry.board);
   node.set('version', quoted(entry.version));
@@ -82,6 +85,24 @@ export function appendEntry(file: CatalogFile, entry: NewEntry): string {
   if (entry.devices !== undefined) node.set('devices', flowList(entry.devices));
   if (entry.min_version !== undefined) node.set('min_version', quoted(entry.min_version));
   if (entry.force === true) node.set('force', true);
+
+  const current = file.document.contents;
+  if (isSeq(current) && !current.flow && current.items.length > 0 && current.range) {
+    const item = new Document();
+    const list = new YAMLSeq();
+    list.items.push(node);
+    item.contents = list;
+    const start = current.range[0];
+    const column = start - (file.text.lastIndexOf('\n', start - 1) + 1);
+    const indent = ' '.repeat(column);
+    const piece = endsWithNewline(item.toString())
+      .split('\n')
+      .map((line) => (line === '' ? line : indent + line))
+      .join('\n');
+    return `${endsWithNewline(file.text)}${piece}`;
+  }
+
+  const document = file.document.clone();
   if (document.contents === null) {
     const list = new YAMLSeq();
     list.items.push(node);
@@ -95,7 +116,10 @@ export function appendEntry(file: CatalogFile, entry: NewEntry): string {
   return endsWithNewline(document.toString());
 }
 
-/** The text with the changes applied to the entry at `index`; the rest of the file is kept as written. */
+/**
+ * The text with the changes applied to the entry at `index`, through the document: every comment stays
+ * where it was; the `yaml` package writes spacing its own way (one space before a `#`).
+ */
 export function changeEntry(file: CatalogFile, index: number, changes: EntryChanges): string {
   const document = file.document.clone();
   const item = (document.contents as YAMLSeq).items[index];

@@ -150,7 +150,16 @@ export function createOperations(deps: OperationsDeps): Operations {
       `operator: ${action}`,
     );
     const service = deps.fleet();
-    if (service !== null) await service.audit(action, target, detail, actor);
+    if (service === null) return;
+    try {
+      await service.audit(action, target, detail, actor);
+    } catch (err) {
+      // The change is made (a file written): failing the answer would tell the operator it was not.
+      logger.error(
+        { err, action, target, means: actor.means },
+        'audit record not written: the fleet store is not reachable; the change above stands',
+      );
+    }
   };
 
   const device = (text: string): string => {

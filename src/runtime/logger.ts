@@ -1,11 +1,12 @@
 /**
- * The one root logger (docs/contributing.md §17): JSON lines by default, to a buffered standard output;
- * pretty on a TTY when `pino-pretty` is installed (an optional, dev-time dependency: production images run
- * without it). Secrets are redacted.
+ * The one root logger (docs/contributing.md §17): JSON lines by default, to a buffered standard output; on
+ * a terminal (`log.pretty` `auto` with stdout a TTY, or `true`) one readable line per record
+ * (src/runtime/terminal-log.ts). Secrets are redacted the same way in both: the terminal lines are made
+ * from the JSON records.
  */
-import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/types.js';
+import { terminalDestination } from './terminal-log.js';
 
 /** Paths pino censors wherever a token or MQTT password could appear in a log record. */
 export const REDACT_PATHS = [
@@ -33,16 +34,12 @@ export function createLogger({ level, pretty, destination }: LoggerOptions): Log
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (destination) return pino(options, destination);
-  const wantPretty = pretty === true || (pretty === 'auto' && process.stdout.isTTY === true);
-  if (wantPretty && prettyInstalled()) {
-    return pino({
-      ...options,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } },
-    });
-  }
-  const logger = pino(options, bufferedStdout());
-  if (pretty === true) logger.warn('log.pretty is true but pino-pretty is not installed: writing JSON lines');
-  return logger;
+  const onTerminal = process.stdout.isTTY === true;
+  // Colour only on a terminal that shows it (https://no-color.org, TERM=dumb).
+  const colour = onTerminal && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+  if (pretty === true || (pretty === 'auto' && onTerminal))
+    return pino(options, terminalDestination(1, { colour }));
+  return pino(options, bufferedStdout());
 }
 
 /** Bytes of lines collected before they are written in one go (one check's line at `info` is ~400). */
@@ -83,13 +80,4 @@ function bufferedStdout(): DestinationStream {
     },
   };
   return stdout;
-}
-
-function prettyInstalled(): boolean {
-  try {
-    createRequire(import.meta.url).resolve('pino-pretty');
-    return true;
-  } catch {
-    return false;
-  }
 }

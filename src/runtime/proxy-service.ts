@@ -18,6 +18,7 @@ import type { Catalog } from '../firmware/types.js';
 import type { FleetService } from '../fleet/service.js';
 import { startFleet } from './fleet-runtime.js';
 import { createLogger } from './logger.js';
+import { probeUpstream } from './upstream-probe.js';
 
 export interface ProxyServiceOptions {
   readonly configPath: string;
@@ -32,6 +33,11 @@ export interface ProxyServiceOptions {
    * close: where pending observations are written (the fleet's flush).
    */
   readonly afterDrain?: readonly ShutdownStep[];
+  /**
+   * Dial the upstream once after listening and log whether it answers (src/runtime/upstream-probe.ts).
+   * The command line turns it on; tests leave it off so the upstream connections they count stay exact.
+   */
+  readonly probeUpstream?: boolean;
 }
 
 /** One step of the shutdown; the steps run one after another, in the order listed. */
@@ -64,6 +70,7 @@ export async function startProxy({
   now = Date.now,
   watchIntervalMs = 2000,
   afterDrain = [],
+  probeUpstream: probe = false,
 }: ProxyServiceOptions): Promise<ProxyService> {
   // Taken before the file is read, so a change made while starting up is still seen as one.
   const loadedSignature = await fileSignature(configPath);
@@ -136,10 +143,16 @@ export async function startProxy({
     throw error;
   }
   const [main, admin] = servers as [RunningServer, RunningServer | undefined];
-  logger.info(
-    { url: main.url, admin: admin?.url ?? null, upstream: config.upstream.target.href, config: config.file },
-    'listening',
-  );
+  logger.info(startFacts(config, main, admin, store), 'listening');
+  if (probe) {
+    // Not awaited: the start is not held up by an upstream that is slow to refuse.
+    void probeUpstream({
+      target: config.upstream.target,
+      fallback: config.fallback.enabled,
+      logger,
+      timeoutMs: Math.min(config.upstream.timeoutMs, 3000),
+    });
+  }
 
   let reloading: Promise<{ ok: boolean; restartKeys: readonly string[] }> | null = null;
   const reload = async (reason: string): Promise<{ ok: boolean; restartKeys: readonly string[] }> => {
@@ -156,6 +169,7 @@ export async function startProxy({
     }
     if (next.hash === config.hash) {
       await store?.reload();
+      logger.info({ reason }, 'config reloaded: unchanged');
       return { ok: true, restartKeys: [] };
     }
     const plan = planReload(config, next);
@@ -255,6 +269,37 @@ export async function startProxy({
       })();
       return shuttingDown;
     },
+  };
+}
+
+/**
+ * The `listening` line's facts: the address really bound (port 0 resolved; a wildcard host said as such),
+ * the URL to reach it, the upstreams, whether /admin is on and where, and the catalog's entries.
+ */
+function startFacts(
+  config: Config,
+  main: RunningServer,
+  admin: RunningServer | undefined,
+  store: CatalogStore | null,
+): Record<string, unknown> {
+  const bound = main.server.address();
+  const address =
+    typeof bound === 'object' && bound !== null
+      ? `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`
+      : main.url;
+  const status = store?.status() ?? null;
+  return {
+    url: main.url,
+    address,
+    admin: admin?.url ?? null,
+    adminRoutes: config.admin.token === null ? 'off' : admin ? 'admin listener' : 'main listener',
+    upstream: config.upstream.target.href,
+    voiceUpstream: config.voiceProxy.upstream?.href ?? null,
+    catalog:
+      config.firmware.dir === null
+        ? null
+        : { dir: config.firmware.dir, entries: status?.entries ?? 0, skipped: status?.skipped.entries ?? 0 },
+    config: config.file,
   };
 }
 

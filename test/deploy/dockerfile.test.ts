@@ -99,6 +99,7 @@ test('everything the Dockerfile copies exists and is not left out by .dockerigno
     'package-lock.json',
     'package.json',
     'package.json',
+    'scripts/build-on-install.mjs',
     'src',
     'tsconfig.json',
   ]);

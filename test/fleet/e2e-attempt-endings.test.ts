@@ -35,7 +35,7 @@ describe('attempt endings through the real proxy (SQLite)', () => {
       images: [MAIN, EXTERNAL, WITHDRAWN],
       yaml: 'fallback:\n  enabled: false\n',
       fleetYaml:
-        '  silent_after_download_minutes: 0.05\n  attempt_timeout_hours: 0.002\n  halt:\n    min_failed_devices: 100\n',
+        '  silent_after_download_minutes: 0.05\n  attempt_timeout_hours: 0.004\n  halt:\n    min_failed_devices: 100\n',
     });
   });
   after(() => p.close());
@@ -199,7 +199,7 @@ describe('attempt endings through the real proxy (SQLite)', () => {
   test('no event within attempt_timeout_hours in any other case: silent (timed-out), not counted', async () => {
     const d = device();
     await d.check();
-    const timedOut = await p.attemptIn(d.mac, 'silent', { ms: 15_000 });
+    const timedOut = await p.attemptIn(d.mac, 'silent', { ms: 25_000 });
     assert.equal(timedOut.reason, 'timed-out');
     assert.equal(timedOut.counted, false);
   });

@@ -66,6 +66,10 @@ describe('download tokens', () => {
     }
     const anonymous = await anonymousCheck(strict.port);
     assert.equal(anonymous.status, 200);
+    assert.match(
+      (await get(strict.port, '/metrics')).body.toString(),
+      /xiaozhi_ota_proxy_fleet_anonymous_checks_total 1\n/,
+    );
     const reply = JSON.parse(anonymous.body.toString()) as { firmware?: { url: string } };
     assert.equal(reply.firmware?.url ?? '', '', 'no offer without a valid Device-Id');
     const reason = (strict.h.exchanges().at(-1)?.firmware as { reason: string }).reason;

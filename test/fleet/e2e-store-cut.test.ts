@@ -134,3 +134,43 @@ test('a store cut mid-run: replies as fast as before, degraded meanwhile, writte
   const failures = Number(/xiaozhi_ota_proxy_fleet_store_flush_failures_total (\d+)/.exec(metrics)?.[1]);
   assert.ok(failures >= 1, `flush failures counted: ${failures}`);
 });
+
+test('a store unreachable since start: devices are answered without an offer, ready and degraded, offers once it is reached', async (t) => {
+  const db = await createPostgresDatabase();
+  if (typeof db === 'string') {
+    t.skip(db);
+    return;
+  }
+  const relay = await startRelay(db.host, db.port);
+  relay.set('refuse');
+  const url = new URL(db.url);
+  url.hostname = '127.0.0.1';
+  url.port = String(relay.port);
+  const p = await startFleetProxy({ store: url.toString(), images: [MAIN] });
+  t.after(async () => {
+    relay.set('pass');
+    await p.close();
+    await relay.close();
+    await db.drop();
+  });
+  const d = new V2Device({ mac: '02:00:00:02:00:01', version: '1.6.0', port: p.port });
+  const before = await d.check();
+  assert.equal(before.status, 200, 'answered');
+  assert.equal(before.reply?.firmware?.url ?? '', '', 'no catalog offer before blocks and halts are loaded');
+  assert.match(
+    String((p.h.exchanges().at(-1)?.firmware as { reason: string }).reason),
+    /^fleet-not-synced: /,
+  );
+  const ready = await rawRequest(
+    p.port,
+    'GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+  );
+  assert.equal(ready.status, 200);
+  assert.equal((JSON.parse(ready.body.toString()) as { checks: { store: string } }).checks.store, 'degraded');
+  relay.set('pass');
+  await waitFor(
+    'an offer once the store is reached',
+    async () => Boolean((await d.check()).reply?.firmware?.url),
+    15_000,
+  );
+});

@@ -57,6 +57,8 @@ describe('the message catalogs', () => {
       'doctor.report.area.mqtt',
       'doctor.config.loaded.hash',
       'doctor.catalog.entry.min-version',
+      // The console's "no value" dash.
+      'console.none',
     ]);
     for (const [key, message] of Object.entries(zhCN) as [keyof typeof en, Message][]) {
       for (const text of texts(message)) assert.notEqual(text.trim(), '', key);

@@ -5,6 +5,7 @@
  * Keep `zh-CN.ts` in the same order, key for key, so the two read side by side.
  */
 import type { Message } from '../catalog.js';
+import { consoleEn } from './console-en.js';
 
 export const en = {
   // ── xiaozhi-ota-proxy (src/cli.ts) ──────────────────────────────────────────────────────────────────
@@ -463,4 +464,7 @@ Exit code: 0 when nothing would stop a device, 1 when something would, 2 for bad
   'doctor.catalog.entry.own': '{entry}: offered at {url} (this proxy)',
   'doctor.catalog.entry.url': 'url {url}: {why}; {probe}',
   'doctor.catalog.entry.external': '{entry}: offered at {url}',
+
+  // ── the web console (src/admin/console/): messages/console-en.ts ────────────────────────────────────
+  ...consoleEn,
 } as const satisfies Readonly<Record<string, Message>>;

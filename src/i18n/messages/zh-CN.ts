@@ -7,6 +7,7 @@
  * 设备保护层 (the device guard), 重写规则 (rewrite), 灰度 (rollout), 占位符 (placeholder).
  */
 import type { Catalog } from '../catalog.js';
+import { consoleZhCN } from './console-zh-CN.js';
 
 export const zhCN = {
   // ── xiaozhi-ota-proxy (src/cli.ts) ──────────────────────────────────────────────────────────────────
@@ -423,4 +424,7 @@ export const zhCN = {
   'doctor.catalog.entry.own': '{entry}：下载地址 {url}（即本代理）',
   'doctor.catalog.entry.url': 'url {url}：{why}；{probe}',
   'doctor.catalog.entry.external': '{entry}：下载地址 {url}',
+
+  // ── the web console (src/admin/console/): messages/console-zh-CN.ts ─────────────────────────────────
+  ...consoleZhCN,
 } as const satisfies Catalog;
