@@ -9,12 +9,6 @@
  * protected segment. Room is always made in probation first, so one-time ids only ever push out other
  * one-time ids; the protected segment holds at most 80 % of the capacity, its least recently seen device
  * moving back to probation when it is full.
- *
- * Each device's sections are kept as one JSON text, not as the parsed objects: up to 10,000 small object
- * graphs that live long would be promoted and traced by every major collection, where a flat string is
- * neither traced nor walked. The text is parsed back only for a fallback (or /admin/explain). The round trip
- * is exact for what the upstream reply parser produces (finite numbers, own `__proto__` members, key order;
- * only `-0` becomes `0`, and every reply is written with `JSON.stringify`, which writes both as `0`).
  */
 import type { JsonObject } from '../rewrite/types.js';
 
@@ -31,10 +25,10 @@ const PROTECTED_SHARE = 0.8;
 /** Two LRU segments keyed by device id; a Map keeps insertion order, so re-inserting marks "recently seen". */
 export class DeviceMemory {
   #capacity: number;
-  /** Seen once: the least recently seen first. Values are `RememberedDevice`s as JSON text. */
-  readonly #probation = new Map<string, string>();
+  /** Seen once: the least recently seen first. */
+  readonly #probation = new Map<string, RememberedDevice>();
   /** Seen again: the least recently seen first. */
-  readonly #protected = new Map<string, string>();
+  readonly #protected = new Map<string, RememberedDevice>();
 
   constructor(capacity: number) {
     this.#capacity = Math.max(0, capacity);
@@ -61,42 +55,36 @@ export class DeviceMemory {
 
   remember(deviceId: string, entry: RememberedDevice): void {
     if (this.#capacity === 0) return;
-    this.#put(deviceId, JSON.stringify([entry.websocket, entry.mqtt]));
+    if (this.#protected.delete(deviceId) || this.#probation.delete(deviceId)) {
+      this.#protected.set(deviceId, entry);
+    } else {
+      this.#probation.set(deviceId, entry);
+    }
+    this.#fit();
   }
 
   /** The device's sections, marking it seen again (a fallback is a sighting too). */
   recall(deviceId: string | null): RememberedDevice | null {
     if (deviceId === null) return null;
-    const text = this.#protected.get(deviceId) ?? this.#probation.get(deviceId);
-    if (text === undefined) return null;
-    this.#put(deviceId, text);
-    return revive(text);
+    const entry = this.#protected.get(deviceId) ?? this.#probation.get(deviceId);
+    if (entry === undefined) return null;
+    this.remember(deviceId, entry);
+    return entry;
   }
 
   /** Reads without marking the device seen (/admin/explain changes no state). */
   peek(deviceId: string | null): RememberedDevice | null {
     if (deviceId === null) return null;
-    const text = this.#protected.get(deviceId) ?? this.#probation.get(deviceId);
-    return text === undefined ? null : revive(text);
-  }
-
-  /** Stores a device's text: a device already known moves to the protected segment. */
-  #put(deviceId: string, text: string): void {
-    if (this.#protected.delete(deviceId) || this.#probation.delete(deviceId)) {
-      this.#protected.set(deviceId, text);
-    } else {
-      this.#probation.set(deviceId, text);
-    }
-    this.#fit();
+    return this.#protected.get(deviceId) ?? this.#probation.get(deviceId) ?? null;
   }
 
   /** Keeps the protected segment within its share and the whole within the capacity. */
   #fit(): void {
     const protectedRoom = Math.floor(this.#capacity * PROTECTED_SHARE);
-    for (const [id, text] of this.#protected) {
+    for (const [id, entry] of this.#protected) {
       if (this.#protected.size <= protectedRoom) break;
       this.#protected.delete(id);
-      this.#probation.set(id, text);
+      this.#probation.set(id, entry);
     }
     // The protected segment alone never exceeds the capacity, so probation always has the room to give.
     for (const id of this.#probation.keys()) {
@@ -104,10 +92,4 @@ export class DeviceMemory {
       this.#probation.delete(id);
     }
   }
-}
-
-/** A remembered device from its text (a fresh object graph each time: callers may keep or change it). */
-function revive(text: string): RememberedDevice {
-  const [websocket, mqtt] = JSON.parse(text) as [JsonObject | null, JsonObject | null];
-  return { websocket, mqtt };
 }
