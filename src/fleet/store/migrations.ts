@@ -182,6 +182,24 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 2,
+    name: 'listing indexes',
+    async up(db) {
+      // The devices listing's default order is `last_seen desc, id desc`: an equality filter's index that
+      // ends in both keys serves a page (and its keyset cursor) without sorting every match — the board
+      // filter over 100,000 devices of one board read them all. Replaces the narrower indexes one for one,
+      // so a device's write updates as many indexes as before.
+      for (const column of ['board', 'chip', 'attempt_state'] as const) {
+        await db.schema.dropIndex(`devices_${column}`).execute();
+        await db.schema
+          .createIndex(`devices_${column}`)
+          .on('devices')
+          .columns([column, 'last_seen', 'id'])
+          .execute();
+      }
+    },
+  },
 ];
 
 export const KNOWN_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
