@@ -159,6 +159,12 @@ const ASYNC_CHUNK = 200;
 const CHUNK_TARGET_MS = 5;
 /** Devices per settle transaction. */
 const SETTLE_CHUNK = 100;
+/**
+ * A background store call still unanswered after this long is a store that does not answer (a silent
+ * network keeps a connection open and says nothing): the health says `degraded` at once, whatever the
+ * driver's own timeouts and the rollback after them take. The PostgreSQL adapter's query timeout.
+ */
+const STORE_STALL_MS = 5_000;
 
 interface PlanState extends CheckPlan {
   readonly track: boolean;
@@ -183,6 +189,9 @@ export class FleetService {
   #migrated = false;
   #schemaNewer = false;
   #lastWriteOk = true;
+  /** Background store calls in flight, by a sequence number: when each started (performance.now()). */
+  readonly #inFlight = new Map<number, number>();
+  #watchSeq = 0;
   #lastSyncOk = false;
   #chunk: number = CHUNK.start;
   #flushTimer: NodeJS.Timeout | null = null;
@@ -385,7 +394,27 @@ export class FleetService {
   }
 
   health(): StoreHealth {
-    return this.#lastWriteOk && this.#lastSyncOk && !this.#schemaNewer ? 'ok' : 'degraded';
+    return this.#lastWriteOk && this.#lastSyncOk && !this.#schemaNewer && !this.#stalled()
+      ? 'ok'
+      : 'degraded';
+  }
+
+  /** Whether a background store call has been waiting longer than STORE_STALL_MS. */
+  #stalled(): boolean {
+    const now = performance.now();
+    for (const since of this.#inFlight.values()) if (now - since > STORE_STALL_MS) return true;
+    return false;
+  }
+
+  /** A background store call, timed while it is in flight (for `health()`). */
+  async #watch<T>(call: Promise<T>): Promise<T> {
+    const id = (this.#watchSeq += 1);
+    this.#inFlight.set(id, performance.now());
+    try {
+      return await call;
+    } finally {
+      this.#inFlight.delete(id);
+    }
   }
 
   /** Observations waiting to be written, and those dropped so far (`max_pending`). */
@@ -641,7 +670,7 @@ export class FleetService {
       const batch = this.#queue.take(synchronous ? this.#chunk : ASYNC_CHUNK);
       const t0 = performance.now();
       try {
-        await this.#store.write(batch);
+        await this.#watch(this.#store.write(batch));
       } catch (error) {
         this.#dropped(this.#queue.restore(batch));
         this.#lastWriteOk = false;
@@ -677,8 +706,10 @@ export class FleetService {
     for (let i = 0; i < devices.length; i += SETTLE_CHUNK) {
       let out: SettleOutput;
       try {
-        out = await this.#store.settle(devices.slice(i, i + SETTLE_CHUNK), cutoff, (input) =>
-          settleDevices({ ...input, cutoff, replica: this.replica, settings }),
+        out = await this.#watch(
+          this.#store.settle(devices.slice(i, i + SETTLE_CHUNK), cutoff, (input) =>
+            settleDevices({ ...input, cutoff, replica: this.replica, settings }),
+          ),
         );
       } catch (error) {
         this.#notify({ kind: 'settle-failed', error });
@@ -730,18 +761,18 @@ export class FleetService {
     const t0 = performance.now();
     try {
       if (!this.#migrated) {
-        const status = await this.#store.migrate();
+        const status = await this.#watch(this.#store.migrate());
         this.#migrated = true;
         this.#checkSchema(status);
         if (this.#schemaNewer) return;
       } else {
-        this.#checkSchema(await this.#store.schemaStatus());
+        this.#checkSchema(await this.#watch(this.#store.schemaStatus()));
         if (this.#schemaNewer) return;
       }
       if (this.#secret === null)
-        this.#secret = await this.#store.tokenSecret(randomBytes(32).toString('base64url'));
+        this.#secret = await this.#watch(this.#store.tokenSecret(randomBytes(32).toString('base64url')));
       const readStarted = this.#clock();
-      const snapshot = await this.#store.snapshot();
+      const snapshot = await this.#watch(this.#store.snapshot());
       const readEnded = this.#clock();
       this.#skew = Math.round(snapshot.storeNow - (readStarted + readEnded) / 2);
       this.#view.applySnapshot(snapshot, readStarted, this.now());
@@ -775,7 +806,7 @@ export class FleetService {
     this.#lastRetention = now;
     try {
       const before = this.now() - this.#settings.forgetAfterDays * 86_400_000;
-      const done = await this.#store.retain(before, this.#settings.maxDevices);
+      const done = await this.#watch(this.#store.retain(before, this.#settings.maxDevices));
       if (done.devices > 0 || done.attempts > 0) this.#notify({ kind: 'retained', ...done });
     } catch (error) {
       this.#notify({ kind: 'sync-failed', error });
