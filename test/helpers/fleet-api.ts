@@ -101,6 +101,12 @@ export async function seen(h: Harness, devices: readonly DeviceFacts[]): Promise
   if (catalog === null || catalog === undefined) throw new Error('no catalog');
   for (const d of devices) checkThrough(fleet, catalog, d);
   await fleet.flush();
+  // A check's attempt is settled once its events are older than flush_ms + sync_ms (the harness: 150 ms;
+  // docs/fleet.md "Write-behind"): wait that out and settle, so the tests after this see the attempts
+  // however fast or slow the machine runs them.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await fleet.sync();
+  await fleet.flush();
 }
 
 /** Every file of the firmware folder and its bytes (lock and temporary files would show up here too). */
