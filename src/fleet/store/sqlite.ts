@@ -26,6 +26,16 @@ export function sqliteStore(
   const raw = new Database(path, { timeout: 0 });
   if (path !== ':memory:') raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
+  // Statistics for the query planner, refreshed where stale (bounded work: SQLite caps the sample): without
+  // them a filter matching most devices (one chip) is read through its own index and sorted whole,
+  // instead of walking the sort's index (docs/fleet.md "Store"). A file another process holds is skipped.
+  if (path !== ':memory:') {
+    try {
+      raw.pragma('optimize = 0x10002');
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+    }
+  }
   const db = new Kysely<FleetDatabase>({ dialect: new SqliteDialect({ database: raw }) });
 
   const transaction = async <T>(
