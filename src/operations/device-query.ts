@@ -21,7 +21,8 @@ export const DEVICE_FILTERS = [
   'cursor',
 ] as const;
 
-const STATES: readonly AttemptState[] = [
+/** The attempt states a listing can filter by, in the order an attempt passes them. */
+export const STATES: readonly AttemptState[] = [
   'offered',
   'downloading',
   'downloaded',
@@ -31,7 +32,7 @@ const STATES: readonly AttemptState[] = [
   'superseded',
   'withdrawn',
 ];
-const SORTS: readonly DeviceSort[] = ['last_seen', 'id', 'version'];
+export const SORTS: readonly DeviceSort[] = ['last_seen', 'id', 'version'];
 export const MAX_PAGE = 500;
 
 /** Reads the filters; unknown parameters are refused too (a typo must not list every device). */

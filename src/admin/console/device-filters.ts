@@ -3,20 +3,8 @@
  * "Interfaces"), read and checked by the same parser (operations/device-query.ts) — this module only keeps
  * what the form shows and builds its links.
  */
-import type { AttemptState } from '../../fleet/types.js';
-import type { DeviceSort } from '../../fleet/store/types.js';
 
-export const STATES: readonly AttemptState[] = [
-  'offered',
-  'downloading',
-  'downloaded',
-  'installed',
-  'failed',
-  'silent',
-  'superseded',
-  'withdrawn',
-];
-export const SORTS: readonly DeviceSort[] = ['last_seen', 'id', 'version'];
+export { SORTS, STATES } from '../../operations/device-query.js';
 export const LIMITS = [50, 100, 200, 500] as const;
 export const SEEN_WITHIN = [3600, 86_400, 604_800] as const;
 
