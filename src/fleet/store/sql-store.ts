@@ -268,8 +268,12 @@ export function sqlStore(backend: SqlBackend, migrations: readonly Migration[] =
         }
         for (const { device, state } of out.states)
           await trx.updateTable('devices').set({ attempt_state: state }).where('id', '=', device).execute();
-        for (const ids of chunks(claimed, ROWS_PER_STATEMENT))
-          await trx.deleteFrom('events').where('device', 'in', ids).where('at', '<=', cutoff).execute();
+        // Exactly the events folded: under READ COMMITTED another replica's write can commit an event
+        // for these devices (and under the cutoff) between the read above and this statement; deleting
+        // by time would lose it unfolded. It stays for the next fold instead.
+        const folded = [...events.values()].flat().map((e) => e.id);
+        for (const ids of chunks(folded, ROWS_PER_STATEMENT))
+          await trx.deleteFrom('events').where('id', 'in', ids).execute();
         return out;
       });
     },
