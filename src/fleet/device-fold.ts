@@ -99,11 +99,17 @@ export function foldDevice(input: FoldInput): FoldResult {
   return { open, ended, opened };
 }
 
-/** The attempt an offer opens (state `offered`). */
+/**
+ * The attempt an offer opens (state `offered`). Its id names the check that opened it: two offering checks
+ * of one device can fall in the same millisecond (two replicas, a quick re-boot), and an id made of the
+ * time alone would then write the second attempt over the first.
+ */
 export function openAttempt(
   device: string,
   offer: SentOffer,
   check: {
+    /** The opening check's event id (unique, the same on every replica). */
+    readonly id: string;
     readonly at: number;
     readonly replica: string;
     readonly version: string | null;
@@ -112,7 +118,7 @@ export function openAttempt(
   number: number,
 ): Attempt {
   return {
-    id: `${device}@${check.at}`,
+    id: `${device}@${check.at}/${check.id}`,
     device,
     entryId: offer.entryId,
     board: offer.board,

@@ -161,6 +161,26 @@ for (const kind of STORE_KINDS) {
       );
     });
 
+    it('two offers to one device in one millisecond, from two replicas: both attempts are kept', async () => {
+      const id = 'a0:00:00:00:00:0b';
+      await store.write({
+        seen: [seen(id, T0)],
+        events: [
+          checkEvent(T0, '1.9.0', { device: id, offer: OFFER, replica: 'r1' }),
+          checkEvent(T0, '1.9.0', { device: id, offer: OFFER, replica: 'r2' }),
+        ],
+      });
+      await settle(store, [id], T0 + 10);
+      const found = await store.device(id);
+      assert.deepEqual(
+        found?.attempts.map((a) => [a.number, a.state, a.reason]),
+        [
+          [2, 'offered', null],
+          [1, 'failed', 'not-downloaded'],
+        ],
+      );
+    });
+
     it('at most one open attempt per device, enforced by the store (the transaction changes nothing)', async () => {
       const id = 'a0:00:00:00:00:03';
       await store.write({

@@ -22,7 +22,12 @@ export const OFFER: SentOffer = {
 /** An attempt offered at T0 from 1.9.0 to 2.0.0, then changed by `overrides`. */
 export function attempt(overrides: Partial<Attempt> = {}, offer: SentOffer = OFFER): Attempt {
   return {
-    ...openAttempt(DEVICE, offer, { at: T0, replica: 'r1', version: '1.9.0', activation: false }, 1),
+    ...openAttempt(
+      DEVICE,
+      offer,
+      { id: 'r1:1', at: T0, replica: 'r1', version: '1.9.0', activation: false },
+      1,
+    ),
     ...overrides,
   };
 }

@@ -29,8 +29,22 @@ test('an offer opens an attempt numbered after the device attempts of that entry
   const result = fold([offerCheck], T0 + 1, () => 2);
   assert.equal(result.open?.state, 'offered');
   assert.equal(result.open?.number, 3);
-  assert.equal(result.open?.id, `${DEVICE}@${T0}`);
+  assert.equal(result.open?.id, `${DEVICE}@${T0}/${offerCheck.id}`);
   assert.equal(result.open?.offeredBy, 'r1');
+});
+
+test('two offering checks in one millisecond (two replicas) open two attempts with their own ids', () => {
+  // Seen in CI: a device re-booted within a millisecond, its checks on two replicas; the second attempt's
+  // id was the first's and the store wrote it over the ended one.
+  const first = checkEvent(T0, '1.9.0', { offer: OFFER, replica: 'r1' });
+  const second = checkEvent(T0, '1.9.0', { offer: OFFER, replica: 'r2' });
+  const result = fold([first, second]);
+  assert.equal(result.ended.length, 1);
+  assert.equal(result.ended[0]?.state, 'failed');
+  assert.equal(result.ended[0]?.reason, 'not-downloaded');
+  assert.equal(result.opened.length, 2);
+  assert.notEqual(result.open?.id, result.ended[0]?.id);
+  assert.equal(result.open?.number, 2);
 });
 
 test('events in any arrival order fold the same: the download seen elsewhere is not missed', () => {
