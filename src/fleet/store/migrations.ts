@@ -200,6 +200,27 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 3,
+    name: 'ended attempts index',
+    async up(db) {
+      // Open attempts have no `ended_at`: indexed whole, the column made `ended_at IS NULL` look like a
+      // selective lookup, and SQLite read every open attempt through it — to find the open attempts of
+      // 100 devices in a settle, and again (then sorted) for each page of a sync. A boot storm of
+      // 100,000 devices went quadratic. Only ended attempts are indexed now (retention deletes by
+      // `ended_at`); open ones are found by device (`attempts_one_open`, `attempts_device`).
+      // `attempts_entry (entry_id, ended_at)` served no query, and with statistics showing one entry
+      // SQLite skip-scanned it for `ended_at IS NULL` the same way: gone too.
+      await db.schema.dropIndex('attempts_ended').execute();
+      await db.schema.dropIndex('attempts_entry').execute();
+      await db.schema
+        .createIndex('attempts_ended')
+        .on('attempts')
+        .column('ended_at')
+        .where(sql.ref('ended_at'), 'is not', null)
+        .execute();
+    },
+  },
 ];
 
 export const KNOWN_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

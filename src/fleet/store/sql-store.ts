@@ -122,11 +122,12 @@ export function sqlStore(backend: SqlBackend, migrations: readonly Migration[] =
           await paged(
             PAGE,
             (after, limit) => {
+              // By device, the key of the open attempts' own index (one per device): no sort.
               let q = trx.selectFrom('attempts').selectAll().where('ended_at', 'is', null);
-              if (after !== null) q = q.where('id', '>', after);
-              return q.orderBy('id').limit(limit).execute();
+              if (after !== null) q = q.where('device', '>', after);
+              return q.orderBy('device').limit(limit).execute();
             },
-            (r) => r.id,
+            (r) => r.device,
           )
         ).map(attemptFrom);
         const records = (
@@ -266,8 +267,12 @@ export function sqlStore(backend: SqlBackend, migrations: readonly Migration[] =
             )
             .execute();
         }
-        for (const { device, state } of out.states)
-          await trx.updateTable('devices').set({ attempt_state: state }).where('id', '=', device).execute();
+        // One statement per state rather than per device: a boot storm settles thousands at a time.
+        const byState = new Map<string, string[]>();
+        for (const { device, state } of out.states) push(byState, state, device);
+        for (const [state, devicesInState] of byState)
+          for (const ids of chunks(devicesInState, ROWS_PER_STATEMENT))
+            await trx.updateTable('devices').set({ attempt_state: state }).where('id', 'in', ids).execute();
         // Exactly the events folded: under READ COMMITTED another replica's write can commit an event
         // for these devices (and under the cutoff) between the read above and this statement; deleting
         // by time would lose it unfolded. It stays for the next fold instead.
