@@ -7,11 +7,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import type { FleetDatabase } from './schema.js';
 import { sqlStore, type SqlBackend } from './sql-store.js';
 import type { FleetStore } from './types.js';
+
+/** The page cache's bound, KiB. */
+const CACHE_KIB = 64 * 1024;
+
+/** Prepared statements kept per database, by SQL text (most used first out: see `preparedOnce`). */
+const STATEMENT_CACHE = 256;
 
 /** How long a busy file is retried before the write fails (the service retries the batch later). */
 const BUSY_RETRY_MS = 5000;
@@ -26,6 +32,10 @@ export function sqliteStore(
   const raw = new Database(path, { timeout: 0 });
   if (path !== ':memory:') raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
+  // SQLite's default page cache is 2 MiB; 100,000 devices with their indexes and attempts take about 120
+  // MiB, and every write of a boot storm lands on a random page of each index: with the default most of
+  // them are read back from the OS for each write. The cache grows only as pages are used.
+  raw.pragma(`cache_size = -${CACHE_KIB}`);
   // Statistics for the query planner, refreshed where stale (bounded work: SQLite caps the sample): without
   // them a filter matching most devices (one chip) is read through its own index and sorted whole,
   // instead of walking the sort's index (docs/fleet.md "Store"). A file another process holds is skipped.
@@ -36,7 +46,7 @@ export function sqliteStore(
       if (!isBusy(error)) throw error;
     }
   }
-  const db = new Kysely<FleetDatabase>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<FleetDatabase>({ dialect: new SqliteDialect({ database: preparedOnce(raw) }) });
 
   const transaction = async <T>(
     begin: 'begin immediate' | 'begin',
@@ -76,6 +86,31 @@ export function sqliteStore(
     close: () => db.destroy(),
   };
   return sqlStore(backend, migrations);
+}
+
+/**
+ * The database as Kysely's SQLite driver sees it, with each statement prepared once: the driver prepares
+ * every query it runs, and in a boot storm preparing cost as much as running (SQLite parses and plans
+ * the text each time). Kept by SQL text, least recently used dropped past `STATEMENT_CACHE` (a chunk's
+ * row count is part of its text); a statement still being iterated is not handed out twice.
+ */
+function preparedOnce(raw: Database.Database): SqliteDatabase {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(text) {
+      const known = cache.get(text);
+      if (known !== undefined && !known.busy) {
+        cache.delete(text);
+        cache.set(text, known);
+        return known;
+      }
+      const statement = raw.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
+  };
 }
 
 function isBusy(error: unknown): boolean {
