@@ -10,7 +10,7 @@
  * The parts run in that order, then the storm last; a part that fails is reported, the others kept.
  * Every variant is its own built proxy process against the run's fake upstream; all stopped afterwards.
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { SeenUpdate } from '../src/fleet/observations.js';
@@ -20,6 +20,7 @@ import { proxyConfigYaml } from './fixtures.js';
 import type { RateResult } from './load-rate.js';
 import { freePort, runLoad, startBuiltProxy, type Running } from './processes.js';
 import { cpuSeconds } from './proc-stats.js';
+import { inclusiveTimes } from './profile-summary.js';
 import { PROXY_EXPECTATIONS } from './sanity.js';
 
 export interface FleetPlan {
@@ -33,6 +34,10 @@ export interface FleetPlan {
   readonly stormRate: number;
   /** Devices in the inventory the API is timed over. */
   readonly apiDevices: number;
+  /** Only the boot storm (`--storm-only`): the interleaved rounds and the API timing are left out. */
+  readonly stormOnly?: boolean;
+  /** Where both storm proxies write a CPU profile (`--profile`), or `null`. */
+  readonly stormProfileDir?: string | null;
 }
 
 export interface FleetCost {
@@ -59,6 +64,8 @@ export interface FleetCost {
   } | null;
   /** Why the storm gave no figures, if it did not. */
   readonly stormError: string | null;
+  /** The storm's CPU profiles, fleet on and off (`--profile`): the fleet's functions by inclusive time. */
+  readonly stormProfile: { readonly files: readonly string[]; readonly top: readonly string[] } | null;
   /** `GET /admin/api/devices` filtered pages over `apiDevices` devices: median ms per query. */
   readonly devicesApi: Readonly<Record<string, { readonly medianMs: number; readonly total: number }>> | null;
 }
@@ -67,7 +74,12 @@ const ADMIN_TOKEN = 'bench-admin-token';
 const PG_ADMIN_URL = process.env.FLEET_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A built proxy with or without the fleet; `store` is a fleet.store value. */
-async function startVariant(ctx: BenchContext, name: string, store: string | null): Promise<Running> {
+async function startVariant(
+  ctx: BenchContext,
+  name: string,
+  store: string | null,
+  cpuProfileDir: string | null = null,
+): Promise<Running> {
   const port = await freePort();
   const configPath = join(ctx.work, `proxy-${name}.yaml`);
   const fleet =
@@ -78,7 +90,12 @@ async function startVariant(ctx: BenchContext, name: string, store: string | nul
     configPath,
     proxyConfigYaml({ port, upstreamPort: ctx.upstream.port, firmwareDir: ctx.firmwareDir }) + fleet,
   );
-  return startBuiltProxy(ctx.root, ctx.work, `proxy-${name}`, { cli: ctx.build.cli, configPath, port });
+  return startBuiltProxy(ctx.root, ctx.work, `proxy-${name}`, {
+    cli: ctx.build.cli,
+    configPath,
+    port,
+    cpuProfileDir,
+  });
 }
 
 /** Sends `count` distinct devices' checks at `rate`; the proxy's CPU seconds spent and the load's result. */
@@ -157,6 +174,20 @@ export async function measureFleetCost(ctx: BenchContext, plan: FleetPlan): Prom
   const stopping: Running[] = [];
   let database: { url: string; drop: () => Promise<void> } | null = null;
   try {
+    if (plan.stormOnly === true) {
+      const { storm, stormError, stormProfile } = await stormFigures(ctx, plan, stopping);
+      return {
+        cpuMicrosPerCheck: {},
+        ratioToOff: {},
+        rounds: 0,
+        checksPerRound: 0,
+        postgresSkipped: null,
+        storm,
+        stormError,
+        stormProfile,
+        devicesApi: null,
+      };
+    }
     // Per-check CPU, interleaved.
     const created = await createDatabase();
     const postgresSkipped = typeof created === 'string' ? created : null;
@@ -207,14 +238,7 @@ export async function measureFleetCost(ctx: BenchContext, plan: FleetPlan): Prom
 
     const devicesApi = await timeDevicesApi(ctx, plan.apiDevices);
 
-    let storm: FleetCost['storm'] = null;
-    let stormError: string | null = null;
-    try {
-      storm = await bootStorm(ctx, plan, stopping);
-    } catch (error) {
-      stormError = error instanceof Error ? error.message : String(error);
-      ctx.progress(`5. boot storm gave no figures: ${stormError}`);
-    }
+    const { storm, stormError, stormProfile } = await stormFigures(ctx, plan, stopping);
     return {
       cpuMicrosPerCheck,
       ratioToOff,
@@ -223,12 +247,46 @@ export async function measureFleetCost(ctx: BenchContext, plan: FleetPlan): Prom
       postgresSkipped,
       storm,
       stormError,
+      stormProfile,
       devicesApi,
     };
   } finally {
     for (const proxy of stopping) await proxy.child.stop();
     await database?.drop();
   }
+}
+
+/** The storm's figures, or why there are none; with `stormProfileDir`, the fleet's hottest functions. */
+async function stormFigures(
+  ctx: BenchContext,
+  plan: FleetPlan,
+  stopping: Running[],
+): Promise<Pick<FleetCost, 'storm' | 'stormError' | 'stormProfile'>> {
+  let storm: FleetCost['storm'] = null;
+  let stormError: string | null = null;
+  // An earlier run's profiles would be read as this one's.
+  if (plan.stormProfileDir != null) rmSync(plan.stormProfileDir, { recursive: true, force: true });
+  try {
+    storm = await bootStorm(ctx, plan, stopping);
+  } catch (error) {
+    stormError = error instanceof Error ? error.message : String(error);
+    ctx.progress(`5. boot storm gave no figures: ${stormError}`);
+  }
+  const dir = plan.stormProfileDir ?? null;
+  if (dir === null || storm === null) return { storm, stormError, stormProfile: null };
+  const files = ['storm-fleet', 'storm-off'].flatMap((name) =>
+    readdirSync(join(dir, name)).map((f) => join(dir, name, f)),
+  );
+  const fleetFile = files.find((f) => f.includes('storm-fleet'));
+  const top =
+    fleetFile === undefined
+      ? []
+      : inclusiveTimes(
+          fleetFile,
+          /src\/(fleet\/|http\/fleet-check\.|runtime\/fleet-runtime\.)|sqlite-driver/,
+          25,
+        ).map(({ ms, frame }) => `${((ms * 1000) / storm.ok).toFixed(1).padStart(6)} µs/check  ${frame}`);
+  return { storm, stormError, stormProfile: { files, top } };
 }
 
 /** Fleet off, then on (SQLite), each a fresh proxy: failures, the inventory afterwards, CPU per check. */
@@ -239,13 +297,20 @@ async function bootStorm(
 ): Promise<NonNullable<FleetCost['storm']>> {
   // The boot storm: fleet off first, then on (SQLite), each a fresh proxy.
   ctx.progress(`5. boot storm without the fleet: ${plan.stormDevices} devices at ${plan.stormRate}/s`);
-  const offProxy = await startVariant(ctx, 'storm-off', null);
+  const profileDir = (name: string): string | null =>
+    plan.stormProfileDir == null ? null : join(plan.stormProfileDir, name);
+  const offProxy = await startVariant(ctx, 'storm-off', null, profileDir('storm-off'));
   stopping.push(offProxy);
   const offStorm = await measure(ctx, offProxy, plan.stormDevices, plan.stormRate);
   await offProxy.child.stop();
   stopping.pop();
   ctx.progress(`5. boot storm with the fleet (SQLite): ${plan.stormDevices} devices at ${plan.stormRate}/s`);
-  const onProxy = await startVariant(ctx, 'storm-fleet', join(ctx.work, 'fleet-storm.db'));
+  const onProxy = await startVariant(
+    ctx,
+    'storm-fleet',
+    join(ctx.work, 'fleet-storm.db'),
+    profileDir('storm-fleet'),
+  );
   stopping.push(onProxy);
   const onStorm = await measure(ctx, onProxy, plan.stormDevices, plan.stormRate);
   // Every device in the inventory: wait for the write-behind to catch up.
@@ -255,6 +320,9 @@ async function bootStorm(
     if (inventory >= onStorm.result.ok) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+  // Stopped here: a profiled proxy writes its profile as it exits.
+  await onProxy.child.stop();
+  stopping.pop();
   const failed = Object.values(onStorm.result.failures).reduce((a, b) => a + b, 0);
   const onMicros = onStorm.result.ok > 0 ? (onStorm.cpu / onStorm.result.ok) * 1e6 : null;
   const offMicros = offStorm.result.ok > 0 ? (offStorm.cpu / offStorm.result.ok) * 1e6 : null;
@@ -377,6 +445,13 @@ export function renderFleetCost(cost: FleetCost): string {
         `CPU ${s.cpuMicrosPerCheck?.toFixed(0) ?? '—'} µs/check vs ${s.offCpuMicrosPerCheck?.toFixed(0) ?? '—'} off ` +
         `(${s.ratio?.toFixed(2) ?? '—'}×, target ≤ 1.15)`,
     );
+  }
+  if (cost.stormProfile !== null) {
+    lines.push(`  CPU profiles of the storm: ${cost.stormProfile.files.join(', ')}`);
+    lines.push(
+      "  fleet-on storm, the fleet's functions by inclusive time (the rows overlap: callers include callees):",
+    );
+    for (const line of cost.stormProfile.top) lines.push(`    ${line}`);
   }
   for (const [label, { medianMs, total }] of Object.entries(cost.devicesApi ?? {}))
     lines.push(`  GET /admin/api/devices ${label}: ${medianMs.toFixed(1)} ms (total ${total})`);

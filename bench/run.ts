@@ -53,7 +53,9 @@ const USAGE = `npm run bench [-- options]
   --quick              short runs (a smoke test of the benchmark itself; figures not for publishing)
   --load wrk|autocannon  phase 1's load generator (default: wrk when installed, else autocannon)
   --only 1,2,3,4,5     run only these phases (5: the fleet's cost)
-  --profile            also list the hottest functions of phase 1's profiled run (by area it is always shown)
+  --profile            also list the hottest functions of phase 1's profiled run (by area it is always shown),
+                       and profile phase 5's boot storm (both proxies run under --cpu-prof: slower)
+  --storm-only         phase 5 runs only its boot storm (with --only 5: the storm alone, to iterate on it)
   --skip-nginx         leave nginx out even when installed (as on a machine without it)
   --strict             exit 1 when a target is missed
   --keep               keep the temporary folder (configs, logs, nginx prefix)
@@ -102,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
       load: { type: 'string' },
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'storm-only': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
       'skip-nginx': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
@@ -258,7 +261,13 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     if (phases.has('4')) bootStorm = await measureBootStorm(ctx, plan.s4);
-    const fleetCost: FleetCost | null = phases.has('5') ? await measureFleetCost(ctx, plan.s5) : null;
+    const fleetCost: FleetCost | null = phases.has('5')
+      ? await measureFleetCost(ctx, {
+          ...plan.s5,
+          stormOnly: values['storm-only'],
+          stormProfileDir: values.profile ? join(root, '.tmp', 'bench-profile-storm') : null,
+        })
+      : null;
 
     const args = process.argv.slice(2);
     const results: BenchResults = {
