@@ -82,10 +82,11 @@ async function startVariant(
 ): Promise<Running> {
   const port = await freePort();
   const configPath = join(ctx.work, `proxy-${name}.yaml`);
+  // The admin listener is on in every variant (the fleet's API needs it, and with it the exchange ring):
+  // the variants differ by the fleet alone.
   const fleet =
-    store === null
-      ? ''
-      : `fleet:\n  enabled: true\n  store: ${JSON.stringify(store)}\nadmin:\n  token: ${ADMIN_TOKEN}\n`;
+    (store === null ? '' : `fleet:\n  enabled: true\n  store: ${JSON.stringify(store)}\n`) +
+    `admin:\n  token: ${ADMIN_TOKEN}\n`;
   writeFileSync(
     configPath,
     proxyConfigYaml({ port, upstreamPort: ctx.upstream.port, firmwareDir: ctx.firmwareDir }) + fleet,
