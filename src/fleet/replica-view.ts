@@ -26,13 +26,21 @@ import type { CatalogEntry, FirmwareDecision, OfferGate, Withholding } from '../
 export interface SyncSnapshot {
   /** The store's clock when the snapshot was read. */
   readonly storeNow: number;
-  readonly openAttempts: readonly Attempt[];
+  readonly attempts: AttemptsRead;
   /** Records with failures since the last unblock, or a failure in the current rollout window. */
   readonly records: readonly EntryRecord[];
   readonly rollouts: readonly Rollout[];
   /** Events no replica has folded into attempts yet. */
   readonly events: readonly DeviceEvent[];
 }
+
+/**
+ * The attempts a sync read: every open one, or (incremental) the ones a settle wrote since `since`, open or
+ * ended — a sync every `sync_ms` then reads what changed, not all 100,000 open attempts of a boot storm.
+ */
+export type AttemptsRead =
+  | { readonly kind: 'open'; readonly open: readonly Attempt[] }
+  | { readonly kind: 'changed'; readonly since: number; readonly changed: readonly Attempt[] };
 
 export interface ViewSettings extends ProtectionSettings {
   readonly windows: Windows;
@@ -105,7 +113,26 @@ export class ReplicaView {
 
   /** Replaces the store's part of the view with a snapshot read after `readStarted` (this process's clock). */
   applySnapshot(snapshot: SyncSnapshot, readStarted: number, now: number): void {
-    this.#open = new Map(snapshot.openAttempts.map((a) => [a.device, a]));
+    const { attempts } = snapshot;
+    if (attempts.kind === 'open') {
+      this.#open = new Map(attempts.open.map((a) => [a.device, a]));
+      this.#deadlines = attempts.open.map((a) => this.#deadlineOf(a)).sort(byTime);
+      this.#deadlinesHead = 0;
+    } else {
+      const opened: { at: number; device: string }[] = [];
+      for (const attempt of attempts.changed) {
+        if (attempt.endedAt === null) {
+          // The store holds one open attempt per device: the one read is it.
+          this.#open.set(attempt.device, attempt);
+          opened.push(this.#deadlineOf(attempt));
+        } else if (this.#open.get(attempt.device)?.id === attempt.id) {
+          this.#open.delete(attempt.device);
+        }
+      }
+      // A deadline of an attempt that has ended since only makes its device due once more: harmless.
+      this.#deadlines = mergeByTime(this.#deadlines, this.#deadlinesHead, opened.sort(byTime));
+      this.#deadlinesHead = 0;
+    }
     this.#records = new Map(snapshot.records.map((r) => [key(r.device, r.entryId), r]));
     this.#rollouts = new Map(snapshot.rollouts.map((r) => [r.entryId, r]));
     const events = new Map<string, DeviceEvent[]>();
@@ -124,12 +151,12 @@ export class ReplicaView {
         this.#forgetOwn(id, own.event.device);
     }
     this.#settledTo.clear();
-    this.#deadlines = snapshot.openAttempts
-      .map((a) => ({ at: deadline(a, this.#settings.windows).at, device: a.device }))
-      .sort((a, b) => a.at - b.at);
-    this.#deadlinesHead = 0;
     this.#synced = true;
     this.#recomputeAll(now);
+  }
+
+  #deadlineOf(attempt: Attempt): { readonly at: number; readonly device: string } {
+    return { at: deadline(attempt, this.#settings.windows).at, device: attempt.device };
   }
 
   /** Records one of this replica's events (already queued for the store). */
@@ -411,6 +438,26 @@ export class ReplicaView {
     if (at >= 0) ids.splice(at, 1);
     if (ids.length === 0) this.#ownByDevice.delete(device);
   }
+}
+
+function byTime(a: { readonly at: number }, b: { readonly at: number }): number {
+  return a.at - b.at;
+}
+
+/** `sorted` from `from` on and `more`, both in time order, merged in time order. */
+function mergeByTime<T extends { readonly at: number }>(
+  sorted: readonly T[],
+  from: number,
+  more: readonly T[],
+): T[] {
+  const out: T[] = [];
+  let i = from;
+  let j = 0;
+  while (i < sorted.length && j < more.length)
+    out.push((sorted[i] as T).at <= (more[j] as T).at ? (sorted[i++] as T) : (more[j++] as T));
+  while (i < sorted.length) out.push(sorted[i++] as T);
+  while (j < more.length) out.push(more[j++] as T);
+  return out;
 }
 
 function key(device: string, entryId: string): string {

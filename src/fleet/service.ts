@@ -20,7 +20,9 @@
  *   event that reaches the store after its device was folded past it is applied at the next fold.
  * - **Sync.** Every `sync_ms` the view is replaced by a consistent snapshot (open attempts, failure
  *   counts and blocks, rollouts and halts, unfolded events of every replica), on every kind of store (a
- *   CLI command may change a SQLite file under a running proxy). Until the first sync, and while the
+ *   CLI command may change a SQLite file under a running proxy). Open attempts are read whole once a
+ *   minute; in between, only the attempts settles wrote since the last read (a boot storm leaves 100,000
+ *   open). Until the first sync, and while the
  *   store's schema is newer than this code knows, no catalog offer is made (the gate says so).
  * - **Clock.** Event times are moved onto the store's clock (the skew measured at each sync), so time
  *   windows and event order agree across replicas.
@@ -165,6 +167,13 @@ const SETTLE_CHUNK = 100;
  * driver's own timeouts and the rollback after them take. The PostgreSQL adapter's query timeout.
  */
 const STORE_STALL_MS = 5_000;
+/**
+ * Syncs read the attempts a settle wrote since the last read, from this much before it (the store's
+ * clock): a settle that took its time before the read and committed after it is still read next time.
+ */
+const CHANGE_MARGIN_MS = 2_000;
+/** And every open attempt at least this often, which also heals anything an incremental read missed. */
+const FULL_READ_MS = 60_000;
 
 interface PlanState extends CheckPlan {
   readonly track: boolean;
@@ -193,6 +202,10 @@ export class FleetService {
   readonly #inFlight = new Map<number, number>();
   #watchSeq = 0;
   #lastSyncOk = false;
+  /** The next sync reads attempts changed since this store time; `null`: every open attempt. */
+  #changedSince: number | null = null;
+  /** When (this process's clock) the last full read of open attempts was. */
+  #lastFullRead = -Infinity;
   #chunk: number = CHUNK.start;
   #flushTimer: NodeJS.Timeout | null = null;
   #syncTimer: NodeJS.Timeout | null = null;
@@ -772,10 +785,13 @@ export class FleetService {
       if (this.#secret === null)
         this.#secret = await this.#watch(this.#store.tokenSecret(randomBytes(32).toString('base64url')));
       const readStarted = this.#clock();
-      const snapshot = await this.#watch(this.#store.snapshot());
+      const full = this.#changedSince === null || readStarted - this.#lastFullRead >= FULL_READ_MS;
+      const snapshot = await this.#watch(this.#store.snapshot(full ? null : this.#changedSince));
       const readEnded = this.#clock();
       this.#skew = Math.round(snapshot.storeNow - (readStarted + readEnded) / 2);
       this.#view.applySnapshot(snapshot, readStarted, this.now());
+      this.#changedSince = snapshot.storeNow - CHANGE_MARGIN_MS;
+      if (full) this.#lastFullRead = readStarted;
       this.#view.setBlackout(null);
       this.#lastSyncOk = true;
       this.#notify({ kind: 'synced', ms: performance.now() - t0 });

@@ -200,7 +200,44 @@ for (const kind of STORE_KINDS) {
       // Unclaimed: the next settle folds it.
       const out = await settle(store, [id], T0 + 10);
       assert.equal(out.open.length, 1);
-      assert.equal((await store.snapshot()).openAttempts.filter((a) => a.device === id).length, 1);
+      const { attempts } = await store.snapshot();
+      assert.equal(attempts.kind === 'open' && attempts.open.filter((a) => a.device === id).length, 1);
+    });
+
+    it('an incremental snapshot lists the attempts settles wrote since a time, open and ended', async () => {
+      const id = 'a0:00:00:00:00:0c';
+      const other = 'a0:00:00:00:00:0d';
+      await store.write({
+        seen: [seen(id, T0), seen(other, T0)],
+        events: [
+          checkEvent(T0, '1.9.0', { device: id, offer: OFFER }),
+          checkEvent(T0, '1.9.0', { device: other, offer: OFFER }),
+        ],
+      });
+      await settle(store, [id, other], T0 + 10);
+      // Change times are the store's clock in ms: step past the first settle's millisecond.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const since = await store.now();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Later, only `id` re-checks from the same version: its attempt fails and a new one is offered.
+      await store.write({
+        seen: [seen(id, T0 + 20)],
+        events: [checkEvent(T0 + 20, '1.9.0', { device: id, offer: OFFER })],
+      });
+      await settle(store, [id], T0 + 30);
+      const { attempts } = await store.snapshot(since);
+      assert.equal(attempts.kind, 'changed');
+      const changed = attempts.kind === 'changed' ? attempts.changed : [];
+      assert.deepEqual(changed.map((a) => [a.device, a.number, a.state]).sort(), [
+        [id, 1, 'failed'],
+        [id, 2, 'offered'],
+      ]);
+      // The full read still has every open attempt.
+      const full = (await store.snapshot()).attempts;
+      assert.deepEqual(
+        full.kind === 'open' ? full.open.filter((a) => a.device === id || a.device === other).length : null,
+        2,
+      );
     });
 
     it('halt and resume: once each, and a resume starts a new window', async () => {

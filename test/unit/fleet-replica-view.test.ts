@@ -29,7 +29,14 @@ const OFFER: SentOffer = {
 const SETTINGS = { maxFailedAttempts: 3, minFailedDevices: 3, failureRate: 0.2, windows: WINDOWS };
 
 function empty(overrides: Partial<SyncSnapshot> = {}): SyncSnapshot {
-  return { storeNow: T0, openAttempts: [], records: [], rollouts: [], events: [], ...overrides };
+  return {
+    storeNow: T0,
+    attempts: { kind: 'open', open: [] },
+    records: [],
+    rollouts: [],
+    events: [],
+    ...overrides,
+  };
 }
 
 function decide(view: ReplicaView, id: string, at: number, version = '1.9.0') {
@@ -62,7 +69,7 @@ test('the check that reveals the third failure is answered without the entry', (
   });
   view.applySnapshot(
     empty({
-      openAttempts: [open],
+      attempts: { kind: 'open', open: [open] },
       records: [
         {
           device: id,
@@ -131,7 +138,38 @@ test('own events written to the store and folded by some replica leave the view 
   assert.equal(view.openAttempt(id, T0 + 201)?.state, 'offered');
   // Read after the write, not listed: folded into the store's attempts (here: the snapshot's open one).
   const folded = attempt({ id: `${id}@${T0}`, device: id, entryId: ENTRY });
-  view.applySnapshot(empty({ openAttempts: [folded] }), T0 + 300, T0 + 400);
+  view.applySnapshot(empty({ attempts: { kind: 'open', open: [folded] } }), T0 + 300, T0 + 400);
   assert.deepEqual(view.openAttempt(id, T0 + 401), folded);
   assert.deepEqual([...view.dueDevices(T0 + 10_000, T0 + 10_000)], []);
+});
+
+test('an incremental sync applies the attempts that changed: opened, ended, and their deadlines', () => {
+  const view = new ReplicaView('r1', SETTINGS);
+  const a = 'aa:00:00:00:00:0a';
+  const b = 'aa:00:00:00:00:0b';
+  const first = attempt({ id: `${a}@1`, device: a, entryId: ENTRY, file: entry.file });
+  view.applySnapshot(empty({ attempts: { kind: 'open', open: [first] } }), T0, T0);
+  view.setBlackout(null);
+  assert.equal(view.openAttempt(a, T0 + 1)?.id, first.id);
+
+  // The store ended a's attempt and opened one for b; an ended attempt that is not the view's open one
+  // (an older attempt of b) changes nothing.
+  const ended = { ...first, state: 'failed' as const, reason: 'not-downloaded' as const, endedAt: T0 + 10 };
+  const opened = attempt({ id: `${b}@2`, device: b, entryId: ENTRY, file: entry.file, lastEventAt: T0 + 20 });
+  const olderOfB = { ...opened, id: `${b}@0`, endedAt: T0 + 5, state: 'superseded' as const };
+  view.applySnapshot(
+    empty({
+      storeNow: T0 + 100,
+      attempts: { kind: 'changed', since: T0, changed: [olderOfB, ended, opened] },
+    }),
+    T0 + 100,
+    T0 + 100,
+  );
+  assert.equal(view.openAttempt(a, T0 + 101), null);
+  assert.equal(view.openAttempt(b, T0 + 101)?.id, opened.id);
+
+  // b's attempt times out: its deadline, merged in, makes b due then and not before.
+  const timeout = WINDOWS.attemptTimeoutMs;
+  assert.deepEqual([...view.dueDevices(T0 + 20 + timeout - 1, T0 + 20 + timeout - 1)], [a]);
+  assert.deepEqual([...view.dueDevices(T0 + 20 + timeout, T0 + 20 + timeout)], [b]);
 });

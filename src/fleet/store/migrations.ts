@@ -202,7 +202,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'ended attempts index',
+    name: 'attempt indexes and change times',
     async up(db) {
       // Open attempts have no `ended_at`: indexed whole, the column made `ended_at IS NULL` look like a
       // selective lookup, and SQLite read every open attempt through it — to find the open attempts of
@@ -219,6 +219,11 @@ export const MIGRATIONS: readonly Migration[] = [
         .column('ended_at')
         .where(sql.ref('ended_at'), 'is not', null)
         .execute();
+      // When a settle last wrote each attempt (the store's clock): a sync reads the attempts that changed
+      // since its last read instead of every open attempt each time (docs/fleet.md "Replicas"). Rows from
+      // before have none; the full read every few syncs still finds them.
+      await db.schema.alterTable('attempts').addColumn('changed_at', 'bigint').execute();
+      await db.schema.createIndex('attempts_changed').on('attempts').column('changed_at').execute();
     },
   },
 ];

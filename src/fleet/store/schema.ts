@@ -62,6 +62,8 @@ export interface AttemptsTable {
   counted: number;
   ended_at: number | null;
   ended_by: string | null;
+  /** The store's clock when a settle last wrote the row (migration 3): a sync reads what changed since. */
+  changed_at: number | null;
 }
 
 export interface EventsTable {

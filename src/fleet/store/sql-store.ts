@@ -115,21 +115,41 @@ export function sqlStore(backend: SqlBackend, migrations: readonly Migration[] =
       });
     },
 
-    async snapshot() {
+    async snapshot(changedSince = null) {
       return backend.read(async (trx) => {
         const storeNow = await nowIn(trx, pg);
-        const openAttempts = (
-          await paged(
-            PAGE,
-            (after, limit) => {
-              // By device, the key of the open attempts' own index (one per device): no sort.
-              let q = trx.selectFrom('attempts').selectAll().where('ended_at', 'is', null);
-              if (after !== null) q = q.where('device', '>', after);
-              return q.orderBy('device').limit(limit).execute();
-            },
-            (r) => r.device,
-          )
-        ).map(attemptFrom);
+        const attempts: SyncSnapshot['attempts'] =
+          changedSince === null
+            ? {
+                kind: 'open',
+                open: (
+                  await paged(
+                    PAGE,
+                    (after, limit) => {
+                      // By device, the key of the open attempts' own index (one per device): no sort.
+                      let q = trx.selectFrom('attempts').selectAll().where('ended_at', 'is', null);
+                      if (after !== null) q = q.where('device', '>', after);
+                      return q.orderBy('device').limit(limit).execute();
+                    },
+                    (r) => r.device,
+                  )
+                ).map(attemptFrom),
+              }
+            : {
+                kind: 'changed',
+                since: changedSince,
+                changed: (
+                  await paged(
+                    PAGE,
+                    (after, limit) => {
+                      let q = trx.selectFrom('attempts').selectAll().where('changed_at', '>=', changedSince);
+                      if (after !== null) q = q.where('id', '>', after);
+                      return q.orderBy('id').limit(limit).execute();
+                    },
+                    (r) => r.id,
+                  )
+                ).map(attemptFrom),
+              };
         const records = (
           await paged(
             PAGE,
@@ -156,7 +176,7 @@ export function sqlStore(backend: SqlBackend, migrations: readonly Migration[] =
             (r) => r.id,
           )
         ).map(eventFrom);
-        return { storeNow, openAttempts, records, rollouts, events } satisfies SyncSnapshot;
+        return { storeNow, attempts, records, rollouts, events } satisfies SyncSnapshot;
       });
     },
 
@@ -211,8 +231,9 @@ export function sqlStore(backend: SqlBackend, migrations: readonly Migration[] =
         }));
         const out = fold({ devices: input, rollouts });
         // Endings first: at most one open attempt per device (attempts_one_open).
-        for (const rows of chunks(out.ended, ROWS_PER_STATEMENT)) await upsertAttempts(trx, rows);
-        for (const rows of chunks(out.open, ROWS_PER_STATEMENT)) await upsertAttempts(trx, rows);
+        const changedAt = await nowIn(trx, pg);
+        for (const rows of chunks(out.ended, ROWS_PER_STATEMENT)) await upsertAttempts(trx, rows, changedAt);
+        for (const rows of chunks(out.open, ROWS_PER_STATEMENT)) await upsertAttempts(trx, rows, changedAt);
         for (const rows of chunks(out.records, ROWS_PER_STATEMENT)) {
           await trx
             .insertInto('device_entries')
@@ -740,11 +761,11 @@ async function upsertVoices(trx: Db, rows: readonly SeenUpdate[]): Promise<void>
     .execute();
 }
 
-async function upsertAttempts(trx: Db, rows: readonly Attempt[]): Promise<void> {
+async function upsertAttempts(trx: Db, rows: readonly Attempt[], changedAt: number): Promise<void> {
   if (rows.length === 0) return;
   await trx
     .insertInto('attempts')
-    .values(rows.map(attemptRow))
+    .values(rows.map((a) => attemptRow(a, changedAt)))
     .onConflict((oc) =>
       oc.column('id').doUpdateSet((eb) => {
         const set: Record<string, unknown> = {};
@@ -769,6 +790,7 @@ const ATTEMPT_UPDATE_COLUMNS = [
   'counted',
   'ended_at',
   'ended_by',
+  'changed_at',
 ] as const satisfies readonly (keyof AttemptsTable)[];
 
 async function entriesOf(trx: Db, ids: readonly string[]): Promise<Map<string, EntryRecord[]>> {
@@ -851,8 +873,9 @@ function deviceFrom(row: DevicesTable, entries: readonly EntryRecord[]): DeviceR
   };
 }
 
-function attemptRow(a: Attempt): AttemptsTable {
+function attemptRow(a: Attempt, changedAt: number): AttemptsTable {
   return {
+    changed_at: changedAt,
     id: a.id,
     device: a.device,
     entry_id: a.entryId,

@@ -110,8 +110,11 @@ export interface FleetStore {
   tokenSecret(candidate: string): Promise<string>;
   /** Writes a batch of observations in one transaction ("seen" rows merged into devices, events appended). */
   write(batch: Batch): Promise<void>;
-  /** What replies depend on, read consistently (docs/fleet.md "Replicas"). */
-  snapshot(): Promise<SyncSnapshot>;
+  /**
+   * What replies depend on, read consistently (docs/fleet.md "Replicas"). With `changedSince` (the store's
+   * clock), attempts are read as the ones a settle wrote since then, open or ended, instead of every open one.
+   */
+  snapshot(changedSince?: number | null): Promise<SyncSnapshot>;
   /**
    * Claims the devices whose events up to `cutoff` nobody folded yet, folds them with `settle` inside the
    * same transaction and writes the result. Devices another replica claimed first are left out.
