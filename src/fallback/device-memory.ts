@@ -22,13 +22,13 @@ export interface RememberedDevice {
 /** The share of the capacity devices seen more than once may hold. */
 const PROTECTED_SHARE = 0.8;
 
-/** Two LRU segments keyed by device id; a Map keeps insertion order, so re-inserting marks "recently seen". */
+/** Two LRU segments keyed by device id (`Segment`: least recently seen first out). */
 export class DeviceMemory {
   #capacity: number;
-  /** Seen once: the least recently seen first. */
-  readonly #probation = new Map<string, RememberedDevice>();
-  /** Seen again: the least recently seen first. */
-  readonly #protected = new Map<string, RememberedDevice>();
+  /** Seen once. */
+  readonly #probation = new Segment<RememberedDevice>();
+  /** Seen again. */
+  readonly #protected = new Segment<RememberedDevice>();
 
   constructor(capacity: number) {
     this.#capacity = Math.max(0, capacity);
@@ -81,15 +81,81 @@ export class DeviceMemory {
   /** Keeps the protected segment within its share and the whole within the capacity. */
   #fit(): void {
     const protectedRoom = Math.floor(this.#capacity * PROTECTED_SHARE);
-    for (const [id, entry] of this.#protected) {
-      if (this.#protected.size <= protectedRoom) break;
-      this.#protected.delete(id);
-      this.#probation.set(id, entry);
+    while (this.#protected.size > protectedRoom) {
+      const oldest = this.#protected.shift();
+      if (oldest === undefined) break;
+      this.#probation.set(oldest[0], oldest[1]);
     }
     // The protected segment alone never exceeds the capacity, so probation always has the room to give.
-    for (const id of this.#probation.keys()) {
-      if (this.size <= this.#capacity) return;
-      this.#probation.delete(id);
+    while (this.size > this.#capacity && this.#probation.shift() !== undefined);
+  }
+}
+
+/**
+ * One LRU segment whose least recently seen key is found in O(1), amortized. A Map alone finds its oldest
+ * key by iterating from the front, and V8 steps over every entry deleted since it last rebuilt the table
+ * first: evicting one device per new device that way cost 3.8 µs at 10,000 devices and 17 µs at 100,000
+ * (every check of a boot storm is a new device). Here the order is a queue of (id, sequence) records; a
+ * record whose id was seen again since (or deleted) is stale and skipped when it reaches the front.
+ */
+class Segment<V> {
+  readonly #entries = new Map<string, { readonly value: V; readonly seq: number }>();
+  #ids: string[] = [];
+  #seqs: number[] = [];
+  #head = 0;
+  #seq = 0;
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(id: string): V | undefined {
+    return this.#entries.get(id)?.value;
+  }
+
+  /** Adds `id`, or replaces it, as the most recently seen. */
+  set(id: string, value: V): void {
+    this.#seq += 1;
+    this.#entries.set(id, { value, seq: this.#seq });
+    this.#ids.push(id);
+    this.#seqs.push(this.#seq);
+    // Stale records pile up when the same devices are seen again and again: drop them now and then.
+    if (this.#ids.length - this.#head > 2 * this.#entries.size + 1024) this.#compact();
+  }
+
+  delete(id: string): boolean {
+    return this.#entries.delete(id);
+  }
+
+  /** Removes and returns the least recently seen, or `undefined` when empty. */
+  shift(): [string, V] | undefined {
+    while (this.#head < this.#ids.length) {
+      const id = this.#ids[this.#head] as string;
+      const seq = this.#seqs[this.#head] as number;
+      this.#head += 1;
+      const entry = this.#entries.get(id);
+      if (entry === undefined || entry.seq !== seq) continue;
+      this.#entries.delete(id);
+      if (this.#head > 1024 && this.#head * 2 > this.#ids.length) this.#compact();
+      return [id, entry.value];
     }
+    return undefined;
+  }
+
+  /** Keeps only the live records, in order. */
+  #compact(): void {
+    const ids: string[] = [];
+    const seqs: number[] = [];
+    for (let i = this.#head; i < this.#ids.length; i++) {
+      const id = this.#ids[i] as string;
+      const seq = this.#seqs[i] as number;
+      if (this.#entries.get(id)?.seq === seq) {
+        ids.push(id);
+        seqs.push(seq);
+      }
+    }
+    this.#ids = ids;
+    this.#seqs = seqs;
+    this.#head = 0;
   }
 }

@@ -88,4 +88,31 @@ describe('segmented: one-time ids cannot push out devices seen again', () => {
     assert.ok(m.peek('real'));
     assert.ok(m.peek('s8'));
   });
+
+  test('the least recently seen goes first after thousands of sightings and evictions', () => {
+    const m = new DeviceMemory(3);
+    m.remember('a', entry('ws://a/'));
+    m.remember('b', entry('ws://b/'));
+    m.remember('c', entry('ws://c/'));
+    // `a` seen again and again (its older records go stale), then `c` once more.
+    for (let i = 0; i < 5000; i++) m.remember('a', entry(`ws://a/${i}`));
+    m.remember('c', entry('ws://c/2'));
+    // A stream of strangers: each pushes out the one before it, never `a` or `c` (seen again).
+    for (let i = 0; i < 5000; i++) m.remember(`s${i}`, entry('ws://s/'));
+    assert.equal(m.size, 3);
+    assert.equal(m.peek('a')?.websocket?.url, 'ws://a/4999');
+    assert.equal(m.peek('c')?.websocket?.url, 'ws://c/2');
+    assert.equal(m.peek('b'), null);
+    assert.ok(m.peek('s4999'));
+    assert.equal(m.peek('s4998'), null);
+    // Protected holds at most 2 (80 % of 3): a third device seen again moves the least recent one back.
+    m.remember('s4999', entry('ws://s/2'));
+    assert.equal(m.protectedSize, 2);
+    m.remember('x', entry('ws://x/'));
+    assert.equal(m.size, 3);
+    assert.equal(m.peek('a'), null, 'a, least recently seen of the three, went back to probation and out');
+    assert.ok(m.peek('c'));
+    assert.ok(m.peek('s4999'));
+    assert.ok(m.peek('x'));
+  });
 });
