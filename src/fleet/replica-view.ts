@@ -32,6 +32,15 @@ export interface SyncSnapshot {
   readonly rollouts: readonly Rollout[];
   /** Events no replica has folded into attempts yet. */
   readonly events: readonly DeviceEvent[];
+  /** Every replica's write watermark and when it last flushed (the store's clock). */
+  readonly replicas: readonly ReplicaMark[];
+}
+
+export interface ReplicaMark {
+  readonly id: string;
+  /** Its events up to here are in the store. */
+  readonly writtenTo: number;
+  readonly seenAt: number;
 }
 
 /**
@@ -86,6 +95,8 @@ export class ReplicaView {
   #deadlinesHead = 0;
   /** Devices this replica had settled up to a cutoff since the last snapshot (not due again before it). */
   #settledTo = new Map<string, number>();
+  /** The replicas' write watermarks as of the last sync. */
+  #marks: readonly ReplicaMark[] = [];
   /** Per entry: the sum of the devices' provisional F and I changes. */
   #entryDeltas = new Map<string, { failed: number; installed: number }>();
 
@@ -150,6 +161,7 @@ export class ReplicaView {
       if (seen.has(id) || (own.stored !== null && own.stored <= readStarted))
         this.#forgetOwn(id, own.event.device);
     }
+    this.#marks = snapshot.replicas;
     this.#settledTo.clear();
     this.#synced = true;
     this.#recomputeAll(now);
@@ -157,6 +169,18 @@ export class ReplicaView {
 
   #deadlineOf(attempt: Attempt): { readonly at: number; readonly device: string } {
     return { at: deadline(attempt, this.#settings.windows).at, device: attempt.device };
+  }
+
+  /**
+   * How far the other live replicas (flushed at or after `liveSince`) have written their events, the
+   * lowest of them; `Infinity` when there are none. As of the last sync: watermarks only move forward, so
+   * an older one holds a settle back a little longer, never too little.
+   */
+  othersWrittenTo(liveSince: number): number {
+    let lowest = Infinity;
+    for (const mark of this.#marks)
+      if (mark.id !== this.#replica && mark.seenAt >= liveSince) lowest = Math.min(lowest, mark.writtenTo);
+    return lowest;
   }
 
   /** Records one of this replica's events (already queued for the store). */

@@ -13,7 +13,8 @@
  *   appended), bounded by `max_pending`, and are written every `flush_ms` in chunks small enough never to
  *   hold the event loop for long (better-sqlite3 is synchronous: chunks shrink until each takes under
  *   ~8 ms, and the loop yields between them). A failed write puts the batch back; the store is `degraded`.
- * - **Settling.** Once `flush_ms + sync_ms` have passed every replica has written an event, so its
+ * - **Settling.** Once `flush_ms + sync_ms` have passed every replica has written an event — and no
+ *   further than every live replica's write watermark says it has, nor this one's — so a
  *   device's events up to that cutoff are folded in the store (`settle.ts`) inside a transaction that
  *   claims the device (a conditional update of `devices.folded_to`): exactly one replica ends each attempt,
  *   counts it, blocks, halts, and reports it (`attempt-ended`, `device-blocked`, `rollout-halted`). An
@@ -174,6 +175,11 @@ const STORE_STALL_MS = 5_000;
 const CHANGE_MARGIN_MS = 2_000;
 /** And every open attempt at least this often, which also heals anything an incremental read missed. */
 const FULL_READ_MS = 60_000;
+/**
+ * A replica that has not flushed for this long (nor `3 × (flush_ms + sync_ms)`) is gone: settles stop
+ * waiting for its writes. Until then a replica that cannot write holds every settle back.
+ */
+const REPLICA_GONE_MS = 30_000;
 
 interface PlanState extends CheckPlan {
   readonly track: boolean;
@@ -204,6 +210,10 @@ export class FleetService {
   #lastSyncOk = false;
   /** The next sync reads attempts changed since this store time; `null`: every open attempt. */
   #changedSince: number | null = null;
+  /** This replica's events up to here are in the store (the store's clock). */
+  #writtenTo = -Infinity;
+  /** This replica has a watermark in the store (the CLI, which never flushes, has none). */
+  #marked = false;
   /** When (this process's clock) the last full read of open attempts was. */
   #lastFullRead = -Infinity;
   #chunk: number = CHUNK.start;
@@ -603,6 +613,8 @@ export class FleetService {
       before = this.#queue.size;
       await this.#flushNow();
     }
+    // Gone for good: the other replicas stop waiting for this one's writes.
+    if (this.#marked) await this.#watch(this.#store.forgetReplica(this.replica)).catch(() => undefined);
     await this.#store.close();
   }
 
@@ -673,9 +685,13 @@ export class FleetService {
     return this.#flushing;
   }
 
-  /** Writes the queue in chunks, yielding between them; stops at the first failure (the batch goes back). */
+  /**
+   * Writes the queue in chunks, yielding between them; stops at the first failure (the batch goes back).
+   * Then records this replica's watermark: every event recorded before the flush began is in the store.
+   */
   async #writePending(): Promise<void> {
     if (!this.#migrated) return;
+    const writtenTo = this.now();
     const started = performance.now();
     let written = 0;
     const synchronous = this.#store.kind !== 'postgres';
@@ -704,13 +720,32 @@ export class FleetService {
       await new Promise((resolve) => setImmediate(resolve));
     }
     this.#lastWriteOk = true;
+    this.#writtenTo = Math.max(this.#writtenTo, writtenTo);
     if (written > 0) this.#notify({ kind: 'flushed', ms: performance.now() - started, written });
+    if (this.#schemaNewer) return;
+    try {
+      await this.#watch(this.#store.markWritten(this.replica, writtenTo));
+      this.#marked = true;
+    } catch (error) {
+      this.#lastWriteOk = false;
+      this.#notify({ kind: 'flush-failed', error, pending: this.#queue.size });
+    }
   }
 
   /** Folds, in the store, the devices whose events every replica has had time to write. */
   async #settle(): Promise<void> {
     if (!this.#migrated || this.#schemaNewer || !this.#view.synced) return;
-    const cutoff = this.now() - (this.#settings.flushMs + this.#settings.syncMs);
+    const now = this.now();
+    const window = this.#settings.flushMs + this.#settings.syncMs;
+    // No further than every live replica has written: a replica whose writes lag (its store connection
+    // down, a slow flush) would otherwise have its downloads folded after the check that followed them.
+    // Nor past this replica's own: a write that failed left its events out of the store.
+    const cutoff = Math.min(
+      now - window,
+      this.#writtenTo,
+      this.#view.othersWrittenTo(now - Math.max(REPLICA_GONE_MS, 3 * window)),
+    );
+    if (cutoff === -Infinity) return;
     // Others' events are their replica's to settle; a replica that went away leaves them to us a sync later.
     const due = this.#view.dueDevices(cutoff, cutoff - this.#settings.syncMs);
     if (due.size === 0) return;

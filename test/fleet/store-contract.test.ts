@@ -240,6 +240,24 @@ for (const kind of STORE_KINDS) {
       );
     });
 
+    it('replica watermarks: recorded, never moved back, forgotten', async () => {
+      await store.markWritten('wm-a', T0 + 500);
+      await store.markWritten('wm-a', T0 + 400);
+      await store.markWritten('wm-b', T0 + 100);
+      const marks = (await store.snapshot()).replicas.filter((r) => r.id.startsWith('wm-'));
+      assert.deepEqual(marks.map((r) => [r.id, r.writtenTo]).sort(), [
+        ['wm-a', T0 + 500],
+        ['wm-b', T0 + 100],
+      ]);
+      const now = await store.now();
+      for (const mark of marks) assert.ok(Math.abs(mark.seenAt - now) < 60_000, 'seen on the store clock');
+      await store.forgetReplica('wm-b');
+      assert.deepEqual(
+        (await store.snapshot()).replicas.filter((r) => r.id.startsWith('wm-')).map((r) => r.id),
+        ['wm-a'],
+      );
+    });
+
     it('halt and resume: once each, and a resume starts a new window', async () => {
       const entry = { entryId: 'abcabcabcabc', board: 'b', version: '3.0.0' };
       const halt = { at: T0, by: 'operator' as const, reason: 'by hand', failed: 0, installed: 0 };

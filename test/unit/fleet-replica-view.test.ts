@@ -35,6 +35,7 @@ function empty(overrides: Partial<SyncSnapshot> = {}): SyncSnapshot {
     records: [],
     rollouts: [],
     events: [],
+    replicas: [],
     ...overrides,
   };
 }
@@ -172,4 +173,23 @@ test('an incremental sync applies the attempts that changed: opened, ended, and 
   const timeout = WINDOWS.attemptTimeoutMs;
   assert.deepEqual([...view.dueDevices(T0 + 20 + timeout - 1, T0 + 20 + timeout - 1)], [a]);
   assert.deepEqual([...view.dueDevices(T0 + 20 + timeout, T0 + 20 + timeout)], [b]);
+});
+
+test("settles wait for the other live replicas' writes, not for gone ones or for this one", () => {
+  const view = new ReplicaView('r1', SETTINGS);
+  assert.equal(view.othersWrittenTo(T0), Infinity);
+  view.applySnapshot(
+    empty({
+      replicas: [
+        { id: 'r1', writtenTo: T0 - 5000, seenAt: T0 },
+        { id: 'r2', writtenTo: T0 - 300, seenAt: T0 - 100 },
+        { id: 'r3', writtenTo: T0 - 200, seenAt: T0 - 50 },
+        { id: 'gone', writtenTo: T0 - 90_000, seenAt: T0 - 60_000 },
+      ],
+    }),
+    T0,
+    T0,
+  );
+  assert.equal(view.othersWrittenTo(T0 - 30_000), T0 - 300);
+  assert.equal(view.othersWrittenTo(T0 - 70_000), T0 - 90_000);
 });

@@ -202,7 +202,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'attempt indexes and change times',
+    name: 'attempt indexes, change times, replica watermarks',
     async up(db) {
       // Open attempts have no `ended_at`: indexed whole, the column made `ended_at IS NULL` look like a
       // selective lookup, and SQLite read every open attempt through it — to find the open attempts of
@@ -224,6 +224,14 @@ export const MIGRATIONS: readonly Migration[] = [
       // before have none; the full read every few syncs still finds them.
       await db.schema.alterTable('attempts').addColumn('changed_at', 'bigint').execute();
       await db.schema.createIndex('attempts_changed').on('attempts').column('changed_at').execute();
+      // Each replica's write watermark: a settle folds no further than every live replica has written
+      // (docs/fleet.md "Replicas"), so a replica whose writes lag has its events folded in their order.
+      await db.schema
+        .createTable('replicas')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('written_to', 'bigint', (col) => col.notNull())
+        .addColumn('seen_at', 'bigint', (col) => col.notNull())
+        .execute();
     },
   },
 ];

@@ -119,6 +119,14 @@ export interface SettingsTable {
   value: string;
 }
 
+/** Each replica's write watermark (migration 3): its events up to `written_to` are in the store. */
+export interface ReplicasTable {
+  id: string;
+  written_to: number;
+  /** The store's clock at the replica's last flush: a replica silent for long is gone. */
+  seen_at: number;
+}
+
 export interface SchemaTable {
   version: ColumnType<number, number, number>;
 }
@@ -131,5 +139,6 @@ export interface FleetDatabase {
   rollouts: RolloutsTable;
   audit: AuditTable;
   settings: SettingsTable;
+  replicas: ReplicasTable;
   fleet_schema: SchemaTable;
 }

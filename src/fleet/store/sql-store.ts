@@ -115,6 +115,27 @@ export function sqlStore(backend: SqlBackend, migrations: readonly Migration[] =
       });
     },
 
+    async markWritten(replica, writtenTo) {
+      await backend.write(async (trx) => {
+        const seenAt = await nowIn(trx, pg);
+        await trx
+          .insertInto('replicas')
+          .values({ id: replica, written_to: writtenTo, seen_at: seenAt })
+          .onConflict((oc) =>
+            oc.column('id').doUpdateSet((eb) => ({
+              // A watermark never moves back (a flush that started earlier may finish later).
+              written_to: sql<number>`case when ${eb.ref('excluded.written_to')} > replicas.written_to then ${eb.ref('excluded.written_to')} else replicas.written_to end`,
+              seen_at: eb.ref('excluded.seen_at'),
+            })),
+          )
+          .execute();
+      });
+    },
+
+    async forgetReplica(replica) {
+      await backend.write((trx) => trx.deleteFrom('replicas').where('id', '=', replica).execute());
+    },
+
     async snapshot(changedSince = null) {
       return backend.read(async (trx) => {
         const storeNow = await nowIn(trx, pg);
@@ -176,7 +197,12 @@ export function sqlStore(backend: SqlBackend, migrations: readonly Migration[] =
             (r) => r.id,
           )
         ).map(eventFrom);
-        return { storeNow, attempts, records, rollouts, events } satisfies SyncSnapshot;
+        const replicas = (await trx.selectFrom('replicas').selectAll().execute()).map((r) => ({
+          id: r.id,
+          writtenTo: Number(r.written_to),
+          seenAt: Number(r.seen_at),
+        }));
+        return { storeNow, attempts, records, rollouts, events, replicas } satisfies SyncSnapshot;
       });
     },
 

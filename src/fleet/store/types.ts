@@ -111,6 +111,13 @@ export interface FleetStore {
   /** Writes a batch of observations in one transaction ("seen" rows merged into devices, events appended). */
   write(batch: Batch): Promise<void>;
   /**
+   * Records that `replica` has written every event up to `writtenTo` (the store's clock), and that it is
+   * alive: its flush calls this after writing everything it had.
+   */
+  markWritten(replica: string, writtenTo: number): Promise<void>;
+  /** A replica stopping for good: the others stop waiting for its writes at once. */
+  forgetReplica(replica: string): Promise<void>;
+  /**
    * What replies depend on, read consistently (docs/fleet.md "Replicas"). With `changedSince` (the store's
    * clock), attempts are read as the ones a settle wrote since then, open or ended, instead of every open one.
    */
