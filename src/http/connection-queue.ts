@@ -123,28 +123,7 @@ export function queuePerConnection(
       return;
     }
     lane.refused = true;
-    lingerOnClose(lane.socket);
     refuse(req, res);
-  };
-}
-
-/**
- * How long a refused connection stays half-closed after its closing reply before it is destroyed. The
- * client is typically still writing its pipelined flood then: a socket closed with requests unread in its
- * receive buffer is reset by the kernel, the client's next write fails (EPIPE), and the client throws away
- * the replies it had not read yet — the closing 503 among them. Half-closed for a moment instead, its
- * writes stall rather than fail, and it reads every reply and then the end (nginx's lingering close,
- * without reading on: a refused connection's requests are never parsed again).
- */
-const LINGER_MS = 1000;
-
-/** Node ends a `Connection: close` reply's socket with `destroySoon()`: here it lingers first. */
-function lingerOnClose(socket: Socket): void {
-  socket.destroySoon = function lingeringClose(this: Socket): void {
-    if (this.writable) this.end();
-    const timer = setTimeout(() => this.destroy(), LINGER_MS);
-    timer.unref();
-    this.once('close', () => clearTimeout(timer));
   };
 }
 

@@ -5,6 +5,7 @@
  * lowercase them (`content-length: 5`), which the 4G modem client and esp-ml307 ≤ 3.2.4 do not find.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { TEXT_TYPE } from '../gateway/reply-table.js';
 
 export type RawHeaders = [name: string, value: string][];
@@ -52,11 +53,34 @@ export function writeDeviceReply(
 ): void {
   if (res.headersSent || res.destroyed) return;
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  // `close`: the request body was not read (413), so the connection cannot carry another request.
-  if (close) res.shouldKeepAlive = false;
+  // `close`: input was left unread (a 413's body, a refused client's pipelined requests), so the connection
+  // cannot carry another request.
+  if (close) {
+    res.shouldKeepAlive = false;
+    lingerOnClose(req.socket);
+  }
   withoutKeepAliveHint(res);
   res.writeHead(status, deviceHeaders(req, { contentType, contentLength: bytes.length, close }));
   res.end(req.method === 'HEAD' ? undefined : bytes);
+}
+
+/**
+ * How long a connection closed by such a reply stays half-closed before it is destroyed. Its client is
+ * typically still writing (a body over the limit, a pipelined flood): a socket closed with input unread is
+ * reset by the kernel, the client's next write fails (EPIPE), and the client throws away the replies it
+ * had not read yet — this one among them. Half-closed for a moment instead, its writes stall rather than
+ * fail, and it reads the reply and then the end (nginx's lingering close, without reading on).
+ */
+const LINGER_MS = 1000;
+
+/** Node ends a `Connection: close` reply's socket with `destroySoon()`: here it lingers first. */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = function lingeringClose(this: Socket): void {
+    if (this.writable) this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+  };
 }
 
 /**
