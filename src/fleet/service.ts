@@ -212,7 +212,7 @@ export class FleetService {
   #changedSince: number | null = null;
   /** This replica's events up to here are in the store (the store's clock). */
   #writtenTo = -Infinity;
-  /** This replica has a watermark in the store (the CLI, which never flushes, has none). */
+  /** This replica has a watermark in the store (on PostgreSQL; the CLI, which never flushes, has none). */
   #marked = false;
   /** When (this process's clock) the last full read of open attempts was. */
   #lastFullRead = -Infinity;
@@ -722,7 +722,9 @@ export class FleetService {
     this.#lastWriteOk = true;
     this.#writtenTo = Math.max(this.#writtenTo, writtenTo);
     if (written > 0) this.#notify({ kind: 'flushed', ms: performance.now() - started, written });
-    if (this.#schemaNewer) return;
+    // Only replicas sharing a PostgreSQL store wait for each other: a SQLite or memory store has one
+    // proxy, and an idle one would write its file every flush for nothing.
+    if (this.#schemaNewer || this.#store.kind !== 'postgres') return;
     try {
       await this.#watch(this.#store.markWritten(this.replica, writtenTo));
       this.#marked = true;
