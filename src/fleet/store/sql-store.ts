@@ -139,38 +139,26 @@ export function sqlStore(backend: SqlBackend, migrations: readonly Migration[] =
     async snapshot(changedSince = null) {
       return backend.read(async (trx) => {
         const storeNow = await nowIn(trx, pg);
+        // Every open attempt, paged by device (the key of their own index, one per device: no sort); or
+        // the ones a settle wrote since `changedSince`, paged by id.
+        const key = changedSince === null ? 'device' : 'id';
+        const rows = await paged(
+          PAGE,
+          (after, limit) => {
+            let q = trx.selectFrom('attempts').selectAll();
+            q =
+              changedSince === null
+                ? q.where('ended_at', 'is', null)
+                : q.where('changed_at', '>=', changedSince);
+            if (after !== null) q = q.where(key, '>', after);
+            return q.orderBy(key).limit(limit).execute();
+          },
+          (r) => r[key],
+        );
         const attempts: SyncSnapshot['attempts'] =
           changedSince === null
-            ? {
-                kind: 'open',
-                open: (
-                  await paged(
-                    PAGE,
-                    (after, limit) => {
-                      // By device, the key of the open attempts' own index (one per device): no sort.
-                      let q = trx.selectFrom('attempts').selectAll().where('ended_at', 'is', null);
-                      if (after !== null) q = q.where('device', '>', after);
-                      return q.orderBy('device').limit(limit).execute();
-                    },
-                    (r) => r.device,
-                  )
-                ).map(attemptFrom),
-              }
-            : {
-                kind: 'changed',
-                since: changedSince,
-                changed: (
-                  await paged(
-                    PAGE,
-                    (after, limit) => {
-                      let q = trx.selectFrom('attempts').selectAll().where('changed_at', '>=', changedSince);
-                      if (after !== null) q = q.where('id', '>', after);
-                      return q.orderBy('id').limit(limit).execute();
-                    },
-                    (r) => r.id,
-                  )
-                ).map(attemptFrom),
-              };
+            ? { kind: 'open', open: rows.map(attemptFrom) }
+            : { kind: 'changed', since: changedSince, changed: rows.map(attemptFrom) };
         const records = (
           await paged(
             PAGE,
