@@ -7,6 +7,19 @@
 export type TransportFailure =
   'refused' | 'timeout' | 'reset' | 'unreachable' | 'truncated' | 'too-large' | 'bad-encoding' | 'protocol';
 
+/** Failures that mean the upstream could not be reached or did not answer (not a reply it got wrong). */
+const UNREACHED: ReadonlySet<string> = new Set<TransportFailure>([
+  'refused',
+  'timeout',
+  'reset',
+  'unreachable',
+]);
+
+/** Whether a failure kind (as logged) means the upstream could not be reached. */
+export function isUnreached(failure: string): boolean {
+  return UNREACHED.has(failure);
+}
+
 /** Why an OTA exchange with the upstream did not yield a usable reply (docs/configuration.md "Which reply a device gets"). */
 export type UpstreamFailure =
   | TransportFailure

@@ -9,6 +9,7 @@
  * this module reads them back), so JSON output is untouched.
  */
 import { writeSync } from 'node:fs';
+import { isUnreached } from '../gateway/upstream-failure.js';
 
 type Fields = Record<string, unknown>;
 
@@ -27,9 +28,6 @@ const COLOURS: Readonly<Record<number, string>> = { 10: '90', 20: '90', 40: '33'
 
 /** Keys every record has, shown elsewhere in the line or not at all. */
 const FRAME_KEYS = new Set(['level', 'time', 'msg', 'name', 'pid', 'hostname', 'component']);
-
-/** Failure kinds that mean "the upstream could not be reached" (src/gateway/upstream-failure.ts). */
-const UNREACHABLE = new Set(['refused', 'timeout', 'reset', 'unreachable']);
 
 export interface TerminalFormat {
   /** Colour the level word (a terminal that shows ANSI colours). */
@@ -147,7 +145,7 @@ function outcomeText(x: ExchangeFields): string {
 function whyNoUpstream(failure: string | null, x: ExchangeFields): string {
   if (failure === 'breaker-open')
     return 'the upstream is unreachable (it failed repeatedly, so it was not asked: breaker open)';
-  if (failure !== null && UNREACHABLE.has(failure)) {
+  if (failure !== null && isUnreached(failure)) {
     const detail = errorText(x.err, { code: false });
     return `the upstream is unreachable (${failure}${detail === '' ? '' : `: ${detail}`})`;
   }
