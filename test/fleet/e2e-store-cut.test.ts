@@ -8,9 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFleetProxy } from '../helpers/fleet-proxy.js';
 import { waitFor } from '../helpers/fleet-service.js';
-import { createPostgresDatabase } from '../helpers/fleet-stores.js';
+import { behindRelay, postgresForTest } from '../helpers/fleet-stores.js';
 import { rawRequest } from '../helpers/raw-client.js';
-import { startRelay } from '../helpers/tcp-relay.js';
 import { V2Device } from '../helpers/v2-device.js';
 
 const MAIN = { board: 'bread-compact-wifi', version: '1.7.0' };
@@ -34,22 +33,17 @@ function percentile(values: readonly number[], p: number): number {
 }
 
 test('a store cut mid-run: replies as fast as before, degraded meanwhile, written when it returns', async (t) => {
-  const db = await createPostgresDatabase();
-  if (typeof db === 'string') {
-    t.skip(db);
-    return;
-  }
-  const relay = await startRelay(db.host, db.port);
-  const url = new URL(db.url);
-  url.hostname = '127.0.0.1';
-  url.port = String(relay.port);
-  const p = await startFleetProxy({ store: url.toString(), images: [MAIN] });
-  t.after(async () => {
-    relay.set('pass');
-    await p.close();
-    await relay.close();
-    await db.drop();
-  });
+  const pg = await postgresForTest(t);
+  if (pg === null) return;
+  const { relay, url } = await behindRelay(pg.db);
+  const p = await startFleetProxy({ store: url, images: [MAIN] });
+  pg.cleanups.push(
+    () => relay.close(),
+    async () => {
+      relay.set('pass');
+      await p.close();
+    },
+  );
   const readyz = async (): Promise<{ status: number; store: string }> => {
     const res = await rawRequest(
       p.port,
@@ -81,6 +75,17 @@ test('a store cut mid-run: replies as fast as before, degraded meanwhile, writte
     return { macs, ms };
   };
 
+  /** Waits until each of `macs` is in the store with its one check. */
+  const written = (what: string, macs: readonly string[], ms: number): Promise<void> =>
+    waitFor(
+      `${what} to be written`,
+      async () => {
+        const found = await Promise.all(macs.map((m) => p.show(m)));
+        return found.every((x) => x !== null && x.device.checks === 1);
+      },
+      ms,
+    );
+
   await checks(20); // warm up
   const baseline = await checks(40);
   assert.deepEqual(await readyz(), { status: 200, store: 'ok' });
@@ -98,14 +103,7 @@ test('a store cut mid-run: replies as fast as before, degraded meanwhile, writte
 
   relay.set('pass');
   await waitFor('ok again', async () => (await readyz()).store === 'ok', 15_000);
-  await waitFor(
-    'the checks made while closed are written',
-    async () => {
-      const found = await Promise.all(closed.macs.map((m) => p.show(m)));
-      return found.every((x) => x !== null && x.device.checks === 1);
-    },
-    10_000,
-  );
+  await written('the checks made while closed', closed.macs, 10_000);
 
   // Black-holed: connections stay open and nothing comes back; a timeout finds it out, not a hang.
   relay.set('blackhole');
@@ -120,14 +118,7 @@ test('a store cut mid-run: replies as fast as before, degraded meanwhile, writte
 
   relay.set('pass');
   await waitFor('ok after the black hole', async () => (await readyz()).store === 'ok', 20_000);
-  await waitFor(
-    'the checks made while black-holed are written',
-    async () => {
-      const found = await Promise.all(during.macs.map((m) => p.show(m)));
-      return found.every((x) => x !== null && x.device.checks === 1);
-    },
-    15_000,
-  );
+  await written('the checks made while black-holed', during.macs, 15_000);
   const metrics = (
     await rawRequest(p.port, `GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)
   ).body.toString();
@@ -136,23 +127,18 @@ test('a store cut mid-run: replies as fast as before, degraded meanwhile, writte
 });
 
 test('a store unreachable since start: devices are answered without an offer, ready and degraded, offers once it is reached', async (t) => {
-  const db = await createPostgresDatabase();
-  if (typeof db === 'string') {
-    t.skip(db);
-    return;
-  }
-  const relay = await startRelay(db.host, db.port);
+  const pg = await postgresForTest(t);
+  if (pg === null) return;
+  const { relay, url } = await behindRelay(pg.db);
   relay.set('refuse');
-  const url = new URL(db.url);
-  url.hostname = '127.0.0.1';
-  url.port = String(relay.port);
-  const p = await startFleetProxy({ store: url.toString(), images: [MAIN] });
-  t.after(async () => {
-    relay.set('pass');
-    await p.close();
-    await relay.close();
-    await db.drop();
-  });
+  const p = await startFleetProxy({ store: url, images: [MAIN] });
+  pg.cleanups.push(
+    () => relay.close(),
+    async () => {
+      relay.set('pass');
+      await p.close();
+    },
+  );
   const d = new V2Device({ mac: '02:00:00:02:00:01', version: '1.6.0', port: p.port });
   const before = await d.check();
   assert.equal(before.status, 200, 'answered');

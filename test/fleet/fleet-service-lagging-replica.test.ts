@@ -13,7 +13,7 @@ import { postgresStore } from '../../src/fleet/store/postgres.js';
 import type { FleetStore } from '../../src/fleet/store/types.js';
 import { makeCatalog, makeDevice } from '../helpers/catalog-entry.js';
 import { checkThrough, endedAttempts, fleetSettings, waitFor } from '../helpers/fleet-service.js';
-import { createPostgresDatabase } from '../helpers/fleet-stores.js';
+import { postgresForTest } from '../helpers/fleet-stores.js';
 
 /** The store, with its writes failing while `cut` is set (as when the network to it is down). */
 function cuttable(store: FleetStore): { store: FleetStore; cut: (on: boolean) => void } {
@@ -31,15 +31,9 @@ function cuttable(store: FleetStore): { store: FleetStore; cut: (on: boolean) =>
 }
 
 test('a download served by a replica that cannot write is folded before the check that followed it', async (t) => {
-  const db = await createPostgresDatabase();
-  if (typeof db === 'string') {
-    t.skip(db);
-    return;
-  }
-  const cleanups: (() => Promise<unknown>)[] = [() => db.drop()];
-  t.after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
+  const pg = await postgresForTest(t);
+  if (pg === null) return;
+  const { db, cleanups } = pg;
   const settings = fleetSettings({ store: { kind: 'postgres', url: db.url }, flushMs: 100, syncMs: 300 });
   const catalog = makeCatalog([{ version: '2.0.0' }]);
   const entry = catalog.entries[0]!;

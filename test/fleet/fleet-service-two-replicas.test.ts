@@ -10,18 +10,12 @@ import { FleetService, type FleetNotice } from '../../src/fleet/service.js';
 import { postgresStore } from '../../src/fleet/store/postgres.js';
 import { makeCatalog, makeDevice } from '../helpers/catalog-entry.js';
 import { checkThrough, endedAttempts, fleetSettings, waitFor } from '../helpers/fleet-service.js';
-import { createPostgresDatabase } from '../helpers/fleet-stores.js';
+import { postgresForTest } from '../helpers/fleet-stores.js';
 
 test('two replicas share one PostgreSQL store', async (t) => {
-  const db = await createPostgresDatabase();
-  if (typeof db === 'string') {
-    t.skip(db);
-    return;
-  }
-  const cleanups: (() => Promise<unknown>)[] = [() => db.drop()];
-  t.after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
+  const pg = await postgresForTest(t);
+  if (pg === null) return;
+  const { db, cleanups } = pg;
   const settings = fleetSettings({ store: { kind: 'postgres', url: db.url }, flushMs: 100, syncMs: 300 });
   const catalog = makeCatalog([{ version: '2.0.0' }]);
   const entry = catalog.entries[0]!;

@@ -9,32 +9,22 @@ import { FleetService, type FleetNotice } from '../../src/fleet/service.js';
 import { postgresStore } from '../../src/fleet/store/postgres.js';
 import { makeCatalog, makeDevice } from '../helpers/catalog-entry.js';
 import { checkThrough, fleetSettings, waitFor } from '../helpers/fleet-service.js';
-import { createPostgresDatabase } from '../helpers/fleet-stores.js';
-import { startRelay } from '../helpers/tcp-relay.js';
+import { behindRelay, postgresForTest } from '../helpers/fleet-stores.js';
 
 test('a store that goes away and comes back', async (t) => {
-  const db = await createPostgresDatabase();
-  if (typeof db === 'string') {
-    t.skip(db);
-    return;
-  }
+  const pg = await postgresForTest(t);
+  if (pg === null) return;
   // Teardown in reverse: the service, then the relay, then the database.
-  const cleanups: (() => Promise<unknown>)[] = [() => db.drop()];
-  t.after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
-  const relay = await startRelay(db.host, db.port);
+  const { db, cleanups } = pg;
+  const { relay, url } = await behindRelay(db);
   cleanups.push(() => relay.close());
-  const url = new URL(db.url);
-  url.hostname = '127.0.0.1';
-  url.port = String(relay.port);
   const settings = fleetSettings({
-    store: { kind: 'postgres', url: url.toString() },
+    store: { kind: 'postgres', url: url },
     flushMs: 100,
     syncMs: 200,
   });
   const notices: FleetNotice[] = [];
-  const store = postgresStore(url.toString(), { connectMs: 1000, queryMs: 1500 });
+  const store = postgresStore(url, { connectMs: 1000, queryMs: 1500 });
   const fleet = new FleetService({
     settings,
     requireToken: false,

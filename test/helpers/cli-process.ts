@@ -1,6 +1,7 @@
 /**
- * The real command line as a child process (`node --import tsx src/cli.ts --config <file>`): its JSON log
- * lines parsed as they come, its port read from the `listening` line. `stop()` kills it if it still runs.
+ * The real command line as a child process (`node --import tsx src/cli.ts …`). `startCli` runs the proxy:
+ * its JSON log lines parsed as they come, its port read from the `listening` line; `stop()` kills it if it
+ * still runs. `runCli` runs a command that exits (help, validate, the operator's commands) to its end.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { eventually } from './device-requests.js';
@@ -51,4 +52,40 @@ export async function startCli(
     stop();
     throw error;
   }
+}
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `src/cli.ts` with `args` to its exit; `env` entries override the environment (`undefined` removes a
+ * variable). Killed, and the promise rejected with its output, after `timeoutMs`.
+ */
+export function runCli(
+  args: readonly string[],
+  { env = {}, timeoutMs = 20_000 }: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<CliRun> {
+  const merged: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', ...env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      cwd: root,
+      env: merged,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`cli did not exit: ${stdout}${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

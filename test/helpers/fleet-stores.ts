@@ -7,12 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { memoryStore } from '../../src/fleet/store/memory.js';
 import { postgresStore } from '../../src/fleet/store/postgres.js';
 import { sqliteStore } from '../../src/fleet/store/sqlite.js';
 import type { Migration } from '../../src/fleet/store/migrations.js';
 import type { FleetStore } from '../../src/fleet/store/types.js';
+import { startRelay, type Relay } from './tcp-relay.js';
 
 export const PG_ADMIN_URL = process.env.FLEET_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -110,3 +112,34 @@ export const STORE_KINDS: readonly StoreKindUnderTest[] = [
     },
   },
 ];
+
+/**
+ * A database of the test's own, dropped after it; `cleanups` run first, the last added first (a service
+ * before the relay in front of the database). `null` when the test was skipped (no PostgreSQL, not in CI).
+ */
+export async function postgresForTest(
+  t: TestContext,
+): Promise<{ readonly db: TestDatabase; readonly cleanups: (() => Promise<unknown>)[] } | null> {
+  const db = await createPostgresDatabase();
+  if (typeof db === 'string') {
+    t.skip(db);
+    return null;
+  }
+  const cleanups: (() => Promise<unknown>)[] = [];
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await db.drop();
+  });
+  return { db, cleanups };
+}
+
+/** The database behind a TCP relay the test cuts (the shared server is never stopped), and its URL through it. */
+export async function behindRelay(
+  db: TestDatabase,
+): Promise<{ readonly relay: Relay; readonly url: string }> {
+  const relay = await startRelay(db.host, db.port);
+  const url = new URL(db.url);
+  url.hostname = '127.0.0.1';
+  url.port = String(relay.port);
+  return { relay, url: url.toString() };
+}

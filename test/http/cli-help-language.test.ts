@@ -1,35 +1,15 @@
 /** The command line's help in the locale's language: LANG=zh_CN.UTF-8 gives Chinese, LC_ALL over LANG, --lang over both; English otherwise. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-
-const root = new URL('../../', import.meta.url).pathname;
+import { runCli as runCliProcess, type CliRun } from '../helpers/cli-process.js';
 
 /** Runs `src/cli.ts` with exactly these locale variables (the others removed). */
 function runCli(
   args: string[],
   locale: { LANG?: string; LC_ALL?: string; LC_MESSAGES?: string },
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '' };
-  for (const name of ['LANG', 'LC_ALL', 'LC_MESSAGES', 'LANGUAGE']) delete env[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: root,
-      env: { ...env, ...locale },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`cli did not exit: ${stdout}${stderr}`));
-    }, 20_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+): Promise<CliRun> {
+  const none = { LANG: undefined, LC_ALL: undefined, LC_MESSAGES: undefined, LANGUAGE: undefined };
+  return runCliProcess(args, { env: { ...none, ...locale } });
 }
 
 describe('help in the locale’s language', () => {

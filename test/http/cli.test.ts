@@ -1,37 +1,17 @@
 /** The command line: --help, --version, a bad config exits non-zero naming file:line:col before listening, a port in use is one clear line. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli as runCliProcess, type CliRun } from '../helpers/cli-process.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
-function runCli(
-  args: string[],
-  { timeoutMs = 20_000 } = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: root,
-      // The help text follows the locale (cli-help-language.test.ts); these assertions read the English one.
-      env: { ...process.env, NODE_OPTIONS: '', LC_ALL: 'C.UTF-8' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`cli did not exit: ${stdout}${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** The help text follows the locale (cli-help-language.test.ts); these assertions read the English one. */
+function runCli(args: string[], { timeoutMs = 20_000 } = {}): Promise<CliRun> {
+  return runCliProcess(args, { env: { LC_ALL: 'C.UTF-8' }, timeoutMs });
 }
 
 describe('cli', () => {

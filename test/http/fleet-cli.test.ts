@@ -8,7 +8,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decideOffer } from '../../src/firmware/select.js';
@@ -26,42 +25,21 @@ import {
 } from '../helpers/fleet-api.js';
 import { waitFor } from '../helpers/fleet-service.js';
 import type { Harness } from '../helpers/proxy-harness.js';
+import { runCli as runCliProcess, type CliRun } from '../helpers/cli-process.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const BREAD = entryId('bread-compact-wifi', '1.7.0');
 const A = 'aa:bb:cc:00:00:0a';
 const B = 'aa:bb:cc:00:00:0b';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runCli(args: readonly string[], { lang = 'C.UTF-8' } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', LC_ALL: lang };
-    delete env.LANG;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`cli did not exit: ${stdout}${stderr}`));
-    }, 30_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** English help and messages (LC_ALL=C.UTF-8, no LANG): the assertions read those. */
+function runCli(args: readonly string[]): Promise<CliRun> {
+  return runCliProcess(args, { env: { LC_ALL: 'C.UTF-8', LANG: undefined }, timeoutMs: 30_000 });
 }
 
 describe('the operator CLI on a running proxy’s files and SQLite store', () => {
   let h: Harness;
   let config: string;
-  const cli = (...args: string[]): Promise<Run> => runCli([...args, '--config', config]);
+  const cli = (...args: string[]): Promise<CliRun> => runCli([...args, '--config', config]);
 
   before(async () => {
     h = await startFleetProxy('data/fleet.db');
