@@ -1,7 +1,8 @@
 /**
  * The request headers sent upstream: the device's own (names, casing, order and values unchanged — the
  * upstream keys identity, tokens and activation on them, docs/upstream.md), minus hop-by-hop and framing
- * headers, plus X-Forwarded-For/-Host/-Proto and X-Real-IP. Client-sent X-Forwarded-* are believed only
+ * headers and `Expect` (Node's server already answered `100-continue` to the device, and the proxy sends a
+ * body it holds or is already streaming), plus X-Forwarded-For/-Host/-Proto and X-Real-IP. Client-sent X-Forwarded-* are believed only
  * from a trusted peer; from anyone else they are replaced by what the proxy saw (docs/configuration.md "Templates").
  */
 import type { Config } from '../config/types.js';
@@ -87,8 +88,7 @@ export function forwardedHeaders(rawHeaders: readonly string[], facts: Forwardin
 
 /**
  * The same for a request whose body is piped upstream as it arrives (the passthrough), plus that body's
- * framing: the client's Content-Length, or chunked when it sent chunked. `Expect` is not forwarded: Node
- * already answered `100-continue` to the client, and the body is on its way.
+ * framing: the client's Content-Length, or chunked when it sent chunked.
  */
 export function streamedHeaders(rawHeaders: readonly string[], facts: ForwardingFacts): string[] {
   return buildHeaders(rawHeaders, facts, true);
@@ -130,8 +130,7 @@ function buildHeaders(rawHeaders: readonly string[], facts: ForwardingFacts, str
         chunked = true;
         continue;
       case 'expect':
-        if (streamed) continue;
-        break;
+        continue;
     }
     // `Close` is a reserved field name (RFC 9110 §16.3.2.2): only ever a connection option.
     if (HOP_BY_HOP_AND_CLOSE.has(lower) || REPLACED.has(lower)) continue;

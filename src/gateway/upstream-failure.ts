@@ -36,6 +36,13 @@ const byErrorCode: Readonly<Record<string, TransportFailure>> = {
   EPIPE: 'reset',
   ECONNABORTED: 'reset',
   UND_ERR_SOCKET: 'reset',
+  UND_ERR_CLOSED: 'reset',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_OVERFLOW: 'protocol',
+  // A Content-Length that is not a number (`12abc`) or disagrees with the bytes before any reply was read.
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'protocol',
   ETIMEDOUT: 'timeout',
   ESOCKETTIMEDOUT: 'timeout',
   UPSTREAM_TIMEOUT: 'timeout',
@@ -61,9 +68,18 @@ const byErrorCode: Readonly<Record<string, TransportFailure>> = {
   ERR__ERROR_FORMAT_PADDING_1: 'bad-encoding',
 };
 
-/** Maps a Node/libuv/llhttp/zlib error to a failure kind; anything unknown counts as a reset. */
+/**
+ * undici's socket errors that mean the upstream broke HTTP rather than the connection: a 101 with `Upgrade`
+ * nobody asked for, a `100 Continue` to a request that did not expect one.
+ */
+const UNDICI_PROTOCOL_MESSAGES: ReadonlySet<string> = new Set(['bad upgrade', 'bad response']);
+
+/** Maps a Node/libuv/llhttp/undici/zlib error to a failure kind; anything unknown counts as a reset. */
 export function classifyUpstreamError(error: unknown): TransportFailure {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  if (code === 'UND_ERR_SOCKET' && UNDICI_PROTOCOL_MESSAGES.has((error as Error).message)) return 'protocol';
+  // undici's llhttp errors carry no code, only their class.
+  if ((error as Error | null)?.name === 'HTTPParserError') return 'protocol';
   return (
     byErrorCode[code] ??
     (code.startsWith('HPE_') ? 'protocol' : code.startsWith('Z_') ? 'bad-encoding' : 'reset')

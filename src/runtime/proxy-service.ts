@@ -11,6 +11,7 @@ import type { Config } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { createApp, type App } from '../http/app.js';
 import { startServer, type RunningServer } from '../http/server.js';
+import { createUpstreamAgents } from '../upstream/agents.js';
 import { createVoiceProxy, type VoiceProxy } from '../voice/voice-proxy.js';
 import { createCatalogStore, type CatalogLoadResult, type CatalogStore } from './catalog-store.js';
 import { loadConfigFile } from './config-file.js';
@@ -38,6 +39,8 @@ export interface ProxyServiceOptions {
    * The command line turns it on; tests leave it off so the upstream connections they count stay exact.
    */
   readonly probeUpstream?: boolean;
+  /** Upstream connections per pool (upstream/agents.ts); by default 256, or `passthrough.max_concurrent` if more. */
+  readonly upstreamSockets?: number;
 }
 
 /** One step of the shutdown; the steps run one after another, in the order listed. */
@@ -71,6 +74,7 @@ export async function startProxy({
   watchIntervalMs = 2000,
   afterDrain = [],
   probeUpstream: probe = false,
+  upstreamSockets,
 }: ProxyServiceOptions): Promise<ProxyService> {
   // Taken before the file is read, so a change made while starting up is still seen as one.
   const loadedSignature = await fileSignature(configPath);
@@ -115,6 +119,9 @@ export async function startProxy({
     fleet,
     operator: (state) => operator.listener(state),
     onDownload: (event) => operator.download(event),
+    ...(upstreamSockets === undefined
+      ? {}
+      : { agents: createUpstreamAgents({ maxSockets: upstreamSockets }) }),
   });
   started = true;
   app.onExchange((record) => operator.record(record));

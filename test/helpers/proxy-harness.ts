@@ -39,6 +39,7 @@ export interface HarnessOptions {
   readonly files?: Record<string, string | Buffer>;
   readonly now?: () => number;
   readonly afterDrain?: ProxyServiceOptions['afterDrain'];
+  readonly upstreamSockets?: ProxyServiceOptions['upstreamSockets'];
 }
 
 export async function startHarness({
@@ -49,6 +50,7 @@ export async function startHarness({
   files = {},
   now,
   afterDrain,
+  upstreamSockets,
 }: HarnessOptions = {}): Promise<Harness> {
   const upstream = await startFakeUpstream(responder);
   const dir = mkdtempSync(join(tmpdir(), 'ota-proxy-test-'));
@@ -79,6 +81,7 @@ export async function startHarness({
       watchIntervalMs: 200,
       ...(now ? { now } : {}),
       ...(afterDrain ? { afterDrain } : {}),
+      ...(upstreamSockets === undefined ? {} : { upstreamSockets }),
     });
     const port = Number(new URL(proxy.url).port);
     return {

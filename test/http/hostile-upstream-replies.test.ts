@@ -157,8 +157,8 @@ describe('hostile upstream replies on every route', () => {
         }
       }
       // Every upstream socket used for a broken exchange is gone: none is still busy in the agent.
-      const agent = h.proxy.app.runtime.agents.http;
-      await eventually(() => Object.values(agent.sockets).every((list) => (list?.length ?? 0) === 0), {
+      const { agents } = h.proxy.app.runtime;
+      await eventually(() => agents.busy() === 0, {
         what: 'no busy upstream sockets',
       });
     });

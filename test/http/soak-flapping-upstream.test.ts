@@ -154,8 +154,8 @@ describe('soak against a flapping upstream', () => {
       ]);
 
       // Afterwards: nothing busy upstream, and no more open handles than before (small constant slack).
-      const agent = h.proxy.app.runtime.agents.http;
-      await eventually(() => Object.values(agent.sockets).every((list) => (list?.length ?? 0) === 0), {
+      const { agents } = h.proxy.app.runtime;
+      await eventually(() => agents.busy() === 0, {
         timeoutMs: 3000,
         what: 'idle upstream sockets',
       });

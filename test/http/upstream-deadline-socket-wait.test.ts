@@ -20,6 +20,7 @@ describe('the deadline and the socket pool', () => {
   let h: Harness;
   before(async () => {
     h = await startHarness({
+      upstreamSockets: 2,
       responder: async () => {
         await sleep(SLOW_MS);
         return { kind: 'capture', name: 'python-default-post' };
@@ -40,15 +41,20 @@ describe('the deadline and the socket pool', () => {
   after(() => h.close());
 
   test('a check waiting for a socket times out at its deadline, not after it', async () => {
-    // Two upstream connections for OTA exchanges: two slow checks hold both.
-    h.proxy.app.runtime.agents.http.maxSockets = 2;
+    // Two upstream connections for OTA exchanges (upstreamSockets below): two slow checks hold both.
     const started = performance.now();
-    const replies = await Promise.all(
+    const pending = Promise.all(
       [0, 1, 2].map(async () => {
         const res = await rawRequest(h.port, deviceCheck());
         return { status: res.status, ms: performance.now() - started };
       }),
     );
+    // Both connections carry a check; the third waits for one (what the agents count as busy).
+    await eventually(() => h.proxy.app.runtime.agents.busy() === 2, {
+      what: 'two busy upstream connections',
+    });
+    const replies = await pending;
+    await eventually(() => h.proxy.app.runtime.agents.busy() === 0, { what: 'no busy upstream connection' });
     assert.deepEqual(
       replies.map((r) => r.status),
       [200, 200, 200],
