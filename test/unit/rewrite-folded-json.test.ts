@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import fc from 'fast-check';
+import { upstreamBodyText } from '../helpers/hostile-json.js';
 import { CAPTURES_DIR } from '../helpers/captures.js';
 import { upstreamText as captureBody } from '../helpers/upstream-replies.js';
 import {
@@ -8,6 +10,7 @@ import {
   foldBody,
   foldKey,
   MAX_VALUES,
+  parseFirstWins,
   parseJson,
 } from '../../src/rewrite/folded-json.js';
 import type { JsonObject } from '../../src/rewrite/types.js';
@@ -302,5 +305,52 @@ describe('no prototype pollution', () => {
 
   test('inherited names are never taken for sections', () => {
     assert.equal(classifyUpstreamBody('{"hasOwnProperty":1}').kind, 'other-object');
+  });
+});
+
+describe('the native fast path of parseJson', () => {
+  /** Texts where JSON.parse and the first-wins parser part ways, each next to one where they do not. */
+  const tricky: fc.Arbitrary<string> = fc.oneof(
+    fc.constantFrom(
+      '{"a":1,"a":2}',
+      '{"mqtt":{},"MQTT":{"endpoint":"x"}}',
+      '{"websocket":{"url":"ws://a/","URL":"ws://b/"}}',
+      '{"k\\u0000x":1,"k":2}',
+      '{"a":"\\ud800"}',
+      '{"a":"\\ud83d\\ude00"}',
+      '{"a":"\\\\ud800"}',
+      '{"a":1e400}',
+      '{"a":-0}',
+      '{"__proto__":{"x":1},"__proto__":2}',
+      '{"2":1,"1":2,"b":3}',
+      '{"a:b":"c:d","e":"\\":"}',
+      `${'['.repeat(64)}${']'.repeat(64)}`,
+      `${'['.repeat(65)}${']'.repeat(65)}`,
+      `[${Array.from({ length: MAX_VALUES - 1 }, () => '0').join(',')}]`,
+      `[${Array.from({ length: MAX_VALUES }, () => '0').join(',')}]`,
+    ),
+    fc
+      .tuple(fc.jsonValue(), fc.constantFrom('', 'a', 'A', 'mqtt', 'MQTT', 'Mqtt'))
+      .map(([value, key]) => `{${JSON.stringify(key)}:${JSON.stringify(value)},"mqtt":1,"a":2}`),
+  );
+
+  test('gives exactly what the first-wins parser gives: value, key order, -0, and every refusal', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          upstreamBodyText,
+          tricky,
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          const fast = parseJson(text);
+          const full = parseFirstWins(text);
+          assert.deepStrictEqual(fast, full);
+          // deepStrictEqual does not compare key order, which the reply keeps.
+          if (fast.ok && full.ok) assert.equal(JSON.stringify(fast.value), JSON.stringify(full.value));
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 });
