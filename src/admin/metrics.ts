@@ -116,6 +116,55 @@ export interface ProxyMetrics {
   render(): Promise<string>;
 }
 
+/**
+ * Counts by label values in plain maps, handed to a prom-client counter when it is scraped (its `collect`):
+ * an OTA check then costs a map lookup per count, not prom-client's label hashing and validation (issue 13).
+ * Keys are the label values themselves (at most two); the labels object is built once per series.
+ */
+class Tally<L extends string> {
+  readonly #series = new Map<
+    string,
+    Map<string | number, { labels: Partial<Record<L, string | number>>; n: number; told: number }>
+  >();
+  readonly #names: readonly [L] | readonly [L, L];
+
+  constructor(...names: readonly [L] | readonly [L, L]) {
+    this.#names = names;
+  }
+
+  add(a: string, b: string | number = '', by = 1): void {
+    let inner = this.#series.get(a);
+    if (inner === undefined) this.#series.set(a, (inner = new Map()));
+    const entry = inner.get(b);
+    if (entry !== undefined) {
+      entry.n += by;
+      return;
+    }
+    const [first, second] = this.#names;
+    const labels: Partial<Record<L, string | number>> = { [first]: a } as Partial<Record<L, string | number>>;
+    if (second !== undefined) labels[second] = b;
+    inner.set(b, { labels, n: by, told: 0 });
+  }
+
+  /** Adds what was counted since the last scrape to `counter`. */
+  tell(counter: Counter<L>): void {
+    for (const inner of this.#series.values())
+      for (const entry of inner.values()) {
+        if (entry.n === entry.told) continue;
+        counter.inc(entry.labels, entry.n - entry.told);
+        entry.told = entry.n;
+      }
+  }
+}
+
+/** The latency histogram's labels per exchange kind, made once. */
+const KIND_LABELS: Readonly<Record<ExchangeRecord['kind'], { readonly kind: string }>> = {
+  check: { kind: 'check' },
+  get: { kind: 'get' },
+  activate: { kind: 'activate' },
+  download: { kind: 'download' },
+};
+
 /** Latency buckets (seconds): a healthy upstream answers in milliseconds; devices give up at 30 s. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25];
 
@@ -125,23 +174,35 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
   const registers = [registry];
   let sources: MetricSources = {};
 
+  const checkTally = new Tally('outcome');
   const checks = new Counter({
     name: `${METRIC_PREFIX}ota_checks_total`,
     help: 'OTA checks (POST on ota_path) by outcome, each counted once; guard-repaired = an upstream reply the device guard had to repair',
     labelNames: ['outcome'] as const,
     registers,
+    collect() {
+      checkTally.tell(this);
+    },
   });
-  const requests = new Counter({
+  const requestTally = new Tally('kind', 'status');
+  new Counter({
     name: `${METRIC_PREFIX}ota_requests_total`,
     help: 'Answered requests on the OTA path by kind (check, get, activate) and the status the client got',
     labelNames: ['kind', 'status'] as const,
     registers,
+    collect() {
+      requestTally.tell(this);
+    },
   });
-  const repairs = new Counter({
+  const repairTally = new Tally('repair');
+  new Counter({
     name: `${METRIC_PREFIX}guard_repairs_total`,
     help: 'Repairs the device guard made, by repair',
     labelNames: ['repair'] as const,
     registers,
+    collect() {
+      repairTally.tell(this);
+    },
   });
   const latency = new Histogram({
     name: `${METRIC_PREFIX}upstream_duration_seconds`,
@@ -150,29 +211,45 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     buckets: LATENCY_BUCKETS,
     registers,
   });
+  const errorTally = new Tally('failure');
   const upstreamErrors = new Counter({
     name: `${METRIC_PREFIX}upstream_errors_total`,
     help: 'Upstream exchanges that gave no usable reply, by failure kind (breaker-open: not asked, the breaker was open)',
     labelNames: ['failure'] as const,
     registers,
+    collect() {
+      errorTally.tell(this);
+    },
   });
-  const rules = new Counter({
+  const ruleTally = new Tally('rule');
+  new Counter({
     name: `${METRIC_PREFIX}rules_applied_total`,
     help: 'Rules that changed an OTA reply, by rule (fallback: the reply was synthesised)',
     labelNames: ['rule'] as const,
     registers,
+    collect() {
+      ruleTally.tell(this);
+    },
   });
-  const offers = new Counter({
+  const offerTally = new Tally('board', 'version');
+  new Counter({
     name: `${METRIC_PREFIX}firmware_offers_total`,
     help: 'OTA replies carrying a catalog firmware offer, by catalog board and version',
     labelNames: ['board', 'version'] as const,
     registers,
+    collect() {
+      offerTally.tell(this);
+    },
   });
-  const noOffers = new Counter({
+  const noOfferTally = new Tally('reason');
+  new Counter({
     name: `${METRIC_PREFIX}firmware_not_offered_total`,
     help: 'OTA replies (rewritten or fallback) the catalog offered nothing in, by reason',
     labelNames: ['reason'] as const,
     registers,
+    collect() {
+      noOfferTally.tell(this);
+    },
   });
   const downloads = new Counter({
     name: `${METRIC_PREFIX}firmware_downloads_total`,
@@ -402,25 +479,26 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     registry,
     contentType: registry.contentType,
     observeExchange(record) {
-      requests.inc({ kind: record.kind, status: String(record.status) });
-      for (const repair of record.repairs) repairs.inc({ repair });
-      for (const rule of record.rules) rules.inc({ rule });
+      requestTally.add(record.kind, record.status);
+      for (const repair of record.repairs) repairTally.add(repair);
+      for (const rule of record.rules) ruleTally.add(rule);
       const upstream = record.upstream;
       if (upstream !== null) {
-        if (upstream.failure !== 'breaker-open') latency.observe({ kind: record.kind }, upstream.ms / 1000);
-        if (upstream.failure !== null) upstreamErrors.inc({ failure: upstream.failure });
+        if (upstream.failure !== 'breaker-open')
+          latency.observe(KIND_LABELS[record.kind], upstream.ms / 1000);
+        if (upstream.failure !== null) errorTally.add(upstream.failure);
       } else if (record.notes.includes(BREAKER_NOTE)) {
         // With the breaker open nothing went upstream, so the record has no upstream part; the note says why.
-        upstreamErrors.inc({ failure: 'breaker-open' });
+        errorTally.add('breaker-open');
       }
       if (record.kind !== 'check') return;
-      checks.inc({ outcome: checkOutcome(record) });
+      checkTally.add(checkOutcome(record));
       // The catalog decides on every check, but only a rewritten or fallback reply carries its offer.
       if (record.outcome !== 'rewritten' && record.outcome !== 'fallback') return;
       const offer = record.firmware?.offer ?? null;
       const reason = record.firmware?.reason ?? null;
-      if (offer !== null) offers.inc({ board: offer.board, version: offer.version });
-      else if (reason !== null) noOffers.inc({ reason: reasonCode(reason) });
+      if (offer !== null) offerTally.add(offer.board, offer.version);
+      else if (reason !== null) noOfferTally.add(reasonCode(reason));
     },
     observeDownload(event) {
       downloads.inc({ event: event.phase });
