@@ -114,7 +114,13 @@ async function answerCheck(
   writeDeviceReply(req, res, decision.status, { contentType: decision.contentType, body: decision.body });
   if (plan !== null)
     recordCheck(rt, plan, device, { body, req, request, offer: ctx.offer, verdict, result, decision });
-  const upstreamText = result?.kind === 'response' ? result.body.toString('utf8') : null;
+  // The verdict already decoded a JSON reply's text: it is not decoded twice.
+  const upstreamText =
+    verdict.kind === 'sections' || verdict.kind === 'other-object'
+      ? verdict.text
+      : result?.kind === 'response'
+        ? result.body.toString('utf8')
+        : null;
   rt.record(
     exchangeRecord(
       req,

@@ -5,6 +5,16 @@ const BARE = /^[0-9a-f]{12}$/i;
 
 /** Accepts `aa:bb:cc:dd:ee:ff`, `AA-BB-CC-DD-EE-FF` or `aabbccddeeff` (one separator throughout); returns the lowercase colon form. */
 export function normalizeMac(text: string): string | null {
+  // A check asks for its device's id once per rule condition and catalog step: the last answer is kept.
+  if (text === lastMac.text) return lastMac.mac;
+  const mac = readMac(text);
+  lastMac = { text, mac };
+  return mac;
+}
+
+let lastMac: { readonly text: string | null; readonly mac: string | null } = { text: null, mac: null };
+
+function readMac(text: string): string | null {
   let hex: string;
   if (SEPARATED.test(text)) hex = text.replace(/[:-]/g, '');
   else if (BARE.test(text)) hex = text;

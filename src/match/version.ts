@@ -15,6 +15,19 @@ const OPS: readonly VersionOp[] = ['>=', '<=', '!=', '>', '<', '='];
  * (`v2`, `x`, empty) or overflows int32 — the device would throw there (docs/device-contract.md §6).
  */
 export function parseVersionNumbers(text: string): VersionNumbers | null {
+  // A check asks for its device's version once per rule condition and catalog step: the last answer is kept.
+  if (text === lastVersion.text) return lastVersion.numbers;
+  const numbers = readVersionNumbers(text);
+  lastVersion = { text, numbers };
+  return numbers;
+}
+
+let lastVersion: { readonly text: string | null; readonly numbers: VersionNumbers | null } = {
+  text: null,
+  numbers: null,
+};
+
+function readVersionNumbers(text: string): VersionNumbers | null {
   // Stricter than std::stoi on purpose: stoi would also skip leading blanks and accept a sign, and
   // the device's getline split ignores one trailing `.`; an unusual version counts as unknown here,
   // and an unknown version is never offered firmware (docs/configuration.md "The device, as the proxy reads it").
