@@ -176,23 +176,28 @@ function foldObject(
   childTable: ChildTable | null,
   counter: { dropped: number },
 ): JsonObject {
-  const keys = Object.keys(obj);
+  // Walked with `for…in` (own keys only) so that no array of keys is built for the usual unchanged object;
+  // the array is taken only when a copy or the folded keys so far are needed.
+  let keys: string[] | null = null;
   let out: JsonObject | null = null;
   let seen: Set<string> | null = null;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
+  let i = -1;
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
+    i++;
     const value = obj[key] as JsonValue;
     const folded = foldKey(key);
     // An object's keys are distinct, so two can only fold to one when a key changes by folding (capitals,
     // a NUL): only then are the folded keys collected, from that member on.
     if (seen === null && folded !== key) {
+      keys ??= Object.keys(obj);
       seen = new Set<string>();
       for (let j = 0; j < i; j++) seen.add(foldKey(keys[j] as string));
     }
     if (seen !== null) {
       if (seen.has(folded)) {
         counter.dropped++;
-        out ??= copyOf(obj, keys, i);
+        out ??= copyOf(obj, (keys ??= Object.keys(obj)), i);
         continue;
       }
       seen.add(folded);
@@ -201,7 +206,7 @@ function foldObject(
     const name = canonical ?? key;
     const inner = canonical !== undefined && childTable !== null ? childTable(canonical) : null;
     const child = foldValue(value, inner, counter);
-    if (out === null && (name !== key || child !== value)) out = copyOf(obj, keys, i);
+    if (out === null && (name !== key || child !== value)) out = copyOf(obj, (keys ??= Object.keys(obj)), i);
     if (out !== null) setMember(out, name, child);
   }
   return out ?? obj;
@@ -292,15 +297,19 @@ function plainValue(value: JsonValue, depth: number, census: { values: number; m
     for (const item of value) if (!plainValue(item, depth + 1, census)) return false;
     return true;
   }
-  const keys = Object.keys(value);
-  census.members += keys.length;
+  // `for…in` walks the keys without building an array of them (own ones only: JSON.parse makes plain objects).
   let folded: Set<string> | null = null;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    census.members += 1;
     const fold = foldKey(key);
     if (folded === null && fold !== key) {
+      // The first key that changes by folding: from here on, folded keys are compared.
       folded = new Set<string>();
-      for (let j = 0; j < i; j++) folded.add(foldKey(keys[j] as string));
+      for (const earlier of Object.keys(value)) {
+        if (earlier === key) break;
+        folded.add(foldKey(earlier));
+      }
     }
     if (folded !== null) {
       if (folded.has(fold)) return false;
