@@ -75,7 +75,9 @@ function libraryArea(url: string): Area | null {
   )
     return 'logging';
   if (/node_modules\/(prom-client|tdigest|bintrees)\//.test(url)) return 'metrics';
-  if (url === 'node:_http_client' || url === 'node:_http_agent') return 'upstream client';
+  // undici carries the proxy's buffered exchanges (src/upstream/exchange.ts).
+  if (url === 'node:_http_client' || url === 'node:_http_agent' || /node_modules\/undici\//.test(url))
+    return 'upstream client';
   if (url === 'node:_http_server' || url === 'node:_http_incoming') return 'HTTP server';
   return null;
 }

@@ -35,12 +35,28 @@ export function deviceHeaders(
   if (type !== undefined && contentLength > 0) headers.push(['Content-Type', type]);
   headers.push(['Content-Length', String(contentLength)]);
   headers.push(...extra);
-  headers.push(['Date', new Date().toUTCString()]);
+  headers.push(['Date', httpDate()]);
   if (close || wantsClose(req)) headers.push(['Connection', 'close']);
   return headers;
 }
 
-/** Writes a whole buffered reply: never chunked, never compressed. */
+/** The `Date` header's text, made once per second (as Node makes its own). */
+let dateText = '';
+let dateSecond = -1;
+
+export function httpDate(now = Date.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
+}
+
+/**
+ * Writes a whole buffered reply: never chunked, never compressed. A text body goes to Node as text, which
+ * then writes the head and the body in one piece (a Buffer body is written beside the head, two pieces).
+ */
 export function writeDeviceReply(
   req: IncomingMessage,
   res: ServerResponse,
@@ -52,7 +68,7 @@ export function writeDeviceReply(
   }: { contentType?: string | undefined; body?: Buffer | string; close?: boolean } = {},
 ): void {
   if (res.headersSent || res.destroyed) return;
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
   // `close`: input was left unread (a 413's body, a refused client's pipelined requests), so the connection
   // cannot carry another request.
   if (close) {
@@ -60,8 +76,10 @@ export function writeDeviceReply(
     lingerOnClose(req.socket);
   }
   withoutKeepAliveHint(res);
-  res.writeHead(status, deviceHeaders(req, { contentType, contentLength: bytes.length, close }));
-  res.end(req.method === 'HEAD' ? undefined : bytes);
+  res.writeHead(status, deviceHeaders(req, { contentType, contentLength: length, close }));
+  if (req.method === 'HEAD') res.end();
+  else if (typeof body === 'string') res.end(body, 'utf8');
+  else res.end(body);
 }
 
 /**
