@@ -17,6 +17,20 @@ const DOTTED_QUAD = /^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/;
  * IPv4-compatible `::1.2.3.4` as mapped, so it unmaps too. Parsed once: this runs on every request.
  */
 function parseAddress(text: string): Address | null {
+  // A check asks about its device's address once per trusted-proxy test and `when.source`: the last
+  // answer is kept (ipaddr.js's addresses are not changed by matching).
+  if (text === lastAddress.text) return lastAddress.address;
+  const address = readAddress(text);
+  lastAddress = { text, address };
+  return address;
+}
+
+let lastAddress: { readonly text: string | null; readonly address: Address | null } = {
+  text: null,
+  address: null,
+};
+
+function readAddress(text: string): Address | null {
   try {
     if (!text.includes(':')) return DOTTED_QUAD.test(text) ? ipaddr.IPv4.parse(text) : null;
     if (text.includes('%')) return null;

@@ -15,9 +15,12 @@ export function normalizeMac(text: string): string | null {
 let lastMac: { readonly text: string | null; readonly mac: string | null } = { text: null, mac: null };
 
 function readMac(text: string): string | null {
-  let hex: string;
-  if (SEPARATED.test(text)) hex = text.replace(/[:-]/g, '');
-  else if (BARE.test(text)) hex = text;
-  else return null;
-  return (hex.toLowerCase().match(/../g) ?? []).join(':');
+  // Built in one step: the usual `aa:bb:cc:dd:ee:ff` comes back as it is.
+  if (SEPARATED.test(text)) {
+    const lower = text.toLowerCase();
+    return text.charCodeAt(2) === 0x2d ? lower.replaceAll('-', ':') : lower;
+  }
+  if (!BARE.test(text)) return null;
+  const hex = text.toLowerCase();
+  return `${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}:${hex.slice(6, 8)}:${hex.slice(8, 10)}:${hex.slice(10, 12)}`;
 }

@@ -9,7 +9,7 @@ import { zoneOffsetMinutes } from '../../device/time-zone.js';
 import { firstMatching } from '../../match/when.js';
 import { foldKey, isJsonObject, ownMember, setMember, withMember } from '../folded-json.js';
 import { matchInputOf } from '../match-input.js';
-import { defineRule, type JsonObject } from '../types.js';
+import { defineRule, type JsonObject, type JsonValue } from '../types.js';
 
 export const serverTime = defineRule({
   name: 'server_time',
@@ -52,12 +52,22 @@ function withTime(
   { now, offset, zoneName }: { now: number; offset: number; zoneName: string | null },
 ): JsonObject {
   const current = ownMember(body, 'server_time');
+  const timestamp = Math.round(now);
+  // One new section, built in one pass: the two values set in their old places, or appended (as withMember).
   const section: JsonObject = {};
   let named = false;
+  let timed = false;
+  let offsetSet = false;
   if (isJsonObject(current)) {
-    for (const [key, value] of Object.entries(current)) {
-      if (foldKey(key) !== 'timezone') {
-        setMember(section, key, value);
+    for (const key of Object.keys(current)) {
+      if (key === 'timestamp') {
+        setMember(section, key, timestamp);
+        timed = true;
+      } else if (key === 'timezone_offset') {
+        setMember(section, key, offset);
+        offsetSet = true;
+      } else if (foldKey(key) !== 'timezone') {
+        setMember(section, key, current[key] as JsonValue);
       } else if (zoneName !== null && !named) {
         // Only a name the upstream sent is replaced; none is added (devices ignore it: docs/device-contract.md §3).
         setMember(section, key, zoneName);
@@ -65,6 +75,7 @@ function withTime(
       }
     }
   }
-  const timed = withMember(withMember(section, 'timestamp', Math.round(now)), 'timezone_offset', offset);
-  return withMember(body, 'server_time', timed);
+  if (!timed) setMember(section, 'timestamp', timestamp);
+  if (!offsetSet) setMember(section, 'timezone_offset', offset);
+  return withMember(body, 'server_time', section);
 }
