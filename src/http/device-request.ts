@@ -6,11 +6,21 @@ import { readRequestFacts } from '../device/request-facts.js';
 import type { DeviceFacts, RequestFacts } from '../device/types.js';
 import { unmapAddress } from '../match/cidr.js';
 
-/** Each request's flattened headers, made once: the request facts and the device facts both read them. */
+/** Each request's flattened headers, made once when a header repeats: the request facts and the device facts both read them. */
 const flattened = new WeakMap<IncomingMessage, Record<string, string | undefined>>();
 
-/** Node's header object flattened to single strings (repeated headers joined with `, `); do not change it. */
+/**
+ * Node's header object flattened to single strings (repeated headers joined with `, `); do not change it.
+ * Node already joins most repeated headers; only `set-cookie` comes as a list, so nearly every request's
+ * header object is returned as it is, not copied.
+ */
 export function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const { headers } = req;
+  for (const name in headers) if (Array.isArray(headers[name])) return flattenedCopy(req);
+  return headers as Record<string, string | undefined>;
+}
+
+function flattenedCopy(req: IncomingMessage): Record<string, string | undefined> {
   const known = flattened.get(req);
   if (known !== undefined) return known;
   const { headers } = req;
