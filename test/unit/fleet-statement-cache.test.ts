@@ -1,5 +1,5 @@
 /**
- * The store's statement cache (src/fleet/store/statement-cache.ts): a statement built by Kysely once per
+ * The store's statement cache (`StatementCache` in src/fleet/store/sql-store.ts): a statement built by Kysely once per
  * shape and run again with fresh values sends the database exactly the SQL and parameters Kysely would
  * have; a statement whose parameters are not plainly the values given, or with a value left out, is built
  * by Kysely every time.
@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type CompiledQuery } from 'kysely';
-import { StatementCache } from '../../src/fleet/store/statement-cache.js';
+import { StatementCache } from '../../src/fleet/store/sql-store.js';
 
 interface Db {
   t: { id: string; n: number | null; s: string | null };
