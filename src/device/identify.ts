@@ -78,6 +78,9 @@ function nonEmptyString(value: Loose | undefined): string | null {
  * `<build-name>/<firmware-version>` (docs/device-contract.md §1). Before v1.4 the User-Agent is the HTTP
  * library's default (`ESP32 HTTP Client/1.0`): a name with blanks is not a build name, so it is ignored.
  */
+/** The User-Agent's version: what follows the slash up to the first blank. */
+const VERSION_TOKEN = /^\S*/;
+
 function parseUserAgent(value: string | undefined): { build: string; version: string | null } | null {
   const text = nonEmpty(value);
   if (text === null) return null;
@@ -85,7 +88,7 @@ function parseUserAgent(value: string | undefined): { build: string; version: st
   const build = slash < 0 ? text : text.slice(0, slash);
   if (build === '' || /\s/.test(build)) return null;
   // Anything after the version (`name/1.0 (comment)`) is not part of it.
-  const version = slash < 0 ? '' : (text.slice(slash + 1).split(/\s/)[0] ?? '');
+  const version = slash < 0 ? '' : (VERSION_TOKEN.exec(text.slice(slash + 1))?.[0] ?? '');
   return { build, version: version === '' ? null : version };
 }
 

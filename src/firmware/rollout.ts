@@ -7,7 +7,8 @@ import { hash } from 'node:crypto';
 export const ROLLOUT_BUCKETS = 10_000;
 
 /** The last bucket computed: a check that misses a rollout asks again for its detail text. */
-let last: { key: string; bucket: number } | null = null;
+let lastKey: string | null = null;
+let lastBucket = 0;
 
 /**
  * The device's bucket (0–9999) for an entry: the first 8 hex digits of
@@ -17,9 +18,10 @@ let last: { key: string; bucket: number } | null = null;
  */
 export function rolloutBucket(deviceId: string, board: string, version: string): number {
   const key = `${deviceId}|${board}|${version}`;
-  if (last !== null && last.key === key) return last.bucket;
+  if (key === lastKey) return lastBucket;
   const bucket = hash('sha256', key, 'buffer').readUInt32BE(0) % ROLLOUT_BUCKETS;
-  last = { key, bucket };
+  lastKey = key;
+  lastBucket = bucket;
   return bucket;
 }
 

@@ -10,11 +10,15 @@ import { TEXT_TYPE } from '../gateway/reply-table.js';
 
 export type RawHeaders = [name: string, value: string][];
 
+const KEEP_ALIVE = /keep-alive/i;
+/** `close` as one of the comma-separated tokens (`Connection: keep-alive, close`), any case. */
+const CLOSE_TOKEN = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
+
 /** Whether the client asked to close (devices always send `Connection: close`; HTTP/1.0 without keep-alive too). */
 export function wantsClose(req: IncomingMessage): boolean {
-  const connection = req.headers.connection?.toLowerCase() ?? '';
-  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) return !connection.includes('keep-alive');
-  return connection.split(',').some((token) => token.trim() === 'close');
+  const connection = req.headers.connection ?? '';
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) return !KEEP_ALIVE.test(connection);
+  return CLOSE_TOKEN.test(connection);
 }
 
 /**

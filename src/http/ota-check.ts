@@ -102,7 +102,17 @@ async function answerCheck(
     request,
     now,
     offer:
-      plan === null ? decideOffer(offerInput) : plan.decide((gate) => decideOffer({ ...offerInput, gate })),
+      plan === null
+        ? decideOffer(offerInput)
+        : plan.decide((gate) =>
+            decideOffer({
+              catalog: offerInput.catalog,
+              device,
+              origin: request.origin,
+              publicUrl: config.publicUrl,
+              gate,
+            }),
+          ),
   };
   const decision = decideReply(verdict, ctx, {
     recall: () => rt.memory.recall(device.id),
@@ -143,7 +153,7 @@ async function answerCheck(
           typeof decision.body === 'string' ? decision.body : decision.body.toString('utf8'),
           ctx.offer,
         ),
-        ...(decision.cause === undefined ? {} : { cause: decision.cause }),
+        cause: decision.cause,
       },
     ),
   );

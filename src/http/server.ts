@@ -70,6 +70,13 @@ export async function startServer({
   const closeAfter = (res: ServerResponse): void => {
     if (!res.headersSent) res.shouldKeepAlive = false;
   };
+  // Once shutting down, a keep-alive connection whose response just finished is idle: close it now rather
+  // than let it hold the shutdown for `keepAliveTimeout` or the whole grace period. Watched from the stop
+  // on: each connection's newest response then, and every response received after.
+  const closeIdleAfter = (res: ServerResponse): void => {
+    if (res.writableFinished) return;
+    res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
+  };
   const answer = queuePerConnection(handle, {
     maxWaiting: maxWaitingPerConnection,
     refuse: (req, res) => writeError(req, res, 503, 'too many pipelined requests', { close: true }),
@@ -93,11 +100,7 @@ export async function startServer({
     res.once('close', () => {
       if (newest.get(socket) === res) newest.delete(socket);
     });
-    // Once shutting down, a keep-alive connection whose response just finished is idle: close it now
-    // rather than let it hold the shutdown for `keepAliveTimeout` or the whole grace period.
-    res.once('finish', () => {
-      if (stopping) setImmediate(() => server.closeIdleConnections());
-    });
+    if (stopping) closeIdleAfter(res);
     answer(req, res);
   };
   const server = tls
@@ -153,7 +156,10 @@ export async function startServer({
         stopping = true;
         // The last reply received on each connection announces `Connection: close` (when not begun yet);
         // the connection ends with it, after every request before it has been answered.
-        for (const res of newest.values()) closeAfter(res);
+        for (const res of newest.values()) {
+          closeAfter(res);
+          closeIdleAfter(res);
+        }
         const cutOff = setTimeout(() => server.closeAllConnections(), graceMs);
         server.closeIdleConnections();
         // Closing the listener resets the connections the kernel has accepted but Node has not yet taken
