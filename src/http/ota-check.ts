@@ -8,7 +8,7 @@ import type { Config } from '../config/types.js';
 import type { BreakerPermit } from '../fallback/breaker.js';
 import type { DeviceFacts, RequestFacts } from '../device/types.js';
 import { decideOffer } from '../firmware/select.js';
-import type { FirmwareDecision } from '../firmware/types.js';
+import type { FirmwareDecision, OfferGate } from '../firmware/types.js';
 import { forwardedHeaders, forwardingFacts } from '../gateway/forwarded-headers.js';
 import { decideReply, type Verdict } from '../gateway/reply-table.js';
 import { isWebsocketPresent } from '../rewrite/rules/websocket-url.js';
@@ -95,24 +95,15 @@ async function answerCheck(
   const now = rt.now();
   // The fleet decides from memory (blocks, halts, tokens) and records behind: nothing here waits on it.
   const plan = rt.fleet?.beginCheck({ device, at: now, track: tracksCheck(req) }) ?? null;
-  const offerInput = { catalog: rt.catalog(), device, origin: request.origin, publicUrl: config.publicUrl };
+  const catalog = rt.catalog();
+  const offerWith = (gate: OfferGate | undefined): FirmwareDecision =>
+    decideOffer({ catalog, device, origin: request.origin, publicUrl: config.publicUrl, gate });
   const ctx: RuleContext = {
     config,
     device,
     request,
     now,
-    offer:
-      plan === null
-        ? decideOffer(offerInput)
-        : plan.decide((gate) =>
-            decideOffer({
-              catalog: offerInput.catalog,
-              device,
-              origin: request.origin,
-              publicUrl: config.publicUrl,
-              gate,
-            }),
-          ),
+    offer: plan === null ? offerWith(undefined) : plan.decide(offerWith),
   };
   const decision = decideReply(verdict, ctx, {
     recall: () => rt.memory.recall(device.id),

@@ -15,7 +15,7 @@ import type { UpstreamTarget } from '../config/types.js';
 import { UpstreamError } from '../errors.js';
 import { classifyUpstreamError, type TransportFailure } from '../gateway/upstream-failure.js';
 import { agentFor, type Pool, type PoolOption, type UpstreamAgents } from './agents.js';
-import { decodeBody, encodingOf } from './decode.js';
+import { decodeChunks, encodingOf } from './decode.js';
 
 export interface CallOptions {
   readonly target: UpstreamTarget;
@@ -206,17 +206,9 @@ export class UpstreamCall {
       call.fail('truncated', 'the upstream reply was cut short');
       return;
     }
-    const { chunks, size } = call;
-    const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-    let body: Buffer;
-    try {
-      body = decodeBody(raw, call.encoding, call.limit);
-    } catch (error) {
-      call.failWith(
-        error instanceof UpstreamError
-          ? error
-          : new UpstreamError('bad-encoding', 'cannot decode the upstream reply', { cause: error }),
-      );
+    const body = decodeChunks(call.chunks, call.size, call.encoding, call.limit);
+    if (body instanceof UpstreamError) {
+      call.failWith(body);
       return;
     }
     call.done = true;

@@ -48,6 +48,26 @@ export function decodeBody(raw: Buffer, encoding: string, limit: number): Buffer
   }
 }
 
+/**
+ * A buffered reply's chunks joined and decoded (`decodeBody`), or the `UpstreamError` that ends the
+ * exchange instead (a decoder's own error becomes `bad-encoding`). Both upstream clients end a body here.
+ */
+export function decodeChunks(
+  chunks: readonly Buffer[],
+  size: number,
+  encoding: string,
+  limit: number,
+): Buffer | UpstreamError {
+  const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+  try {
+    return decodeBody(raw, encoding, limit);
+  } catch (error) {
+    return error instanceof UpstreamError
+      ? error
+      : new UpstreamError('bad-encoding', 'cannot decode the upstream reply', { cause: error });
+  }
+}
+
 function isZlibHeader(raw: Buffer): boolean {
   const cmf = raw[0];
   const flg = raw[1];

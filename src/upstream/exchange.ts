@@ -15,7 +15,7 @@ import { UpstreamError } from '../errors.js';
 import { classifyUpstreamError, type TransportFailure } from '../gateway/upstream-failure.js';
 import type { UpstreamExchange, UpstreamHeaders } from '../gateway/upstream-verdict.js';
 import type { UpstreamAgents } from './agents.js';
-import { decodeBody, encodingOf } from './decode.js';
+import { decodeChunks, encodingOf } from './decode.js';
 
 export interface ExchangeRequest {
   readonly target: UpstreamTarget;
@@ -122,17 +122,9 @@ class BufferedExchange implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.done) return;
-    const { chunks, size } = this;
-    const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-    let body: Buffer;
-    try {
-      body = decodeBody(raw, this.encoding, this.limit);
-    } catch (error) {
-      this.failWith(
-        error instanceof UpstreamError
-          ? error
-          : new UpstreamError('bad-encoding', 'cannot decode the upstream reply', { cause: error }),
-      );
+    const body = decodeChunks(this.chunks, this.size, this.encoding, this.limit);
+    if (body instanceof UpstreamError) {
+      this.failWith(body);
       return;
     }
     this.done = true;
