@@ -151,19 +151,25 @@ export interface DeviceListQuery {
 }
 
 const MAX_LIMIT = 500;
-/** Adaptive write chunks: start here, stay within these. */
-const CHUNK = { start: 100, min: 10, max: 200 } as const;
 /**
- * Observations per write on PostgreSQL: waiting for the server holds nothing; building the statements
- * costs a few milliseconds of this process's time per chunk (the flush test measures it).
+ * Observations per write on a synchronous store (SQLite holds the event loop for the whole chunk): a few
+ * fixed sizes, so each statement shape is compiled and prepared once, not once per size a flush passes
+ * through. The size is the largest whose estimated time fits `CHUNK_TARGET_MS`.
  */
-const ASYNC_CHUNK = 200;
+const CHUNK_SIZES = [8, 16, 32, 64, 128, 200] as const;
 /**
  * A synchronous store's chunk should hold the event loop about this long (the bound is 20 ms): well under
- * it, because a young-generation collection with 100,000 observations queued can add 5–10 ms to the turn
- * the chunk runs in (at 5 ms a loaded machine measured 23.6 ms).
+ * it, because a young-generation collection with 100,000 observations queued can land in the same turn and
+ * add 10 ms or more to it on a loaded machine.
  */
-const CHUNK_TARGET_MS = 3;
+const CHUNK_TARGET_MS = 2;
+/** The first estimate of a write's cost per observation (ms), before one was measured: a cold start. */
+const FIRST_MS_PER_OBSERVATION = 0.06;
+/**
+ * Observations per write on PostgreSQL: waiting for the server holds nothing, but building and encoding
+ * the statements is this process's work, done in one turn (the flush test measures it).
+ */
+const ASYNC_CHUNK = 100;
 /** Devices per settle transaction. */
 const SETTLE_CHUNK = 100;
 /**
@@ -220,7 +226,8 @@ export class FleetService {
   #marked = false;
   /** When (this process's clock) the last full read of open attempts was. */
   #lastFullRead = -Infinity;
-  #chunk: number = CHUNK.start;
+  /** A synchronous write's estimated cost per observation, ms: rises at once, falls slowly. */
+  #msPerObservation = FIRST_MS_PER_OBSERVATION;
   #flushTimer: NodeJS.Timeout | null = null;
   #syncTimer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
@@ -700,7 +707,7 @@ export class FleetService {
     let written = 0;
     const synchronous = this.#store.kind !== 'postgres';
     while (this.#queue.size > 0) {
-      const batch = this.#queue.take(synchronous ? this.#chunk : ASYNC_CHUNK);
+      const batch = this.#queue.take(synchronous ? this.#chunkSize() : ASYNC_CHUNK);
       const t0 = performance.now();
       try {
         await this.#watch(this.#store.write(batch));
@@ -717,9 +724,13 @@ export class FleetService {
       );
       written += batch.seen.length + batch.events.length;
       if (synchronous) {
-        // better-sqlite3 holds the event loop for the whole chunk: keep each one well under 20 ms.
-        if (ms > CHUNK_TARGET_MS) this.#chunk = Math.max(CHUNK.min, Math.floor(this.#chunk / 2));
-        else if (ms < CHUNK_TARGET_MS / 2) this.#chunk = Math.min(CHUNK.max, Math.ceil(this.#chunk * 1.25));
+        // better-sqlite3 holds the event loop for the whole chunk: keep each one well under 20 ms. A slow
+        // chunk (a collection, a checkpoint, a cold statement) counts at once; fast ones only wear it down.
+        const perObservation = ms / Math.max(1, batch.seen.length + batch.events.length);
+        this.#msPerObservation =
+          perObservation > this.#msPerObservation
+            ? perObservation
+            : 0.9 * this.#msPerObservation + 0.1 * perObservation;
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -736,6 +747,14 @@ export class FleetService {
       this.#lastWriteOk = false;
       this.#notify({ kind: 'flush-failed', error, pending: this.#queue.size });
     }
+  }
+
+  /** The largest of `CHUNK_SIZES` whose estimated write fits `CHUNK_TARGET_MS`. */
+  #chunkSize(): number {
+    let size: number = CHUNK_SIZES[0];
+    for (const candidate of CHUNK_SIZES)
+      if (candidate * this.#msPerObservation <= CHUNK_TARGET_MS) size = candidate;
+    return size;
   }
 
   /** Folds, in the store, the devices whose events every replica has had time to write. */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { FleetService } from '../../src/fleet/service.js';
 import { STORE_KINDS } from '../helpers/fleet-stores.js';
 import { fleetSettings } from '../helpers/fleet-service.js';
+import { takeTimingTurn } from '../helpers/timing-turn.js';
 
 /**
  * The longest the process ran without giving the event loop a turn while `work` runs: between two beats
@@ -49,6 +50,8 @@ for (const kind of STORE_KINDS.filter((k) => k.name !== 'memory')) {
       await opened.cleanup();
     });
     await fleet.start();
+    // A measurement of this process's own turns: taken alone (the runner runs it after the others).
+    t.after(await takeTimingTurn());
     /**
      * Best of two flushes of 100,000 observations each: a block in our code shows in both, while a pause
      * the shared machine imposes (other builds, the collector's helper threads counted in the process's
