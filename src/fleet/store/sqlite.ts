@@ -16,9 +16,6 @@ import type { FleetStore } from './types.js';
 /** The page cache's bound, KiB. */
 const CACHE_KIB = 64 * 1024;
 
-/** Pages in the write-ahead log before a commit checkpoints it (see the pragma's comment). */
-const CHECKPOINT_PAGES = 250;
-
 /** Prepared statements kept per database, by SQL text (most used first out: see `preparedOnce`). */
 const STATEMENT_CACHE = 256;
 
@@ -35,10 +32,6 @@ export function sqliteStore(
   const raw = new Database(path, { timeout: 0 });
   if (path !== ':memory:') raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
-  // The commit that fills the log past this many pages copies them into the file, holding the event loop
-  // meanwhile (better-sqlite3 is synchronous): SQLite's default of 1,000 pages took 5–6 ms per checkpoint in
-  // a flush of 100,000 observations, on top of the chunk's own 2 ms; 250 pages take 1–2 ms.
-  raw.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
   // SQLite's default page cache is 2 MiB; 100,000 devices with their indexes and attempts take about 120
   // MiB, and every write of a boot storm lands on a random page of each index: with the default most of
   // them are read back from the OS for each write. The cache grows only as pages are used.
