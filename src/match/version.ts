@@ -44,8 +44,17 @@ function readVersionNumbers(text: string): VersionNumbers | null {
 
 /** `^\d+(\.\d+)*$` with every segment ≤ int32: the only version form safe to offer a device (docs/device-contract.md §3). */
 export function isDottedIntegers(text: string): boolean {
-  if (!/^\d+(\.\d+)*$/.test(text)) return false;
-  return text.split('.').every((segment) => Number(segment) <= INT32_MAX);
+  // One pass, no split: the guard asks this of every reply's firmware version.
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 46; // the end closes the last segment like a `.`
+    if (code >= 48 && code <= 57) continue;
+    if (code !== 46 || i === start) return false;
+    // More than ten digits is past int32 whatever they are (leading zeros included, as Number reads them).
+    if (i - start >= 10 && Number(text.slice(start, i)) > INT32_MAX) return false;
+    start = i + 1;
+  }
+  return true;
 }
 
 /** Segment by segment; on a tie the longer one is newer, as on the device (`1.10.0 > 1.9.0`, `1.0.0 > 1.0`). */
