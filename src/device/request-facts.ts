@@ -121,6 +121,19 @@ const HOST_NAME = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-
  * is not one (a path, userinfo, blanks, a bad port), so such a value can never end up inside a URL.
  */
 function parseHost(value: string | undefined): HostPort | null {
+  // Every check names the same Host (the proxy's own address): the last answer is kept.
+  if (value === lastHost.value) return lastHost.parsed;
+  const parsed = readHost(value);
+  lastHost = { value, parsed };
+  return parsed;
+}
+
+let lastHost: { readonly value: string | undefined; readonly parsed: HostPort | null } = {
+  value: undefined,
+  parsed: null,
+};
+
+function readHost(value: string | undefined): HostPort | null {
   const text = value?.trim().toLowerCase();
   if (text === undefined || text === '' || text.length > 260) return null;
   let host: string;
