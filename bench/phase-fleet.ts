@@ -22,6 +22,7 @@ import { freePort, runLoad, startBuiltProxy, type Running } from './processes.js
 import { cpuSeconds } from './proc-stats.js';
 import { inclusiveTimes } from './profile-summary.js';
 import { PROXY_EXPECTATIONS } from './sanity.js';
+import { measureStoreFloor, type StoreFloor } from './store-floor.js';
 
 export interface FleetPlan {
   /** Interleaved rounds of the per-check CPU comparison. */
@@ -64,6 +65,8 @@ export interface FleetCost {
   } | null;
   /** Why the storm gave no figures, if it did not. */
   readonly stormError: string | null;
+  /** SQLite's own floor for the rows a new device needs (bench/store-floor.ts), measured after the storm. */
+  readonly storeFloor: StoreFloor | null;
   /** The storm's CPU profiles, fleet on and off (`--profile`): the fleet's functions by inclusive time. */
   readonly stormProfile: { readonly files: readonly string[]; readonly top: readonly string[] } | null;
   /** `GET /admin/api/devices` filtered pages over `apiDevices` devices: median ms per query. */
@@ -176,7 +179,7 @@ export async function measureFleetCost(ctx: BenchContext, plan: FleetPlan): Prom
   let database: { url: string; drop: () => Promise<void> } | null = null;
   try {
     if (plan.stormOnly === true) {
-      const { storm, stormError, stormProfile } = await stormFigures(ctx, plan, stopping);
+      const { storm, stormError, stormProfile, storeFloor } = await stormFigures(ctx, plan, stopping);
       return {
         cpuMicrosPerCheck: {},
         ratioToOff: {},
@@ -186,6 +189,7 @@ export async function measureFleetCost(ctx: BenchContext, plan: FleetPlan): Prom
         storm,
         stormError,
         stormProfile,
+        storeFloor,
         devicesApi: null,
       };
     }
@@ -239,7 +243,7 @@ export async function measureFleetCost(ctx: BenchContext, plan: FleetPlan): Prom
 
     const devicesApi = await timeDevicesApi(ctx, plan.apiDevices);
 
-    const { storm, stormError, stormProfile } = await stormFigures(ctx, plan, stopping);
+    const { storm, stormError, stormProfile, storeFloor } = await stormFigures(ctx, plan, stopping);
     return {
       cpuMicrosPerCheck,
       ratioToOff,
@@ -249,6 +253,7 @@ export async function measureFleetCost(ctx: BenchContext, plan: FleetPlan): Prom
       storm,
       stormError,
       stormProfile,
+      storeFloor,
       devicesApi,
     };
   } finally {
@@ -262,7 +267,7 @@ async function stormFigures(
   ctx: BenchContext,
   plan: FleetPlan,
   stopping: Running[],
-): Promise<Pick<FleetCost, 'storm' | 'stormError' | 'stormProfile'>> {
+): Promise<Pick<FleetCost, 'storm' | 'stormError' | 'stormProfile' | 'storeFloor'>> {
   let storm: FleetCost['storm'] = null;
   let stormError: string | null = null;
   // An earlier run's profiles would be read as this one's.
@@ -273,8 +278,14 @@ async function stormFigures(
     stormError = error instanceof Error ? error.message : String(error);
     ctx.progress(`5. boot storm gave no figures: ${stormError}`);
   }
+  ctx.progress(`5. the store's floor: SQLite alone writing ${plan.stormDevices} new devices' rows`);
+  const storeFloor = await measureStoreFloor(plan.stormDevices);
+  ctx.progress(
+    `5. the store's floor: ${storeFloor.deviceMicros.toFixed(1)} µs per device row, ` +
+      `${storeFloor.deviceAndAttemptMicros.toFixed(1)} with its attempt`,
+  );
   const dir = plan.stormProfileDir ?? null;
-  if (dir === null || storm === null) return { storm, stormError, stormProfile: null };
+  if (dir === null || storm === null) return { storm, stormError, stormProfile: null, storeFloor };
   const files = ['storm-fleet', 'storm-off'].flatMap((name) =>
     readdirSync(join(dir, name)).map((f) => join(dir, name, f)),
   );
@@ -287,7 +298,7 @@ async function stormFigures(
           /src\/(fleet\/|http\/fleet-check\.|runtime\/fleet-runtime\.)|sqlite-driver/,
           25,
         ).map(({ ms, frame }) => `${((ms * 1000) / storm.ok).toFixed(1).padStart(6)} µs/check  ${frame}`);
-  return { storm, stormError, stormProfile: { files, top } };
+  return { storm, stormError, stormProfile: { files, top }, storeFloor };
 }
 
 /** Fleet off, then on (SQLite), each a fresh proxy: failures, the inventory afterwards, CPU per check. */
@@ -445,6 +456,18 @@ export function renderFleetCost(cost: FleetCost): string {
         `${(s.durationMs / 1000).toFixed(1)} s; ${s.inventory} devices in the inventory; ` +
         `CPU ${s.cpuMicrosPerCheck?.toFixed(0) ?? '—'} µs/check vs ${s.offCpuMicrosPerCheck?.toFixed(0) ?? '—'} off ` +
         `(${s.ratio?.toFixed(2) ?? '—'}×, target ≤ 1.15)`,
+    );
+  }
+  const floor = cost.storeFloor;
+  if (floor !== null) {
+    const budget = s?.offCpuMicrosPerCheck == null ? null : 0.15 * s.offCpuMicrosPerCheck;
+    lines.push(
+      `  the store's floor (bench/store-floor.ts: SQLite alone, the store's schema, 100 new devices per ` +
+        `transaction, ${floor.devices} devices): ${floor.deviceMicros.toFixed(1)} µs CPU per device row, ` +
+        `${floor.deviceAndAttemptMicros.toFixed(1)} µs with its attempt` +
+        (budget === null
+          ? ''
+          : `; the storm's whole budget for the fleet at ≤ 1.15× is ${budget.toFixed(0)} µs per check`),
     );
   }
   if (cost.stormProfile !== null) {
