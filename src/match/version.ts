@@ -50,7 +50,7 @@ export function isDottedIntegers(text: string): boolean {
     const code = i < text.length ? text.charCodeAt(i) : 46; // the end closes the last segment like a `.`
     if (code >= 48 && code <= 57) continue;
     if (code !== 46 || i === start) return false;
-    // More than ten digits is past int32 whatever they are (leading zeros included, as Number reads them).
+    // Up to nine digits always fit int32; a longer segment is read as Number reads it (leading zeros too).
     if (i - start >= 10 && Number(text.slice(start, i)) > INT32_MAX) return false;
     start = i + 1;
   }
