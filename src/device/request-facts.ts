@@ -7,6 +7,7 @@
 import type { Config, Origin } from '../config/types.js';
 import { inCidrs, parseIp, unmapAddress } from '../match/cidr.js';
 import type { RequestFacts } from './types.js';
+import { keepLast } from '../match/keep-last.js';
 
 /** What `readRequestFacts` needs from one request; `headers` are keyed by lowercase name. */
 export interface RequestFactsInput {
@@ -120,18 +121,8 @@ const HOST_NAME = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-
  * A Host-style value (`name`, `name:port`, `1.2.3.4:port`, `[v6]:port`) split and lowercased; `null` when it
  * is not one (a path, userinfo, blanks, a bad port), so such a value can never end up inside a URL.
  */
-function parseHost(value: string | undefined): HostPort | null {
-  // Every check names the same Host (the proxy's own address): the last answer is kept.
-  if (value === lastHost.value) return lastHost.parsed;
-  const parsed = readHost(value);
-  lastHost = { value, parsed };
-  return parsed;
-}
-
-let lastHost: { readonly value: string | undefined; readonly parsed: HostPort | null } = {
-  value: undefined,
-  parsed: null,
-};
+// Every check names the same Host (the proxy's own address).
+const parseHost = keepLast(readHost);
 
 function readHost(value: string | undefined): HostPort | null {
   const text = value?.trim().toLowerCase();

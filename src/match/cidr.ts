@@ -4,6 +4,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { Cidr } from './types.js';
+import { keepLast } from './keep-last.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -16,19 +17,9 @@ const DOTTED_QUAD = /^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/;
  * and zone ids refused (`fe80::1%eth0` names an interface). ipaddr.js reads the deprecated
  * IPv4-compatible `::1.2.3.4` as mapped, so it unmaps too. Parsed once: this runs on every request.
  */
-function parseAddress(text: string): Address | null {
-  // A check asks about its device's address once per trusted-proxy test and `when.source`: the last
-  // answer is kept (ipaddr.js's addresses are not changed by matching).
-  if (text === lastAddress.text) return lastAddress.address;
-  const address = readAddress(text);
-  lastAddress = { text, address };
-  return address;
-}
-
-let lastAddress: { readonly text: string | null; readonly address: Address | null } = {
-  text: null,
-  address: null,
-};
+// A check asks about its device's address once per trusted-proxy test and `when.source` (ipaddr.js's
+// addresses are not changed by matching).
+const parseAddress = keepLast(readAddress);
 
 function readAddress(text: string): Address | null {
   try {

@@ -1,18 +1,12 @@
 /** MAC addresses for `when.devices` and the catalog's `devices`/`exclude` (docs/device-contract.md §1: `Device-Id` is the MAC). */
 
+import { keepLast } from './keep-last.js';
+
 const SEPARATED = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$/i;
 const BARE = /^[0-9a-f]{12}$/i;
 
 /** Accepts `aa:bb:cc:dd:ee:ff`, `AA-BB-CC-DD-EE-FF` or `aabbccddeeff` (one separator throughout); returns the lowercase colon form. */
-export function normalizeMac(text: string): string | null {
-  // A check asks for its device's id once per rule condition and catalog step: the last answer is kept.
-  if (text === lastMac.text) return lastMac.mac;
-  const mac = readMac(text);
-  lastMac = { text, mac };
-  return mac;
-}
-
-let lastMac: { readonly text: string | null; readonly mac: string | null } = { text: null, mac: null };
+export const normalizeMac: (text: string) => string | null = keepLast(readMac);
 
 function readMac(text: string): string | null {
   // Built in one step: the usual `aa:bb:cc:dd:ee:ff` comes back as it is.

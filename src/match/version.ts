@@ -3,6 +3,7 @@
  * constraints of docs/configuration.md "Conditions".
  */
 import type { VersionComparator, VersionNumbers, VersionOp, VersionRange } from './types.js';
+import { keepLast } from './keep-last.js';
 
 const INT32_MAX = 2147483647;
 
@@ -14,18 +15,7 @@ const OPS: readonly VersionOp[] = ['>=', '<=', '!=', '>', '<', '='];
  * (`std::stoi`, so `2.0.0-beta` is [2, 0, 0]). `null` when a segment does not start with a digit
  * (`v2`, `x`, empty) or overflows int32 — the device would throw there (docs/device-contract.md §6).
  */
-export function parseVersionNumbers(text: string): VersionNumbers | null {
-  // A check asks for its device's version once per rule condition and catalog step: the last answer is kept.
-  if (text === lastVersion.text) return lastVersion.numbers;
-  const numbers = readVersionNumbers(text);
-  lastVersion = { text, numbers };
-  return numbers;
-}
-
-let lastVersion: { readonly text: string | null; readonly numbers: VersionNumbers | null } = {
-  text: null,
-  numbers: null,
-};
+export const parseVersionNumbers: (text: string) => VersionNumbers | null = keepLast(readVersionNumbers);
 
 function readVersionNumbers(text: string): VersionNumbers | null {
   // Stricter than std::stoi on purpose: stoi would also skip leading blanks and accept a sign, and
