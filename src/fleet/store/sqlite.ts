@@ -26,26 +26,7 @@ export function sqliteStore(
   path: string,
   { kind = 'sqlite' as 'sqlite' | 'memory', migrations = MIGRATIONS as readonly Migration[] } = {},
 ): FleetStore {
-  // The data folder of a fresh install (the shipped `../data/fleet.db`) is made here, once, at start.
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  // timeout 0: a locked file throws SQLITE_BUSY at once instead of blocking the event loop.
-  const raw = new Database(path, { timeout: 0 });
-  if (path !== ':memory:') raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = NORMAL');
-  // SQLite's default page cache is 2 MiB; 100,000 devices with their indexes and attempts take about 120
-  // MiB, and every write of a boot storm lands on a random page of each index: with the default most of
-  // them are read back from the OS for each write. The cache grows only as pages are used.
-  raw.pragma(`cache_size = -${CACHE_KIB}`);
-  // Statistics for the query planner, refreshed where stale (bounded work: SQLite caps the sample): without
-  // them a filter matching most devices (one chip) is read through its own index and sorted whole,
-  // instead of walking the sort's index (docs/fleet.md "Store"). A file another process holds is skipped.
-  if (path !== ':memory:') {
-    try {
-      raw.pragma('optimize = 0x10002');
-    } catch (error) {
-      if (!isBusy(error)) throw error;
-    }
-  }
+  const raw = openDatabase(path);
   const db = new Kysely<FleetDatabase>({ dialect: new SqliteDialect({ database: preparedOnce(raw) }) });
 
   const transaction = async <T>(
@@ -86,6 +67,34 @@ export function sqliteStore(
     close: () => db.destroy(),
   };
   return sqlStore(backend, migrations);
+}
+
+/**
+ * The database file as the store opens it, pragmas and all (the benchmark's store floor opens it the same
+ * way).
+ */
+export function openDatabase(path: string): Database.Database {
+  // The data folder of a fresh install (the shipped `../data/fleet.db`) is made here, once, at start.
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // timeout 0: a locked file throws SQLITE_BUSY at once instead of blocking the event loop.
+  const raw = new Database(path, { timeout: 0 });
+  if (path !== ':memory:') raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  // SQLite's default page cache is 2 MiB; 100,000 devices with their indexes and attempts take about 120
+  // MiB, and every write of a boot storm lands on a random page of each index: with the default most of
+  // them are read back from the OS for each write. The cache grows only as pages are used.
+  raw.pragma(`cache_size = -${CACHE_KIB}`);
+  // Statistics for the query planner, refreshed where stale (bounded work: SQLite caps the sample): without
+  // them a filter matching most devices (one chip) is read through its own index and sorted whole,
+  // instead of walking the sort's index (docs/fleet.md "Store"). A file another process holds is skipped.
+  if (path !== ':memory:') {
+    try {
+      raw.pragma('optimize = 0x10002');
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+    }
+  }
+  return raw;
 }
 
 /**
